@@ -1,0 +1,202 @@
+# Copyright (c) 2026 acrops.registry contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Filters behind the acr_mirror role: inventory lists -> acr_import batch entries, and results -> summary/report.
+
+Python rather than Jinja because the rules (normalising references, naming, merging lists from several
+inventory groups, refusing conflicts with both culprits named) need real parsing and clear errors.
+"""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.acrops.registry.plugins.module_utils import reference
+
+# The seed's air-gap naming rule: these prefixes are dropped from the source to name the target.
+STRIP_PREFIXES = ("docker.io/library/", "docker.io/", "mcr.microsoft.com/")
+ENTRY_KEYS = frozenset(("source", "targets", "tags", "source_registry", "credentials", "force", "untagged_repositories"))
+ACTION_ORDER = ("imported", "overwritten", "would_import", "would_overwrite", "drifted", "unchanged", "locked", "failed")
+
+
+def default_target_repository(ref, prefix):
+    """docker.io/library/nginx -> nginx; docker.io/grafana/grafana -> grafana/grafana; ghcr.io/o/a -> ghcr.io/o/a; then the prefix."""
+    name = "%s/%s" % (ref.registry, ref.repository)
+    for strip in STRIP_PREFIXES:
+        if name.startswith(strip):
+            name = name[len(strip):]
+            break
+    return (prefix or "") + name
+
+
+def parse_manifest(text, origin="manifest"):
+    """The seed's bulk format: `SOURCE [DEST]` per line, `#` comments and blank lines ignored."""
+    entries = []
+    for number, line in enumerate((text or "").splitlines(), 1):
+        stripped = line.split("#", 1)[0].strip()
+        if not stripped:
+            continue
+        fields = stripped.split()
+        if len(fields) > 2:
+            raise AnsibleFilterError("%s line %d: expected 'SOURCE [DEST]', got %d fields" % (origin, number, len(fields)))
+        entry = {"source": fields[0], "_label": "%s:%d" % (origin, number)}
+        if len(fields) == 2:
+            entry["targets"] = [fields[1]]
+        entries.append(entry)
+    return entries
+
+
+def _credentials_for(ref, entry, credentials, label):
+    name = entry.get("credentials")
+    if name:
+        if name not in credentials:
+            raise AnsibleFilterError("%s: credentials %r are not defined in acr_mirror_credentials (defined: %s)"
+                                     % (label, name, ", ".join(sorted(credentials)) or "none"))
+        found = credentials[name]
+    else:
+        found = credentials.get(ref.registry)
+        if found is None and ref.registry == reference.DOCKER_HUB:
+            found = next((credentials[a] for a in reference.DOCKER_HUB_ALIASES if a in credentials), None)
+    if not found:
+        return {}
+    if not isinstance(found, dict) or not found.get("password"):
+        raise AnsibleFilterError("%s: acr_mirror_credentials entry for %s needs a password (and usually a username)" % (label, name or ref.registry))
+    return {"source_username": found.get("username"), "source_password": found["password"]}
+
+
+def _expand(entry, label, prefix):
+    """One inventory entry -> (source text, targets or None) per tag."""
+    if isinstance(entry, str):
+        entry = {"source": entry}
+    if not isinstance(entry, dict) or not entry.get("source"):
+        raise AnsibleFilterError("%s: each image is a reference string or a mapping with 'source'" % label)
+    unknown = set(k for k in entry if not k.startswith("_")) - ENTRY_KEYS
+    if unknown:
+        raise AnsibleFilterError("%s: unknown keys %s (known: %s)" % (label, ", ".join(sorted(unknown)), ", ".join(sorted(ENTRY_KEYS))))
+    tags = entry.get("tags")
+    if tags is not None and (not isinstance(tags, list) or not tags):
+        raise AnsibleFilterError("%s: tags must be a non-empty list of tags of %s" % (label, entry["source"]))
+    if tags and entry.get("targets"):
+        raise AnsibleFilterError("%s: give tags (several tags, default names) or targets (explicit names), not both" % label)
+    sources = [entry["source"]] if not tags else ["%s:%s" % (entry["source"].rsplit("@", 1)[0], t) for t in tags]
+    return entry, sources
+
+
+def mirror_requests(entries, prefix="", credentials=None, force=True):
+    """Merged inventory entries -> acr_import `images` entries, with targets named and conflicts refused."""
+    credentials = credentials or {}
+    requests, owners, seen = [], {}, set()
+    for index, raw in enumerate(entries or []):
+        label = raw.get("_label") if isinstance(raw, dict) and raw.get("_label") else "image %d (%s)" % (
+            index + 1, raw if isinstance(raw, str) else (raw or {}).get("source"))
+        entry, sources = _expand(raw, label, prefix)
+        for text in sources:
+            if entry.get("source_registry"):
+                ref, source_text = None, text
+            else:
+                try:
+                    ref = reference.parse(text)
+                except ValueError as exc:
+                    raise AnsibleFilterError("%s: %s" % (label, exc)) from None
+                source_text = str(ref)
+            if entry.get("targets"):
+                targets = list(entry["targets"])
+            elif ref is not None and ref.tag:
+                targets = ["%s:%s" % (default_target_repository(ref, prefix), ref.tag)]
+            elif ref is None and "@" not in text and ":" in text.rsplit("/", 1)[-1]:
+                targets = [(prefix or "") + text]  # an image path inside a source ACR keeps its name
+            else:
+                raise AnsibleFilterError("%s: %s has no tag to name its target: give targets" % (label, text))
+            key = (source_text, tuple(targets))
+            if key in seen:
+                continue  # the same image listed by two inventory groups: mirror it once
+            seen.add(key)
+            for target in targets:
+                name = target if ":" in target.rsplit("/", 1)[-1] or ref is None else "%s:%s" % (target, ref.tag)
+                if name in owners and owners[name][1] != source_text:
+                    raise AnsibleFilterError("target %s is fed by two different sources: %s (%s) and %s (%s)"
+                                             % (name, owners[name][0], owners[name][1], label, source_text))
+                owners[name] = (label, source_text)
+            request = {"source": source_text, "targets": targets, "force": bool(entry.get("force", force)), "label": label}
+            for key_name in ("source_registry", "untagged_repositories"):
+                if entry.get(key_name):
+                    request[key_name] = entry[key_name]
+            if ref is not None:
+                request.update(_credentials_for(ref, entry, credentials, label))
+            requests.append(request)
+    return requests
+
+
+def merge_image_lists(base, named_lists, manifest_text=None, manifest_origin="manifest"):
+    """acr_mirror_images + every acr_mirror_images__* list (labelled by variable) + the manifest file's lines."""
+    merged = []
+    for index, entry in enumerate(base or []):
+        merged.append(_labelled(entry, "acr_mirror_images[%d]" % index))
+    for name in sorted(named_lists or {}):
+        items = named_lists[name]
+        if not isinstance(items, list):
+            raise AnsibleFilterError("%s must be a list of images" % name)
+        for index, entry in enumerate(items):
+            merged.append(_labelled(entry, "%s[%d]" % (name, index)))
+    merged.extend(parse_manifest(manifest_text, manifest_origin) if manifest_text else [])
+    return merged
+
+
+def _labelled(entry, label):
+    if isinstance(entry, str):
+        return {"source": entry, "_label": label}
+    if isinstance(entry, dict):
+        return dict(entry, _label=label)
+    raise AnsibleFilterError("%s: each image is a reference string or a mapping with 'source'" % label)
+
+
+def mirror_report(result, registry, check_mode=False):
+    """The machine-readable report: per image, source, digest, targets with before/after/action, error."""
+    results = result.get("results") or []
+    images = []
+    for item in results:
+        images.append({
+            "label": item.get("label"), "source": item.get("source"), "source_digest": item.get("source_digest"),
+            "targets": item.get("targets", []), "untagged": item.get("untagged", []), "failed": bool(item.get("failed")),
+            "error": item.get("msg") if item.get("failed") else None, "warnings": item.get("warnings", []),
+            "operation_url": item.get("operation_url"), "elapsed": item.get("elapsed"),
+        })
+    return {"registry": result.get("registry") or {"name": registry}, "check_mode": bool(check_mode),
+            "counts": result.get("counts") or {}, "error": None if results else result.get("msg"), "images": images}
+
+
+def mirror_summary(report):
+    """A readable summary: counts, then one line per target that changed, drifted or failed."""
+    counts = report.get("counts") or {}
+    registry = (report.get("registry") or {}).get("login_server") or (report.get("registry") or {}).get("name")
+    head = "%s%s: %s" % ("[check mode] " if report.get("check_mode") else "", registry,
+                         ", ".join("%s %d" % (k.replace("_", " "), counts.get(k, 0)) for k in ACTION_ORDER if counts.get(k)) or "nothing to do")
+    if report.get("error"):
+        return [head, "error: %s" % report["error"]]
+    lines = [head]
+    rows = []
+    for image in report.get("images", []):
+        if image.get("failed"):
+            rows.append(("failed", image.get("source"), image.get("error")))
+        for target in image.get("targets", []) + image.get("untagged", []):
+            if target.get("action") not in ("unchanged", "failed"):
+                rows.append((target.get("action"), target.get("name"), "from %s" % image.get("source")))
+    rows.sort(key=lambda row: (ACTION_ORDER.index(row[0]) if row[0] in ACTION_ORDER else 99, row[1] or ""))
+    width = max([len(r[0]) for r in rows] + [0])
+    lines.extend("  %-*s  %s  %s" % (width, action, name, detail) for action, name, detail in rows)
+    unchanged = counts.get("unchanged", 0)
+    if unchanged:
+        lines.append("  %d target%s already current" % (unchanged, "" if unchanged == 1 else "s"))
+    return lines
+
+
+class FilterModule:  # pylint: disable=too-few-public-methods
+    """acrops.registry filters used by the acr_mirror role."""
+
+    def filters(self):
+        return {
+            "mirror_merge": merge_image_lists,
+            "mirror_requests": mirror_requests,
+            "mirror_report": mirror_report,
+            "mirror_summary": mirror_summary,
+        }

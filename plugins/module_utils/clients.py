@@ -1,0 +1,64 @@
+# Copyright (c) 2026 acrops.registry contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Build the clients one module run shares: cloud, credential, ARM client, registry client."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+from ansible_collections.acrops.registry.plugins.module_utils import auth, cloud as cloud_utils
+from ansible_collections.acrops.registry.plugins.module_utils.arm import ArmClient
+from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
+from ansible_collections.acrops.registry.plugins.module_utils.registry_client import RegistryClient
+
+Clients = namedtuple("Clients", "cloud credential subscription_id arm registry_client settings")
+
+
+def validate_auth(params):
+    """Everything about auth that can be checked without the network."""
+    settings = auth.settings_from(params)
+    auth.validate_settings(settings)
+    cloud_utils.validate_cloud_environment(settings.cloud_environment)
+    return settings
+
+
+def build(params, redactor, settings=None, pool_size=8):
+    settings = settings or validate_auth(params)
+    for secret in (settings.secret,):
+        redactor.add(secret)
+    verify = params.get("ca_bundle") or True
+    transport = {"connection_verify": verify} if verify is not True else {}
+    registry_client = RegistryClient(redactor, verify=verify, pool_size=pool_size, timeout=params.get("timeout_connect") or 30,
+                                     tenant=settings.tenant)
+    cloud = cloud_utils.resolve_cloud(settings.cloud_environment, registry_client.session)
+    credential = auth.build_credential(settings, cloud, transport)
+    scope = cloud_utils.arm_scope(cloud)
+
+    def entra_token():
+        try:
+            token = credential.get_token(scope).token
+        except Exception as exc:  # azure-identity raises several types; all mean "no token"
+            raise AcrOpsError("could not get an Azure token: %s" % redactor.scrub(str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__),
+                              hint="check client_id, secret, tenant and cloud_environment") from None
+        redactor.add(token)
+        return token
+
+    registry_client.set_entra_token(entra_token)
+    subscription_id = settings.subscription_id or _only_subscription(registry_client, cloud, entra_token)
+    arm = ArmClient(credential, subscription_id, cloud, redactor, transport, polling_interval=params.get("polling_interval") or 5)
+    return Clients(cloud, credential, subscription_id, arm, registry_client, settings)
+
+
+def _only_subscription(registry_client, cloud, entra_token):
+    """When no subscription is configured, use the identity's only one (and refuse to guess among several)."""
+    response = registry_client.session.get("%s/subscriptions?api-version=2022-12-01" % cloud.resource_manager,
+                                           headers={"Authorization": "Bearer " + entra_token()}, timeout=30)
+    if response.status_code != 200:
+        raise AcrOpsError("subscription_id is not set and listing subscriptions failed (HTTP %s)" % response.status_code,
+                          hint="set subscription_id or AZURE_SUBSCRIPTION_ID")
+    ids = [s.get("subscriptionId") for s in response.json().get("value", [])]
+    if len(ids) != 1:
+        raise AcrOpsError("subscription_id is not set and the identity sees %d subscriptions" % len(ids),
+                          hint="set subscription_id or AZURE_SUBSCRIPTION_ID")
+    return ids[0]

@@ -1,0 +1,82 @@
+# Copyright (c) 2026 acrops.registry contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Errors the modules report, and the scrubbing that keeps secrets out of them.
+
+Ansible masks no_log parameter values in results, but tokens we obtain at run time (Entra access tokens,
+ACR refresh/access tokens, registry bearer tokens) are not parameters: every message that leaves a
+module_util goes through Redactor.scrub first.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+REDACTED = "********"
+
+# Token-shaped strings that must never be echoed even if we never saw them (e.g. inside an SDK error).
+_TOKEN_PATTERNS = (
+    re.compile(r"(?i)(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"),
+    re.compile(r"eyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*"),  # JWTs
+    re.compile(r"(?i)((?:access|refresh)_token|client_secret|password|secret)([\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+"),
+)
+
+
+class AcrOpsError(Exception):
+    """An error with a message fit for users: what failed, the service's words, and what to do."""
+
+    def __init__(self, message, code=None, hint=None, operation_url=None, transient=False):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.hint = hint
+        self.operation_url = operation_url
+        self.transient = transient
+
+    def __str__(self):
+        text = self.message
+        if self.code and self.code not in text:
+            text = "%s (%s)" % (text, self.code)
+        if self.hint:
+            text = "%s. Hint: %s" % (text.rstrip("."), self.hint)
+        return text
+
+
+class Redactor:
+    """Remembers secret values seen during a run and removes them (and token-shaped strings) from text."""
+
+    def __init__(self, secrets=()):
+        self._lock = threading.Lock()
+        self._secrets = set()
+        for secret in secrets:
+            self.add(secret)
+
+    def add(self, secret):
+        # Very short values would redact ordinary words; they are not real secrets anyway.
+        if secret and isinstance(secret, str) and len(secret) >= 4:
+            with self._lock:
+                self._secrets.add(secret)
+
+    def scrub(self, text):
+        if text is None:
+            return None
+        text = str(text)
+        with self._lock:
+            secrets = sorted(self._secrets, key=len, reverse=True)
+        for secret in secrets:
+            text = text.replace(secret, REDACTED)
+        text = _TOKEN_PATTERNS[0].sub(lambda m: m.group(1) + " " + REDACTED, text)
+        text = _TOKEN_PATTERNS[1].sub(REDACTED, text)
+        text = _TOKEN_PATTERNS[2].sub(lambda m: m.group(1) + m.group(2) + REDACTED, text)
+        return text
+
+    def scrub_data(self, data):
+        """Scrub every string inside nested lists/dicts (results, reports)."""
+        if isinstance(data, dict):
+            return dict((k, self.scrub_data(v)) for k, v in data.items())
+        if isinstance(data, (list, tuple)):
+            return [self.scrub_data(v) for v in data]
+        if isinstance(data, str):
+            return self.scrub(data)
+        return data

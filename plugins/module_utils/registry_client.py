@@ -1,0 +1,284 @@
+# Copyright (c) 2026 acrops.registry contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""A small OCI distribution client: digests of sources, tag state of ACR destinations.
+
+Written by hand because no well-kept Python library fits: azure-containerregistry 1.2.0 caches no access
+token (a 401 and a token call before every request), mis-decodes some refresh tokens and cannot talk to
+non-ACR registries; oras-py writes ~/.docker/config.json and misreads Basic challenges. This client
+follows each registry's own challenge (anonymous Bearer, Basic, or ACR's Entra -> refresh -> access token
+exchange), caches tokens per (registry, scope, identity), and reuses one pooled HTTPS session, so a
+current image costs one manifest HEAD and one tag read once tokens are cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+import time
+from collections import namedtuple
+from urllib.parse import quote
+
+from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
+from ansible_collections.acrops.registry.plugins.module_utils.retries import urllib3_retry
+
+MANIFEST_ACCEPT = ", ".join((
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+))
+USER_AGENT = "acrops.registry/0.1 (+ansible)"
+TOKEN_MARGIN = 30  # seconds: renew tokens this long before they expire
+ACR_ANONYMOUS_USER = "00000000-0000-0000-0000-000000000000"
+
+TagState = namedtuple("TagState", "digest locked created updated")
+_CHALLENGE_PARAM = re.compile(r'(\w+)="([^"]*)"')
+
+
+class RegistryUnreachable(AcrOpsError):
+    """The registry could not be reached from this machine at all (as opposed to refusing us)."""
+
+
+def parse_challenge(header):
+    """('bearer', {realm, service, scope}) or ('basic', {}) from a WWW-Authenticate header."""
+    if not header:
+        return None, {}
+    scheme, _, rest = header.strip().partition(" ")
+    return scheme.lower(), dict(_CHALLENGE_PARAM.findall(rest))
+
+
+class RegistryClient:
+    """Thread-safe client shared by every image of a module run."""
+
+    def __init__(self, redactor, verify=True, pool_size=8, timeout=30, entra_token=None, tenant=None):
+        import requests  # pylint: disable=import-outside-toplevel
+        from requests.adapters import HTTPAdapter  # pylint: disable=import-outside-toplevel
+
+        self._requests = requests
+        self.redactor = redactor
+        self.timeout = timeout
+        self.session = requests.Session()
+        if verify is not True:
+            self.session.verify = verify
+        adapter = HTTPAdapter(max_retries=urllib3_retry(), pool_connections=pool_size, pool_maxsize=pool_size)
+        self.session.mount("https://", adapter)
+        self.session.headers["User-Agent"] = USER_AGENT
+        self._entra_token = entra_token  # callable -> Entra access token, for ACR hosts
+        self._tenant = tenant
+        self._acr_hosts = set()
+        self._challenges = {}
+        self._tokens = {}
+        self._refresh_tokens = {}
+        self._locks = {}
+        self._lock = threading.Lock()
+        self.request_count = 0
+
+    # ---- auth -------------------------------------------------------------------------------------
+    def set_entra_token(self, entra_token):
+        """A callable returning an Entra access token, used for ACR's token exchange."""
+        self._entra_token = entra_token
+
+    def add_acr(self, login_server):
+        """Mark a host as an ACR we reach with Entra credentials; its challenge is known without asking."""
+        self._acr_hosts.add(login_server)
+        self._challenges.setdefault(login_server, ("bearer", {"realm": "https://%s/oauth2/token" % login_server, "service": login_server}))
+
+    def _key_lock(self, key):
+        with self._lock:
+            return self._locks.setdefault(key, threading.Lock())
+
+    def _authorization(self, host, scope, credentials):
+        scheme, params = self._challenges.get(host, (None, {}))
+        if scheme is None:
+            return None
+        if scheme == "basic":
+            if not credentials or credentials[1] is None:
+                return None
+            return "Basic", credentials
+        identity = credentials[0] if credentials else None
+        key = (host, scope, identity)
+        with self._key_lock(key):
+            cached = self._tokens.get(key)
+            if cached and cached[1] > time.time() + TOKEN_MARGIN:
+                return "Bearer", cached[0]
+            if host in self._acr_hosts and not credentials:
+                token, lifetime = self._acr_access_token(host, params, scope)
+            else:
+                token, lifetime = self._bearer_token(host, params, scope, credentials)
+            self._tokens[key] = (token, time.time() + lifetime)
+            return "Bearer", token
+
+    def _bearer_token(self, host, params, scope, credentials):
+        realm = params.get("realm")
+        if not realm:
+            raise AcrOpsError("%s sent a Bearer challenge without a realm" % host)
+        query = {"scope": scope}
+        if params.get("service"):
+            query["service"] = params["service"]
+        auth = tuple(credentials) if credentials and credentials[1] is not None else None
+        if auth and auth[0] is None:
+            auth = (ACR_ANONYMOUS_USER, auth[1])  # a password alone is a token, e.g. an ACR refresh token
+        response = self._send("GET", realm, params=query, auth=auth)
+        if response.status_code in (401, 403):
+            raise AcrOpsError("%s refused the credentials for %s (HTTP %s)" % (host, scope, response.status_code), code="UNAUTHORIZED",
+                              hint="check source_username/source_password" if auth else "this image needs credentials: set source_username/source_password")
+        if response.status_code != 200:
+            raise AcrOpsError("token request to %s failed with HTTP %s" % (host, response.status_code))
+        body = response.json()
+        token = body.get("token") or body.get("access_token")
+        self.redactor.add(token)
+        return token, int(body.get("expires_in") or 60)
+
+    def _acr_access_token(self, host, params, scope):
+        """ACR's exchange: Entra access token -> ACR refresh token (per registry) -> access token (per scope)."""
+        refresh = self._refresh_tokens.get(host)
+        if refresh is None or refresh[1] <= time.time() + TOKEN_MARGIN:
+            if self._entra_token is None:
+                raise AcrOpsError("no Azure credentials to read %s" % host)
+            form = {"grant_type": "access_token", "service": params.get("service", host), "access_token": self._entra_token()}
+            if self._tenant:
+                form["tenant"] = self._tenant
+            response = self._send("POST", "https://%s/oauth2/exchange" % host, data=form)
+            if response.status_code != 200:
+                raise AcrOpsError("%s refused the Azure token exchange (HTTP %s): %s" % (host, response.status_code, _error_text(response)),
+                                  hint="the identity needs a data-plane role on the registry (e.g. AcrPull, or Container Registry Data Importer and Data Reader)")
+            token = response.json()["refresh_token"]
+            self.redactor.add(token)
+            refresh = (token, time.time() + 3 * 3600 - 60)  # ACR refresh tokens live ~3 h
+            self._refresh_tokens[host] = refresh
+        form = {"grant_type": "refresh_token", "service": params.get("service", host), "scope": scope, "refresh_token": refresh[0]}
+        response = self._send("POST", params.get("realm") or "https://%s/oauth2/token" % host, data=form)
+        if response.status_code != 200:
+            self._refresh_tokens.pop(host, None)
+            raise AcrOpsError("%s refused an access token for %s (HTTP %s): %s" % (host, scope, response.status_code, _error_text(response)),
+                              hint="the identity needs AcrPull (reading tags needs metadata_read) on the registry")
+        token = response.json()["access_token"]
+        self.redactor.add(token)
+        return token, 300
+
+    # ---- transport ---------------------------------------------------------------------------------
+    def _send(self, method, url, **kwargs):
+        self.request_count += 1
+        try:
+            return self.session.request(method, url, timeout=self.timeout, allow_redirects=True, **kwargs)
+        except self._requests.exceptions.SSLError as exc:
+            raise AcrOpsError("TLS verification failed for %s: %s" % (url.split("/")[2], exc),
+                              hint="trust the registry's CA with ca_bundle or REQUESTS_CA_BUNDLE") from None
+        except self._requests.exceptions.RequestException as exc:
+            raise RegistryUnreachable("cannot reach %s: %s" % (url.split("/")[2], self.redactor.scrub(exc.__class__.__name__ + ": " + str(exc)))) from None
+
+    def request(self, method, host, path, scope, credentials=None, headers=None, **kwargs):
+        """One authenticated call: use a cached token, learn the challenge on a 401 and retry once."""
+        url = "https://%s%s" % (host, path)
+        headers = dict(headers or {})
+        for attempt in (1, 2):
+            auth = self._authorization(host, scope, credentials)
+            call = dict(kwargs)
+            if auth and auth[0] == "Bearer":
+                headers["Authorization"] = "Bearer %s" % auth[1]
+            elif auth:
+                call["auth"] = tuple(auth[1])
+            response = self._send(method, url, headers=headers, **call)
+            if response.status_code != 401 or attempt == 2:
+                return response
+            scheme, params = parse_challenge(response.headers.get("WWW-Authenticate"))
+            if scheme not in ("bearer", "basic") or (scheme == "basic" and not credentials):
+                return response
+            if scheme == "bearer" and params.get("scope"):
+                scope = params["scope"]
+            learned = (scheme, dict((k, v) for k, v in params.items() if k != "scope"))
+            if auth and self._challenges.get(host) == learned:
+                return response  # we already answered this very challenge: the credentials are wrong
+            self._challenges[host] = learned
+        return response
+
+    # ---- operations -------------------------------------------------------------------------------
+    def manifest_digest(self, host, repository, reference, credentials=None):
+        """The digest the registry serves for a tag or digest, or None if it does not exist."""
+        path = "/v2/%s/manifests/%s" % (repository, reference)
+        scope = self._scope(host, repository)
+        response = self.request("HEAD", host, path, scope, credentials, headers={"Accept": MANIFEST_ACCEPT})
+        if response.status_code == 404:
+            return None
+        if response.status_code == 200 and response.headers.get("Docker-Content-Digest"):
+            return response.headers["Docker-Content-Digest"]
+        if response.status_code == 200:
+            # Some registries omit the header on HEAD: the digest of the exact bytes is the answer.
+            response = self.request("GET", host, path, scope, credentials, headers={"Accept": MANIFEST_ACCEPT})
+            if response.status_code == 200:
+                return response.headers.get("Docker-Content-Digest") or "sha256:" + hashlib.sha256(response.content).hexdigest()
+        raise self._error(response, host, "%s:%s" % (repository, reference), credentials)
+
+    def acr_tag(self, login_server, repository, tag):
+        """A tag's state in an ACR (digest and lock), or None when the tag does not exist."""
+        path = "/acr/v1/%s/_tags/%s" % (quote(repository, safe=""), quote(tag, safe=""))
+        response = self.request("GET", login_server, path, self._scope(login_server, repository))
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise self._error(response, login_server, "%s:%s" % (repository, tag), None)
+        attributes = response.json().get("tag") or {}
+        changeable = attributes.get("changeableAttributes") or {}
+        return TagState(attributes.get("digest"), changeable.get("writeEnabled") is False,
+                        attributes.get("createdTime"), attributes.get("lastUpdateTime"))
+
+    def acr_tags(self, login_server, repository, limit=1000):
+        """All tags of an ACR repository (paged by Link), as (name, TagState)."""
+        path = "/acr/v1/%s/_tags?n=100" % quote(repository, safe="")
+        found = []
+        while path and len(found) < limit:
+            response = self.request("GET", login_server, path, self._scope(login_server, repository))
+            if response.status_code == 404:
+                return found
+            if response.status_code != 200:
+                raise self._error(response, login_server, repository, None)
+            for item in response.json().get("tags") or []:
+                changeable = item.get("changeableAttributes") or {}
+                found.append((item.get("name"), TagState(item.get("digest"), changeable.get("writeEnabled") is False,
+                                                         item.get("createdTime"), item.get("lastUpdateTime"))))
+            path = _next_link(response.headers.get("Link"))
+        return found[:limit]
+
+    def _scope(self, host, repository):
+        if host in self._acr_hosts:
+            return "repository:%s:pull,metadata_read" % repository
+        return "repository:%s:pull" % repository
+
+    def _error(self, response, host, what, credentials):
+        text = _error_text(response)
+        if response.status_code == 401:
+            hint = "check source_username/source_password" if credentials else (
+                "the image is private or does not exist; set source_username/source_password"
+                + (", and write Docker Hub official images with library/ (docker.io/library/NAME)" if "docker" in host else ""))
+            return AcrOpsError("%s answered 401 Unauthorized for %s: %s" % (host, what, text), code="UNAUTHORIZED", hint=hint)
+        if response.status_code == 429:
+            return AcrOpsError("%s rate-limited reading %s (HTTP 429): %s" % (host, what, text), code="TOOMANYREQUESTS",
+                               hint="pass registry credentials (source_username/source_password) to raise the limit", transient=True)
+        if response.status_code == 403:
+            return AcrOpsError("%s refused access to %s (HTTP 403): %s" % (host, what, text), code="DENIED")
+        return AcrOpsError("%s answered HTTP %s for %s: %s" % (host, response.status_code, what, text), transient=response.status_code >= 500)
+
+
+def _error_text(response):
+    try:
+        errors = response.json().get("errors")
+        if errors:
+            return "; ".join("%s %s" % (e.get("code", ""), e.get("message", "")) for e in errors)[:300]
+    except (ValueError, AttributeError):
+        pass
+    return (response.text or response.reason or "")[:300]
+
+
+def _next_link(header):
+    """The next page's path from a `Link: </acr/v1/...&last=x>; rel="next"` header."""
+    if not header:
+        return None
+    match = re.search(r"<([^>]+)>\s*;\s*rel=\"?next\"?", header)
+    if not match:
+        return None
+    target = match.group(1)
+    if target.startswith("https://"):
+        target = "/" + target.split("/", 3)[3]
+    return target

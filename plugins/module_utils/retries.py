@@ -1,0 +1,71 @@
+# Copyright (c) 2026 acrops.registry contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""One retry policy, used everywhere.
+
+HTTP calls retry through the libraries' own, well-kept machinery: urllib3's Retry for our registry
+client, azure-core's RetryPolicy for ARM and Entra. Both get their settings from here, so a 429 from
+Docker Hub and a 429 from ARM are treated alike: bounded attempts, jittered exponential backoff, and
+Retry-After honoured. Whole-operation retries (an import whose LRO failed transiently) use backoff().
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+RETRY_STATUSES = (408, 429, 500, 502, 503, 504)
+TOTAL_ATTEMPTS = 5          # the first try plus four retries
+BACKOFF_FACTOR = 0.5        # 0.5 s, 1 s, 2 s, 4 s (plus jitter)
+BACKOFF_MAX = 30.0          # longest single wait, Retry-After included
+
+# Import failures that ACR reports on the poll but that a second attempt usually survives.
+TRANSIENT_IMPORT_ERRORS = re.compile(
+    r"Error copying blobs|InternalServerError|ServiceUnavailable|TooManyRequests|timed? ?out|"
+    r"try again|points to a missing manifest|Internal error",
+    re.IGNORECASE,
+)
+
+
+def backoff(attempt, factor=BACKOFF_FACTOR, maximum=BACKOFF_MAX):
+    """Seconds to wait before retry number `attempt` (1-based): exponential with full jitter."""
+    ceiling = min(maximum, factor * (2 ** (attempt - 1)))
+    return ceiling / 2 + random.uniform(0, ceiling / 2)  # nosec B311 - jitter, not crypto
+
+
+def urllib3_retry():
+    """The policy as a urllib3 Retry, for requests sessions (registry and token calls)."""
+    from urllib3.util.retry import Retry  # pylint: disable=import-outside-toplevel
+
+    kwargs = dict(
+        total=TOTAL_ATTEMPTS - 1,
+        connect=TOTAL_ATTEMPTS - 1,
+        read=TOTAL_ATTEMPTS - 1,
+        status=TOTAL_ATTEMPTS - 1,
+        backoff_factor=BACKOFF_FACTOR,
+        status_forcelist=RETRY_STATUSES,
+        # Token POSTs and HEAD/GET reads are all safe to repeat.
+        allowed_methods=frozenset(("GET", "HEAD", "POST", "PATCH")),
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+    try:
+        return Retry(backoff_jitter=BACKOFF_FACTOR, backoff_max=BACKOFF_MAX, **kwargs)
+    except TypeError:  # urllib3 1.x: no jitter, BACKOFF_MAX is a class attribute
+        return Retry(**kwargs)
+
+
+def azure_retry_kwargs():
+    """The policy as keyword arguments of azure-core clients (RetryPolicy honours Retry-After itself)."""
+    return {
+        "retry_total": TOTAL_ATTEMPTS - 1,
+        "retry_connect": TOTAL_ATTEMPTS - 1,
+        "retry_read": TOTAL_ATTEMPTS - 1,
+        "retry_status": TOTAL_ATTEMPTS - 1,
+        "retry_backoff_factor": BACKOFF_FACTOR,
+        "retry_backoff_max": BACKOFF_MAX,
+    }
+
+
+def is_transient_import_error(message):
+    return bool(message and TRANSIENT_IMPORT_ERRORS.search(message))

@@ -1,0 +1,34 @@
+# Copyright (c) 2026 acrops.registry contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+from __future__ import annotations
+
+import pytest
+
+from collection_path import COLLECTIONS_ROOT
+
+import playbook_runner
+
+
+@pytest.fixture
+def ansible(standin, tmp_path):
+    """Run modules or playbooks with real ansible-playbook against the stand-in."""
+    class Ansible:
+        env = playbook_runner.ansible_env(standin, COLLECTIONS_ROOT)
+
+        def tasks(self, tasks, args=(), env=None):
+            plays = playbook_runner.module_play(tmp_path, tasks)
+            run = playbook_runner.run_playbook(plays, dict(self.env, **(env or {})), tmp_path, args)
+            assert run.results is not None, run
+            return run
+
+        def module(self, name, args=(), check=False, diff=False, env=None, **params):
+            task = {"acrops.registry.%s" % name: params}
+            flags = list(args) + (["--check"] if check else []) + (["--diff"] if diff else [])
+            run = self.tasks([task], flags, env)
+            return run.results["r0"], run
+
+        def playbook(self, path, inventory, args=(), env=None):
+            return playbook_runner.run_playbook(path, dict(self.env, **(env or {})), tmp_path, args, inventory=inventory)
+
+    return Ansible()
