@@ -19,6 +19,9 @@ Deliberate differences from distribution, each for a reason:
   control characters, non-ASCII look-alikes, shell metacharacters), is rejected before any regex runs.
 - The 255-character limit applies to the repository path without the domain, as in distribution since 2024
   ("Exclude domain from name length check").
+- parse_target() and parse_repository_path() (paths inside a registry, no distribution counterpart) refuse only
+  evident hosts (host:port, localhost, ACR login servers): a dotted first component such as ``ghcr.io/org/app`` is
+  a valid path, and the acr_mirror role names air-gap targets that way.
 
 Every error is an InvalidReferenceError (a ValueError), also for input that is not a str. Messages start with
 distribution's wording ("invalid reference format", "repository name must be lowercase", ...), quote the
@@ -107,13 +110,13 @@ def _check_text(text, what):
     """Type, emptiness, length and character set, cheapest first: a 10 MB string stops at len()."""
     if not isinstance(text, str):
         raise InvalidReferenceError("invalid reference format: %s must be a string, got %s" % (what, type(text).__name__))
+    example = _EXAMPLES if what == "image reference" else "e.g. %s" % _EXAMPLE_OF.get(what, "'mirror/nginx'")
     if not text:
-        raise InvalidReferenceError("empty reference: the %s is empty; write one, %s" % (what, _EXAMPLES if what == "image reference" else
-                                                                                           "e.g. %s" % _EXAMPLE_OF.get(what, "'mirror/nginx'")))
+        raise InvalidReferenceError("empty reference: the %s is empty; write one, %s" % (what, example))
     if len(text) > MAX_REFERENCE_LENGTH:
         raise _fail("reference too long", text, "is longer than %d characters: no %s is that long" % (MAX_REFERENCE_LENGTH, what))
     if not text.strip():
-        raise _fail("empty reference", text, "is blank: write %s %s, e.g. %s" % (_article(what), what, _EXAMPLE_OF.get(what, "'mirror/nginx'")))
+        raise _fail("empty reference", text, "is blank: write %s %s, %s" % (_article(what), what, example))
     bad = _FORBIDDEN_RE.search(text)
     if bad:
         raise _fail("invalid reference format", text, "contains %s at position %d, which is not allowed in %s %s: remove or replace it" % (
@@ -267,10 +270,12 @@ class ImageReference:
             repository = OFFICIAL_REPOSITORY_PREFIX + repository
         _check_path(repository, self.repository, self.repository)
         if self.tag is not None:
-            _check_text(self.tag, "tag")
+            if self.tag:  # an empty tag is reported as an invalid tag below
+                _check_text(self.tag, "tag")
             _check_tag(self.tag, self.tag)
         if self.digest is not None:
-            _check_text(self.digest, "digest")
+            if self.digest:
+                _check_text(self.digest, "digest")
             _check_digest(self.digest, self.digest)
         # Frozen: normalised values can only be stored this way.
         object.__setattr__(self, "registry", registry)

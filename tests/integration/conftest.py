@@ -32,3 +32,9 @@ def ansible(standin, tmp_path):
             return playbook_runner.run_playbook(path, dict(self.env, **(env or {})), tmp_path, args, inventory=inventory)
 
     return Ansible()
+
+
+@pytest.fixture
+def repo(unique_repo):
+    """A fresh single-component repository name (Docker Hub official images are library/<repo>)."""
+    return unique_repo.replace("/", "-").replace("_", "-")[-60:].strip("-")

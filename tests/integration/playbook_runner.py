@@ -49,7 +49,7 @@ class Run:
 def run_playbook(playbook, env, tmp_path, args=(), inventory=None, timeout=600):
     """Run a playbook (a path, or a list of plays to write); returns Run with registered `results` if the plays dumped them."""
     if not isinstance(playbook, (str, Path)):
-        path = tmp_path / "play-%d.yml" % len(list(tmp_path.glob("play-*.yml")))
+        path = tmp_path / ("play-%d.yml" % len(list(tmp_path.glob("play-*.yml"))))
         path.write_text(yaml.safe_dump(playbook, sort_keys=False))
         playbook = path
     cmd = [str(BIN / "ansible-playbook"), str(playbook)]
