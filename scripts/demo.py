@@ -57,7 +57,7 @@ def main():
         banner("Local ACR stand-in up: ARM %s, registry %s" % (standin.env["arm_endpoint"], standin.env["registries"]["standinacr"]["login_server"]))
         images = inventory_images()
         for ref in images:
-            standin.push(SOURCE_NAMES[ref.registry], ref.repository, ref.tag, seed=1)
+            standin.push(SOURCE_NAMES[ref.registry], ref.repository, ref.tag, seed=str(ref))
         print("seeded %d upstream images: %s" % (len(images), ", ".join(str(r) for r in images)))
 
         env = dict(os.environ)
@@ -74,7 +74,7 @@ def main():
         print("importImage calls during the second run: %d" % (standin.control.counters()["import_calls"] - before))
 
         moved = images[0]
-        standin.push(SOURCE_NAMES[moved.registry], moved.repository, moved.tag, seed=2)
+        standin.push(SOURCE_NAMES[moved.registry], moved.repository, moved.tag, seed=str(moved) + " moved")
         banner("3. Upstream moved %s: preview with --check --diff (nothing is imported)" % moved)
         failures += playbook(env, "--check", "--diff")
         print("\nJSON report of the last run: %s" % env["ACR_MIRROR_REPORT"])

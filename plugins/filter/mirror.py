@@ -183,7 +183,7 @@ def mirror_summary(report):
                 rows.append((target.get("action"), target.get("name"), "from %s" % image.get("source")))
     rows.sort(key=lambda row: (ACTION_ORDER.index(row[0]) if row[0] in ACTION_ORDER else 99, row[1] or ""))
     width = max([len(r[0]) for r in rows] + [0])
-    lines.extend("  %-*s  %s  %s" % (width, action, name, detail) for action, name, detail in rows)
+    lines.extend("  %-*s  %s  %s" % (width, action.replace("_", " "), name, detail) for action, name, detail in rows)
     unchanged = counts.get("unchanged", 0)
     if unchanged:
         lines.append("  %d target%s already current" % (unchanged, "" if unchanged == 1 else "s"))

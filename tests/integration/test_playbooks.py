@@ -44,7 +44,7 @@ def test_example_mirror_inventory_runs_as_written_and_is_idempotent(standin, ans
     for path in sorted((inventory / "group_vars" / "all").glob("*.yml")):
         for value in yaml.safe_load(path.read_text()).values():
             images.extend(reference.parse(v) for v in value)
-    digests = dict((str(ref), standin.push(SOURCE_NAMES[ref.registry], ref.repository, ref.tag, seed=3)) for ref in images)
+    digests = dict((str(ref), standin.push(SOURCE_NAMES[ref.registry], ref.repository, ref.tag, seed=str(ref))) for ref in images)
     report = tmp_path / "report.json"
     env = {"ACR_MIRROR_REPORT": str(report)}
 
