@@ -1,0 +1,56 @@
+# Copyright (c) 2026 acrops.registry contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Fixed facts of the emulated world: which registries, subscriptions and source hosts exist.
+
+Everything here is data. Names, resource groups and regions are what docs/standin.md promises in env.json.
+"""
+
+ACR_SUFFIX = "azurecr.standin.test"
+MANAGEMENT_HOST = "management.standin.test"
+MANAGEMENT_HOSTS = ("127.0.0.1", "localhost", MANAGEMENT_HOST)
+
+# The Entra audiences of this cloud's Resource Manager (metadata authentication.audiences). Tokens for any other
+# resource are refused by ARM, as the real ARM refuses tokens minted for a wrong audience.
+ARM_AUDIENCES = ("https://management.core.standin.test/", "https://management.standin.test/")
+# The data plane also takes tokens for this audience (azure-containerregistry's default `audience`).
+ACR_AUDIENCE = "https://containerregistry.azure.net"
+
+# name -> (subscription key, resource group, region, sku)
+REGISTRIES = {
+    "standinacr": ("main", "rg-mirror", "westus", "Premium"),
+    "devacr": ("main", "rg-dev", "eastus", "Standard"),
+    "prodacr": ("main", "rg-prod", "westeurope", "Premium"),
+    "otheracr": ("other", "rg-other", "westus2", "Standard"),
+}
+
+# Docker-Hub-like source hosts served by the front. auth: "bearer" (anonymous tokens from a realm), "none" (MCR).
+SOURCES = {
+    "dockerhub": {"host": "registry-1.docker.io", "aliases": ["docker.io", "index.docker.io", "registry.hub.docker.com"],
+                  "auth": "bearer", "realm_path": "/token"},
+    "ghcr": {"host": "ghcr.io", "aliases": [], "auth": "bearer", "realm_path": "/token"},
+    "mcr": {"host": "mcr.microsoft.com", "aliases": [], "auth": "none", "realm_path": None},
+    "quay": {"host": "quay.io", "aliases": [], "auth": "bearer", "realm_path": "/v2/auth"},
+}
+# A registry with its own TLS and htpasswd Basic auth, reached straight (the proxy tunnels to its own port).
+PRIVATE_HOST = "private.registry.test"
+PRIVATE_USER = "mirror-bot"
+
+# Docker Hub account the stand-in knows: repositories under this namespace are private to it.
+DOCKERHUB_USER = "standinuser"
+
+DEFAULTS = {
+    "retry_after": None,          # seconds for a Retry-After header (real service: 10); None = fast mode
+    "retry_after_ms": 50,         # x-ms-retry-after-ms in fast mode
+    "page_size": 2,               # ARM list page size, small so that nextLink paging is exercised
+    "entra_token_lifetime": 3600,
+    "acr_refresh_token_lifetime": 11700,   # what the recorded ACR refresh token carried (exp - iat)
+    "acr_access_token_lifetime": 4500,     # same for the recorded ACR access token
+    "source_token_lifetime": 300,          # Docker Hub's expires_in
+    "import_latency": 0.0,
+    "dockerhub_pull_limit": 100,           # GETs of manifests per client before 429, as Docker Hub's anonymous limit
+    "max_import_manifests": 50,
+}
+
+ALL_ACTIONS = ("pull", "push", "delete", "metadata_read", "metadata_write")
+READER_ACTIONS = ("pull", "metadata_read")

@@ -1,0 +1,152 @@
+# Copyright (c) 2026 acrops.registry contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Public source registries with Docker Hub semantics, in front of their distribution storage.
+
+`/v2/` answers 401 with a Bearer challenge whose realm is this host's token endpoint; the token endpoint hands out
+anonymous pull tokens (or, on Docker Hub, tokens for the configured user, who alone may pull its own namespace).
+A repository that does not exist, or a request without a valid token, gets 401 UNAUTHORIZED: Docker Hub answers
+401, not 404, for unknown repositories. Docker Hub also counts manifest GETs (not HEADs) against a pull rate limit
+per client and answers 429 once it is spent. mcr.microsoft.com needs no auth at all. Fronts are read-only.
+"""
+
+import base64
+import collections
+import re
+
+from .config import DOCKERHUB_USER
+from .passthrough import relay
+from .responses import iso_now, json_response, registry_error
+
+REPO_ROUTES = [
+    ("manifests", re.compile(r"^/v2/(?P<repo>.+)/manifests/(?P<ref>[^/]+)$")),
+    ("blobs", re.compile(r"^/v2/(?P<repo>.+)/blobs/(?P<ref>[^/]+)$")),
+    ("tags", re.compile(r"^/v2/(?P<repo>.+)/tags/list$")),
+]
+RATE_WINDOW = 21600
+TOO_MANY = ("You have reached your pull rate limit. You may increase the limit by authenticating and upgrading: "
+            "https://www.docker.com/increase-rate-limit")
+
+
+class SourceFronts:
+    def __init__(self, world):
+        self.world = world
+        self.pulls = collections.Counter()   # (host, bucket) -> manifest GETs spent
+
+    def reset(self):
+        self.pulls.clear()
+
+    # -- tokens ---------------------------------------------------------------------------------------------------
+    def _basic_user(self, request, source):
+        """(username, ok): no header -> (None, True); a known user with the right password -> (user, True)."""
+        header = request.headers.get("Authorization", "")
+        if not header.lower().startswith("basic "):
+            return None, True
+        try:
+            username, _sep, password = base64.b64decode(header.split(" ", 1)[1]).decode("utf-8").partition(":")
+        except (ValueError, IndexError):
+            return None, False
+        return username, source.users.get(username) == password and password != ""
+
+    async def _repo_exists(self, source, repo):
+        url = "%s/v2/%s/tags/list" % (source.storage.url, repo)
+        async with self.world.http.get(url, params={"n": "1"}) as response:
+            await response.read()
+            return response.status == 200
+
+    async def _token(self, request, source):
+        self.world.counters.token_requests["source:" + source.key] += 1
+        username, ok = self._basic_user(request, source)
+        if not ok:
+            return json_response({"details": "incorrect username or password"}, 401)
+        access = []
+        for value in request.query.getall("scope", []):
+            for item in value.split():
+                parts = item.split(":")
+                if len(parts) < 3 or parts[0] != "repository":
+                    continue
+                repo = ":".join(parts[1:-1])
+                private = repo.startswith(DOCKERHUB_USER + "/") and source.key == "dockerhub"
+                allowed = await self._repo_exists(source, repo) and (not private or username == DOCKERHUB_USER)
+                access.append({"type": "repository", "name": repo, "actions": ["pull"] if allowed else []})
+        lifetime = int(self.world.settings["source_token_lifetime"])
+        token = self.world.signer.issue({"aud": source.host, "sub": username or "anonymous", "access": access, "typ": "source"}, lifetime)
+        return json_response({"token": token, "access_token": token, "expires_in": lifetime, "issued_at": iso_now()})
+
+    def _token_allows(self, request, source, repo):
+        header = request.headers.get("Authorization", "")
+        if not header.lower().startswith("bearer "):
+            return None
+        claims, problem = self.world.signer.verify(header.split(" ", 1)[1].strip())
+        if problem or claims.get("typ") != "source" or claims.get("aud") != source.host:
+            return None
+        for entry in claims.get("access", []):
+            if entry.get("name") == repo and "pull" in entry.get("actions", []):
+                return claims
+        return None
+
+    def _challenge(self, request, source, repo=None, action="pull"):
+        realm = "https://%s%s" % (request.host, source.realm_path)
+        header = 'Bearer realm="%s",service="%s"' % (realm, source.host)
+        detail = None
+        if repo is not None:
+            header += ',scope="repository:%s:%s"' % (repo, action)
+            detail = [{"Type": "repository", "Class": "", "Name": repo, "Action": action}]
+        return registry_error(401, "UNAUTHORIZED", "authentication required", detail,
+                              {"WWW-Authenticate": header, "Docker-Distribution-Api-Version": "registry/2.0"})
+
+    # -- rate limit -----------------------------------------------------------------------------------------------
+    def _rate_headers(self, source, bucket, spend):
+        """Docker Hub's ratelimit headers; None when the limit is spent (the caller answers 429)."""
+        limit = int(self.world.settings["dockerhub_pull_limit"] or 0)
+        if source.key != "dockerhub" or limit <= 0:
+            return {}
+        key = (source.host, bucket)
+        if spend:
+            if self.pulls[key] >= limit:
+                return None
+            self.pulls[key] += 1
+        return {"ratelimit-limit": "%d;w=%d" % (limit, RATE_WINDOW),
+                "ratelimit-remaining": "%d;w=%d" % (max(0, limit - self.pulls[key]), RATE_WINDOW),
+                "docker-ratelimit-source": bucket}
+
+    # -- dispatch -------------------------------------------------------------------------------------------------
+    async def handle(self, request, source, path, client):
+        if source.realm_path and path in ("/token", "/v2/auth") and request.method == "GET":
+            request["route"] = "source:token"
+            return await self._token(request, source)
+        if path in ("/v2", "/v2/"):
+            request["route"] = "source:/v2/"
+            if source.auth == "bearer" and not request.headers.get("Authorization", "").lower().startswith("bearer "):
+                return self._challenge(request, source)
+            return json_response({}, headers={"Docker-Distribution-Api-Version": "registry/2.0"})
+        for kind, regex in REPO_ROUTES:
+            matched = regex.match(path)
+            if matched:
+                request["route"] = "source:/v2/{repo}/%s" % ("tags/list" if kind == "tags" else kind + "/{ref}")
+                return await self._repo_route(request, source, kind, matched.group("repo"), path, client)
+        request["route"] = "source:other"
+        return registry_error(404, "NOT_FOUND", "the requested resource was not found")
+
+    async def _repo_route(self, request, source, kind, repo, path, client):  # pylint: disable=too-many-arguments
+        if request.method not in ("GET", "HEAD"):
+            if source.auth == "none":
+                return registry_error(405, "UNSUPPORTED", "The operation is unsupported.")
+            return self._challenge(request, source, repo, "pull,push")
+        claims = None
+        if source.auth == "bearer":
+            claims = self._token_allows(request, source, repo)
+            if claims is None:
+                return self._challenge(request, source, repo)
+        extra = {}
+        if kind == "manifests":
+            bucket = (claims or {}).get("sub") if (claims or {}).get("sub") not in (None, "anonymous") else client
+            extra = self._rate_headers(source, bucket, spend=request.method == "GET")
+            if extra is None:
+                return registry_error(429, "TOOMANYREQUESTS", TOO_MANY)
+        return await relay(request, self.world, source.storage.url, path, client=client, host=source.host, extra_headers=extra)
+
+
+def describe_limits(fronts):
+    """Manifest GETs spent per (host, bucket), for the counters."""
+    return {"%s %s" % key: value for key, value in fronts.pulls.items()}
