@@ -45,7 +45,7 @@ def parse_challenge(header):
     """('bearer', {realm, service, scope}) or ('basic', {}) from a WWW-Authenticate header."""
     if not header:
         return None, {}
-    scheme, _, rest = header.strip().partition(" ")
+    scheme, dummy, rest = header.strip().partition(" ")
     return scheme.lower(), dict(_CHALLENGE_PARAM.findall(rest))
 
 
@@ -143,7 +143,8 @@ class RegistryClient:
             response = self._send("POST", "https://%s/oauth2/exchange" % host, data=form)
             if response.status_code != 200:
                 raise AcrOpsError("%s refused the Azure token exchange (HTTP %s): %s" % (host, response.status_code, _error_text(response)),
-                                  hint="the identity needs a data-plane role on the registry (e.g. AcrPull, or Container Registry Data Importer and Data Reader)")
+                                  hint="the identity needs a data-plane role on the registry "
+                                       "(e.g. AcrPull, or Container Registry Data Importer and Data Reader)")
             token = response.json()["refresh_token"]
             self.redactor.add(token)
             refresh = (token, time.time() + 3 * 3600 - 60)  # ACR refresh tokens live ~3 h

@@ -14,7 +14,7 @@ description:
     authenticating with the caller's Entra identity. Use it to resolve "which digest is dev's build 1234" before a promotion.
   - Reads only; safe in check mode.
 author:
-  - acrops.registry contributors
+  - acrops.registry contributors (@acrops)
 extends_documentation_fragment:
   - acrops.registry.auth
 attributes:
@@ -28,6 +28,7 @@ attributes:
     support: full
     description: Reads only.
   action_group:
+    description: Use C(group/acrops.registry.acr) in C(module_defaults) to set the authentication options once.
     support: full
     membership:
       - acrops.registry.acr

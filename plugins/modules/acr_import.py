@@ -21,7 +21,7 @@ description:
   - Check mode reports exactly what a real run would do; diff mode shows each target's digest before and after.
   - The batch form (O(images)) imports many images in one module run, concurrently, sharing credentials, token caches and connections.
 author:
-  - acrops.registry contributors
+  - acrops.registry contributors (@acrops)
 extends_documentation_fragment:
   - acrops.registry.auth
 attributes:
@@ -35,6 +35,7 @@ attributes:
     support: full
     description: A second run with the same input reports C(changed=false) and calls no import.
   action_group:
+    description: Use C(group/acrops.registry.acr) in C(module_defaults) to set the authentication options once.
     support: full
     membership:
       - acrops.registry.acr
@@ -231,7 +232,7 @@ registry:
   contains:
     name: {description: Registry name., type: str, returned: always}
     resource_group: {description: Resource group., type: str, returned: always}
-    login_server: {description: Login server, from Resource Manager., type: str, returned: always}
+    login_server: {description: "Login server (read from Resource Manager).", type: str, returned: always}
     subscription_id: {description: Subscription., type: str, returned: always}
 targets:
   description: One entry per target tag.

@@ -44,8 +44,8 @@ def test_conflicting_sources_for_one_target_name_both_entries():
 def test_manifest_lines():
     text = "# base images\n\nnginx:1.25  web/nginx:1.25\nredis:7   # cache\n"
     result = requests([], manifest=text)
-    assert [(r["source"], r["targets"]) for r in result] == [("docker.io/library/nginx:1.25", ["web/nginx:1.25"]),
-                                                              ("docker.io/library/redis:7", ["redis:7"])]
+    expected = [("docker.io/library/nginx:1.25", ["web/nginx:1.25"]), ("docker.io/library/redis:7", ["redis:7"])]
+    assert [(r["source"], r["targets"]) for r in result] == expected
     assert result[0]["label"] == "manifest:3"
     with pytest.raises(AnsibleFilterError, match="line 1"):
         requests([], manifest="a b c\n")
@@ -75,11 +75,10 @@ def test_bad_entries(entry, fragment):
 
 
 def test_summary_names_changes_and_failures():
+    imported = {"name": "nginx:1.25", "before": None, "after": "d", "action": "imported"}
     result = {"registry": {"name": "r", "login_server": "r.example"}, "counts": {"imported": 1, "unchanged": 2, "failed": 1},
-              "results": [
-                  {"source": "docker.io/library/nginx:1.25", "targets": [{"name": "nginx:1.25", "before": None, "after": "d", "action": "imported"}]},
-                  {"source": "docker.io/library/redis:7", "failed": True, "msg": "boom", "targets": []},
-              ]}
+              "results": [{"source": "docker.io/library/nginx:1.25", "targets": [imported]},
+                          {"source": "docker.io/library/redis:7", "failed": True, "msg": "boom", "targets": []}]}
     report = mirror.mirror_report(result, "r")
     lines = mirror.mirror_summary(report)
     assert lines[0].startswith("r.example: imported 1")
