@@ -15,15 +15,22 @@ import threading
 from collections import namedtuple
 
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
-from ansible_collections.acrops.registry.plugins.module_utils.retries import azure_retry_kwargs
+from ansible_collections.acrops.registry.plugins.module_utils.retries import RETRY_STATUSES, azure_retry_kwargs
 
 Registry = namedtuple("Registry", "name resource_group subscription_id login_server id location")
 
 REGISTRY_ID = re.compile(
-    r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.ContainerRegistry/registries/(?P<name>[^/]+)/?$",
+    r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.ContainerRegistry/registries/(?P<name>[^/]+)/?\Z",
     re.IGNORECASE,
 )
-REGISTRY_NAME = re.compile(r"^[a-zA-Z0-9]{5,50}$")
+# \Z, not $: "$" also matches before a trailing newline, and such a name must not pass.
+REGISTRY_NAME = re.compile(r"^[a-zA-Z0-9]{5,50}\Z")
+# Azure's naming rules: subscription IDs are GUIDs; resource group names have 1-90 letters, digits, '_', '-', '.', '(', ')'
+# (Unicode letters included) and do not end with '.'; a tenant is a GUID or a domain name.
+SUBSCRIPTION_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
+RESOURCE_GROUP = re.compile(r"^[-\w.()]{0,89}[-\w()]\Z")
+TENANT = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\Z")
+LOGIN_SERVER = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+\Z", re.IGNORECASE)
 
 HINTS = {
     "AuthorizationFailed": "grant the identity 'Container Registry Data Importer and Data Reader' (or Contributor) on the target registry",
@@ -31,6 +38,24 @@ HINTS = {
     "ResourceGroupNotFound": "check resource_group and subscription_id",
     "InvalidAuthenticationToken": "the Azure credentials are not valid for this cloud: check tenant, cloud_environment and the clock",
 }
+# A failed import arrives as InvalidParameters whose message carries the service's detail: hint by that detail.
+DETAIL_HINTS = (
+    (re.compile(r"already exists in target registry"), "set force to overwrite the tag, or choose another target"),
+    (re.compile(r"Unauthorized|authentication required", re.IGNORECASE),
+     "the source registry refused ACR's import service: give source_username/source_password (a token alone works), check them, "
+     "and write Docker Hub official images with library/"),
+    (re.compile(r"Unable to find manifest|manifest unknown", re.IGNORECASE),
+     "the tag or digest does not exist in the source (any more): check it and the repository path"),
+    (re.compile(r"TooManyRequests|rate limit", re.IGNORECASE),
+     "the source registry rate-limited the import: give source_username/source_password to raise the limit"),
+    (re.compile(r"Forbidden|DENIED"), "a target tag is locked (writeEnabled: false), or the source refused access: unlock the tag or "
+     "check the source credentials"),
+    (re.compile(r"manifests per image"), "import fewer platforms: import the platform manifest you need by digest"),
+)
+TLS_ERROR = re.compile(r"CERTIFICATE_VERIFY_FAILED|certificate verify failed|SSLError|SSL:", re.IGNORECASE)
+TLS_HINT = "TLS verification failed: trust the endpoint's CA with ca_bundle or REQUESTS_CA_BUNDLE"
+# azure-core errors that mean "no answer came back": the request may not have reached the service.
+CONNECTION_ERRORS = frozenset(("ServiceRequestError", "ServiceResponseError", "ServiceRequestTimeoutError", "ServiceResponseTimeoutError"))
 
 
 def parse_registry_id(text):
@@ -46,14 +71,27 @@ def error_from(exc, redactor, what):
     code = getattr(error, "code", None)
     message = getattr(error, "message", None) or getattr(exc, "message", None) or str(exc)
     status = getattr(exc, "status_code", None)
-    if exc.__class__.__name__ == "ClientAuthenticationError" and status is None:
+    if TLS_ERROR.search(message):
+        hint = TLS_HINT
+    elif (exc.__class__.__name__ == "ClientAuthenticationError" and status is None) or "AADSTS" in message:
         hint = "check client_id, secret, tenant and cloud_environment (the identity provider refused the credentials)"
     else:
-        hint = HINTS.get(code)
+        hint = HINTS.get(code) or next((h for pattern, h in DETAIL_HINTS if pattern.search(message)), None)
     text = "%s failed: %s" % (what, message.strip().splitlines()[0] if message.strip() else exc.__class__.__name__)
     if status and "HTTP" not in text:
         text += " (HTTP %s)" % status
     return AcrOpsError(redactor.scrub(text), code=code, hint=hint)
+
+
+def is_transient(exc, status=None):
+    """Worth another import attempt (after re-reading): no answer came back (connection reset, timeout), or a throttling or
+    server status that azure-core did not retry itself (for a POST it retries only 500, 503, 504 and answers with Retry-After)."""
+    if CONNECTION_ERRORS.intersection(cls.__name__ for cls in type(exc).__mro__):
+        return True
+    status = getattr(exc, "status_code", None) or status
+    response = getattr(exc, "response", None)
+    retried = status in (500, 503, 504) or bool(response is not None and getattr(response, "headers", {}).get("Retry-After"))
+    return status in RETRY_STATUSES and not retried
 
 
 class ArmClient:
@@ -138,6 +176,7 @@ class ArmClient:
         seen = {}
 
         def remember_location(pipeline_response):
+            seen["status"] = pipeline_response.http_response.status_code
             location = pipeline_response.http_response.headers.get("Location")
             if location and "url" not in seen:
                 seen["url"] = location
@@ -159,7 +198,16 @@ class ArmClient:
         except AcrOpsError:
             raise
         except Exception as exc:  # azure-core exceptions, with the service's code and message
-            error = error_from(exc, self.redactor, what)
+            status = seen.get("status") or 0
+            if isinstance(exc, ValueError) and getattr(exc, "status_code", None) is None and status >= 400:
+                # azure-mgmt-containerregistry 15 raises a bare JSONDecodeError for an error answer without a JSON body
+                # (a gateway's 429 or 502): report the HTTP status instead of the decoder's complaint.
+                error = AcrOpsError("%s failed: HTTP %s, without an error body" % (what, status))
+            else:
+                error = error_from(exc, self.redactor, what)
             error.operation_url = seen.get("url")
+            # azure-core does not repeat a POST that got no answer (or a 429 without Retry-After): the importer re-reads
+            # the targets and re-plans before trying again, so a repeat never imports twice.
+            error.transient = is_transient(exc, status)
             raise error from None
         return seen.get("url")

@@ -19,7 +19,8 @@ REDACTED = "********"
 _TOKEN_PATTERNS = (
     re.compile(r"(?i)(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"),
     re.compile(r"eyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*"),  # JWTs
-    re.compile(r"(?i)((?:access|refresh)_token|client_secret|password|secret)([\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+"),
+    # key=value, "key": value or key: 'value' (forms, queries, JSON, reprs); not prose such as "source_password: give it".
+    re.compile(r"(?i)((?:access|refresh)_token|client_secret|password|secret)(\s*=\s*[\"']?|[\"']\s*:\s*[\"']?|\s*:\s*[\"'])[^\s\"'&,}]+"),
 )
 
 

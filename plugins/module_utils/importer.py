@@ -11,6 +11,7 @@ verify: re-read the targets; each must hold the planned digest
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import namedtuple
@@ -22,6 +23,7 @@ from ansible_collections.acrops.registry.plugins.module_utils.registry_client im
 from ansible_collections.acrops.registry.plugins.module_utils.retries import backoff, is_transient_import_error
 
 IMPORT_ATTEMPTS = 3
+ALREADY_EXISTS = re.compile(r"already exists in target registry")
 
 # One image to import. source: ImageReference (its registry is the source registry's login server when
 # source_registry is an ACR); source_acr: arm.Registry or None; tags: ((repository, tag), ...); untagged: (repository, ...)
@@ -138,6 +140,12 @@ class ImageImport:
             try:
                 result["operation_url"] = self.ctx.arm.import_image(self.ctx.target, body, self.ctx.wait, self.ctx.timeout)
             except AcrOpsError as exc:
+                if attempt < IMPORT_ATTEMPTS and plan.mode == "NoForce" and ALREADY_EXISTS.search(exc.message or ""):
+                    # A target tag was written by someone else (another run of the same mirror) between our read and
+                    # the import; NoForce kept it. Re-read and re-plan: the report then says what the registry holds.
+                    self.warnings.append("a target tag was written by someone else during the import (ACR refused to overwrite it "
+                                         "without force); re-read the targets")
+                    continue
                 if attempt < IMPORT_ATTEMPTS and (exc.transient or is_transient_import_error(exc.message)):
                     self.warnings.append("import attempt %d failed transiently (%s); retrying" % (attempt, exc.message))
                     time.sleep(backoff(attempt, factor=1.0))

@@ -56,10 +56,20 @@ class RegistryClient:
         import requests  # pylint: disable=import-outside-toplevel
         from requests.adapters import HTTPAdapter  # pylint: disable=import-outside-toplevel
 
+        class Session(requests.Session):
+            """A session whose explicit CA bundle (ca_bundle) outranks REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE: plain requests lets
+            the environment silently replace Session.verify, and trust_env must stay on for HTTPS_PROXY/NO_PROXY."""
+
+            def merge_environment_settings(self, url, proxies, stream, verify, cert):
+                settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+                if verify is None and self.verify is not True:
+                    settings["verify"] = self.verify
+                return settings
+
         self._requests = requests
         self.redactor = redactor
         self.timeout = timeout
-        self.session = requests.Session()
+        self.session = Session()
         if verify is not True:
             self.session.verify = verify
         adapter = HTTPAdapter(max_retries=urllib3_retry(), pool_connections=pool_size, pool_maxsize=pool_size)
@@ -110,6 +120,15 @@ class RegistryClient:
             self._tokens[key] = (token, time.time() + lifetime)
             return "Bearer", token
 
+    def _forget(self, host, scope, credentials, token):
+        """A token was refused although we answered the challenge: it may have expired early (clocks that disagree, revocation).
+        Drop it, and ACR's refresh token too, so that the next call gets new ones."""
+        key = (host, scope, credentials[0] if credentials else None)
+        with self._key_lock(key):
+            if self._tokens.get(key, (None,))[0] == token:
+                self._tokens.pop(key, None)
+        self._refresh_tokens.pop(host, None)
+
     def _bearer_token(self, host, params, scope, credentials):
         realm = params.get("realm")
         if not realm:
@@ -132,9 +151,21 @@ class RegistryClient:
         return token, int(body.get("expires_in") or 60)
 
     def _acr_access_token(self, host, params, scope):
-        """ACR's exchange: Entra access token -> ACR refresh token (per registry) -> access token (per scope)."""
-        refresh = self._refresh_tokens.get(host)
-        if refresh is None or refresh[1] <= time.time() + TOKEN_MARGIN:
+        """ACR's exchange: Entra access token -> ACR refresh token (per registry) -> access token (per scope).
+
+        A cached refresh token that ACR refuses (it expired early) is exchanged again, once."""
+        for attempt in (1, 2):
+            refresh = self._refresh_tokens.get(host)
+            cached = refresh is not None and refresh[1] > time.time() + TOKEN_MARGIN
+            try:
+                return self._acr_access_token_with(host, params, scope, refresh if cached else None)
+            except AcrOpsError:
+                if not cached or attempt == 2:
+                    raise
+        raise AcrOpsError("no access token for %s" % host)  # not reached
+
+    def _acr_access_token_with(self, host, params, scope, refresh):
+        if refresh is None:
             if self._entra_token is None:
                 raise AcrOpsError("no Azure credentials to read %s" % host)
             form = {"grant_type": "access_token", "service": params.get("service", host), "access_token": self._entra_token()}
@@ -175,6 +206,7 @@ class RegistryClient:
         url = "https://%s%s" % (host, path)
         headers = dict(headers or {})
         for attempt in (1, 2):
+            used_scope = scope
             auth = self._authorization(host, scope, credentials)
             call = dict(kwargs)
             if auth and auth[0] == "Bearer":
@@ -191,6 +223,9 @@ class RegistryClient:
                 scope = params["scope"]
             learned = (scheme, dict((k, v) for k, v in params.items() if k != "scope"))
             if auth and self._challenges.get(host) == learned:
+                if auth[0] == "Bearer" and attempt == 1:
+                    self._forget(host, used_scope, credentials, auth[1])  # the token may have expired early: once more with a new one
+                    continue
                 return response  # we already answered this very challenge: the credentials are wrong
             self._challenges[host] = learned
         return response

@@ -286,16 +286,23 @@ elapsed:
   type: float
 '''
 
+import re
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.acrops.registry.plugins.module_utils import importer, image_requests, planner
-from ansible_collections.acrops.registry.plugins.module_utils.arm import REGISTRY_NAME
+from ansible_collections.acrops.registry.plugins.module_utils.arm import (LOGIN_SERVER, REGISTRY_NAME, RESOURCE_GROUP, SUBSCRIPTION_ID,
+                                                                         TENANT, parse_registry_id)
 from ansible_collections.acrops.registry.plugins.module_utils.auth import AUTH_ARGUMENT_SPEC
 from ansible_collections.acrops.registry.plugins.module_utils.clients import build, validate_auth
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor
 
+MAX_TEXT = 1024      # no name, reference, label or username is longer (image references stop at 1024 characters too)
+MAX_SECRET = 65536   # passwords and tokens: an Entra access token given as a password is a few KB
+SECRET_OPTIONS = frozenset(("source_password", "secret"))
+# Control characters, and invisible ones (zero-width, bidirectional overrides): never part of a name, reference or label.
+HIDDEN_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 IMAGE_KEYS = ("source", "targets", "untagged_repositories", "source_registry", "source_username", "source_password", "force")
 VERBS = {planner.IMPORTED: "Imported", planner.OVERWRITTEN: "Overwrote", planner.WOULD_IMPORT: "Would import",
          planner.WOULD_OVERWRITE: "Would overwrite"}
@@ -350,6 +357,50 @@ def diff_of(results):
     return {"before": {"targets": before}, "after": {"targets": after}}
 
 
+def show(text):
+    """A value quoted for a message: ascii() reveals look-alike and invisible characters; long values are cut."""
+    return "%s... (%d characters)" % (ascii(text[:60]), len(text)) if len(text) > 80 else ascii(text)
+
+
+def check_strings(value, path="", key=""):
+    """Every string option, nested ones included: bounded length and, except secrets, no control or invisible characters.
+
+    Checked first, so that no later message echoes a 10 MB value and nothing hostile reaches a URL or a report."""
+    if isinstance(value, dict):
+        for name, item in value.items():
+            check_strings(item, "%s.%s" % (path, name) if path else name, name)
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            check_strings(item, "%s[%d]" % (path, index), key)
+    elif isinstance(value, str):
+        if key in SECRET_OPTIONS:
+            if len(value) > MAX_SECRET:
+                raise AcrOpsError("%s is %d characters long: no password or token is longer than %d; check what the variable holds"
+                                  % (path, len(value), MAX_SECRET))
+            return
+        if len(value) > MAX_TEXT:
+            raise AcrOpsError("%s is %d characters long: no name, reference or label is longer than %d; check what the variable holds"
+                              % (path, len(value), MAX_TEXT))
+        bad = HIDDEN_CHARACTERS.search(value)
+        if bad:
+            raise AcrOpsError("%s %s contains the control or invisible character %s at position %d: remove it (names, references and "
+                              "labels never contain one)" % (path, show(value), ascii(bad.group()), bad.start()))
+
+
+def check_source_registry(text, where):
+    parsed = parse_registry_id(text)
+    if parsed:
+        valid = SUBSCRIPTION_ID.match(parsed[0]) and RESOURCE_GROUP.match(parsed[1]) and REGISTRY_NAME.match(parsed[2])
+    elif "." in text:
+        valid = LOGIN_SERVER.match(text)
+    else:
+        valid = REGISTRY_NAME.match(text)
+    if not valid:
+        raise AcrOpsError("%s %s is not a registry name, login server or resource ID: write e.g. 'devregistry', 'devregistry.azurecr.io' "
+                          "or '/subscriptions/<GUID>/resourceGroups/<group>/providers/Microsoft.ContainerRegistry/registries/<name>'"
+                          % (where, show(text)))
+
+
 class AcrImport:
     """Validate everything, then build clients once, resolve registries, and run the images."""
 
@@ -361,13 +412,28 @@ class AcrImport:
 
     def validate(self):
         params = self.params
+        check_strings(params)
         if not REGISTRY_NAME.match(params["registry"] or ""):
-            raise AcrOpsError("registry %r is not a registry name: use the 5-50 letters and digits of its name (not the login server, "
-                              "e.g. 'myregistry', not 'myregistry.azurecr.io')" % params["registry"])
+            raise AcrOpsError("registry %s is not a registry name: use the 5-50 letters and digits of its name (not the login server, "
+                              "e.g. 'myregistry', not 'myregistry.azurecr.io')" % show(params["registry"] or ""))
+        if params.get("resource_group") is not None and not RESOURCE_GROUP.match(params["resource_group"]):
+            raise AcrOpsError("resource_group %s is not a resource group name: write its 1-90 letters, digits, '_', '-', '.', '(' and ')' "
+                              "(not ending with '.'), e.g. 'rg-mirror'" % show(params["resource_group"]))
         for key, minimum in (("concurrency", 1), ("timeout", 1), ("polling_interval", 1)):
             if params[key] < minimum:
                 raise AcrOpsError("%s must be at least %d" % (key, minimum))
         settings = validate_auth(params)
+        # These end up in Resource Manager and Entra URLs: only well-formed values leave this machine.
+        if settings.subscription_id and not SUBSCRIPTION_ID.match(settings.subscription_id):
+            raise AcrOpsError("subscription_id %s is not a subscription ID: write its GUID, e.g. '00000000-0000-0000-0000-000000000000' "
+                              "(az account show --query id)" % show(settings.subscription_id))
+        if settings.tenant and not TENANT.match(settings.tenant):
+            raise AcrOpsError("tenant %s is not a tenant: write its GUID or its domain, e.g. 'contoso.onmicrosoft.com'" % show(settings.tenant))
+        if params.get("source_registry"):
+            check_source_registry(params["source_registry"], "source_registry")
+        for index, image in enumerate(params.get("images") or []):
+            if isinstance(image, dict) and image.get("source_registry"):
+                check_source_registry(image["source_registry"], "images[%d].source_registry" % index)
         if params.get("images") is not None:
             if not params["images"]:
                 raise AcrOpsError("images is an empty list: list at least one image, or use source")
@@ -416,6 +482,7 @@ class AcrImport:
         else:
             output.update(results[0])
             output.pop("label", None)
+            output.pop("warnings", None)  # main() reports each one through module.warn(): once, not twice
         output["elapsed"] = round(time.time() - started, 3)
         return self.redactor.scrub_data(output), results
 

@@ -188,8 +188,8 @@ class Importer:
     async def _attempt(self, operation):
         behaviour = self.world.behaviour
         plan = await self.copier.plan(operation)          # resolves the source, checks NoForce and locks: no copy yet
-        if behaviour.stuck:
-            await asyncio.Event().wait()                  # never completes (Azure/acr#617); cancelled at shutdown
+        while behaviour.stuck:                            # hangs (Azure/acr#617) until a test releases it (stuck=false or reset)
+            await asyncio.sleep(0.05)
         if behaviour.delay:
             await asyncio.sleep(behaviour.delay)
         if behaviour.permanent_failure:

@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+# Copyright (c) 2026 acrops.registry contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Where the time of a no-op mirror goes: a py-spy profile of the whole ansible-playbook run (controller and module
+processes) plus the stand-in's request log of a second, unprofiled run.
+
+    python benchmarks/profile_noop.py [--n 500] [--out benchmarks/profile.md]
+
+Needs py-spy (pip install -r benchmarks/requirements.txt). Starts its own stand-in; takes ~2 min for N=500.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import harness  # noqa: E402  pylint: disable=wrong-import-position
+from standin.fixture import start  # noqa: E402  pylint: disable=wrong-import-position
+
+FRAME = re.compile(r"^(?P<func>.*) \((?P<file>.*):\d+\)$")
+
+
+def py_spy():
+    found = shutil.which("py-spy") or str(harness.BIN / "py-spy")
+    return found if Path(found).exists() else None
+
+
+def aggregate(raw_path):
+    """py-spy raw output -> {process kind: {"samples", "inclusive": Counter, "self": Counter}}."""
+    out = {}
+    for line in Path(raw_path).read_text().splitlines():
+        stack, _sep, count = line.rstrip().rpartition(" ")
+        if not stack:
+            continue
+        count = int(count)
+        frames, kind = [], "other"
+        for frame in stack.split(";"):
+            if frame.startswith("process "):
+                command = frame.split(":", 1)[1]
+                kind = "module" if "AnsiballZ" in command else ("controller" if "ansible-playbook" in command else "other")
+            elif not frame.startswith("thread "):
+                match = FRAME.match(frame)
+                frames.append("%s (%s)" % (match.group("func"), short(match.group("file"))) if match else frame)
+        entry = out.setdefault(kind, {"samples": 0, "inclusive": collections.Counter(), "self": collections.Counter()})
+        entry["samples"] += count
+        for name in set(frames):
+            entry["inclusive"][name] += count
+        if frames:
+            entry["self"][frames[-1]] += count
+    return out
+
+
+def short(path):
+    for marker in ("site-packages/", "ansible_collections/", "lib/python3"):
+        if marker in path:
+            return path.split(marker, 1)[1]
+    return path.rsplit("/", 1)[-1]
+
+
+def request_phases(standin, bench, inventory):
+    """One unprofiled no-op run with the request log: when requests start and stop inside the import task."""
+    last = max([e["seq"] for e in standin.control.log(0)] or [0])
+    run = bench.playbook(inventory, label="profile-log")
+    log = [e for e in standin.control.log(last) if e["client"] == "controller"]
+    doc = json.loads((Path(run["run_dir"]) / "timings.json").read_text())
+    task = [t for t in doc["tasks"] if t["action"].endswith("acr_import")][0]
+    routes = collections.Counter("%s %s %s" % (e["method"], e["route"], e["status"]) for e in log)
+    server_ms = collections.defaultdict(float)
+    for e in log:
+        server_ms["%s %s" % (e["method"], e["route"])] += e["ms"] or 0
+    first, last_t = min(e["time"] for e in log), max(e["time"] for e in log)
+    return {"wall": run["wall"], "cpu": run["cpu"], "module_elapsed": run["timings"]["module_elapsed"],
+            "startup": run["timings"]["startup"], "task": task["end"] - task["start"],
+            "task_start_to_first_request": first - task["start"], "request_phase": last_t - first, "last_request_to_task_end": task["end"] - last_t,
+            "requests": len(log), "routes": dict(routes.most_common()), "server_ms": {k: round(v) for k, v in sorted(server_ms.items(), key=lambda kv: -kv[1])},
+            "other_tasks": [(t["name"].split(" : ", 1)[-1][:60], round(t["end"] - t["start"], 3)) for t in doc["tasks"] if t is not task]}
+
+
+def import_cost():
+    """Seconds to import the module's heavy dependencies in a fresh interpreter (median of 3)."""
+    out = {}
+    for name, code in (("python -c pass", "pass"), ("requests", "import requests"), ("ansible.module_utils.basic", "import ansible.module_utils.basic"),
+                       ("azure.identity", "import azure.identity"), ("azure.mgmt.containerregistry", "import azure.mgmt.containerregistry"),
+                       ("all of the above", "import requests, ansible.module_utils.basic, azure.identity, azure.mgmt.containerregistry")):
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=True)
+            times.append(time.perf_counter() - started)
+        out[name] = sorted(times)[1]
+    return out
+
+
+def render(n, profile, phases, imports, spy_wall):
+    lines = ["# Profile of a no-op mirror of %d images" % n, "",
+             "Generated by `python benchmarks/profile_noop.py --n %d` on %s. py-spy sampled the whole ansible-playbook run "
+             "(%.1f s under the profiler) at 100 Hz, on-CPU samples only, across the controller and the module process; "
+             "percentages are of each process's samples." % (n, time.strftime("%Y-%m-%d %H:%M"), spy_wall), "",
+             "## Phases of an unprofiled run (bench_timer callback + stand-in request log)", "",
+             "| phase | seconds |", "|---|---|",
+             "| whole ansible-playbook run (wall) | %.2f |" % phases["wall"],
+             "| process launch -> first task (ansible start-up) | %.2f |" % phases["startup"],
+             "| acr_import task | %.2f |" % phases["task"],
+             "| - task start -> first HTTP request (templating the args, AnsiballZ, interpreter, imports, credential) | %.2f |" % phases["task_start_to_first_request"],
+             "| - first -> last HTTP request (the module's work) | %.2f |" % phases["request_phase"],
+             "| - last request -> task end (result JSON, controller-side result processing) | %.2f |" % phases["last_request_to_task_end"],
+             "| module's own `elapsed` | %.2f |" % phases["module_elapsed"],
+             "| other tasks: %s | %.2f |" % (", ".join("%s %.2f" % t for t in phases["other_tasks"]), sum(t[1] for t in phases["other_tasks"])),
+             "| CPU: ansible-playbook + module (client) / stand-in | %.2f / %.2f |" % (phases["cpu"]["client"], phases["cpu"]["standin"] or 0), "",
+             "Requests (%d, %.2f per image):" % (phases["requests"], phases["requests"] / n), "",
+             "| method route status | count | server ms (sum) |", "|---|---|---|"]
+    for key, count in phases["routes"].items():
+        method_route = key.rsplit(" ", 1)[0]
+        lines.append("| `%s` | %d | %s |" % (key, count, phases["server_ms"].get(method_route, "")))
+    lines += ["", "## Import cost of the module's dependencies (fresh interpreter, median of 3)", "", "| import | seconds |", "|---|---|"]
+    lines += ["| %s | %.2f |" % item for item in imports.items()]
+    for kind in ("module", "controller"):
+        entry = profile.get(kind)
+        if not entry:
+            continue
+        total = entry["samples"]
+        lines += ["", "## %s process: %d samples" % ("acr_import module" if kind == "module" else "ansible-playbook controller", total), "",
+                  "Inclusive (function and everything it calls):", "", "| % | function |", "|---|---|"]
+        lines += ["| %.1f | `%s` |" % (100.0 * c / total, name[:150]) for name, c in entry["inclusive"].most_common(45)]
+        lines += ["", "Self (leaf frames):", "", "| % | function |", "|---|---|"]
+        lines += ["| %.1f | `%s` |" % (100.0 * c / total, name[:150]) for name, c in entry["self"].most_common(20)]
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=500)
+    parser.add_argument("--out", default=str(harness.BENCH_DIR / "profile.md"))
+    parser.add_argument("--rate", type=int, default=100)
+    args = parser.parse_args()
+    spy = py_spy()
+    if not spy:
+        sys.exit("py-spy not found: pip install -r benchmarks/requirements.txt")
+    log = harness.Log()
+    with tempfile.TemporaryDirectory(prefix="acrops-profile-") as work, start(Path(work) / "standin", dockerhub_pull_limit=0) as standin:
+        bench = harness.Bench(standin, Path(work) / "bench", log)
+        images = [ref for ref, _digest in bench.seed("main", "library/bench%04d", args.n)]
+        inventory = bench.inventory("profile-%d" % args.n, images)
+        first = bench.playbook(inventory, extra_vars={"acr_mirror_concurrency": 16}, label="first-mirror")
+        log("first mirror of %d images: %.1f s" % (args.n, first["wall"]))
+        phases = request_phases(standin, bench, inventory)
+        log("no-op with request log: %.2f s" % phases["wall"])
+        raw = Path(work) / "py-spy.txt"
+        cmd = [spy, "record", "--subprocesses", "--rate", str(args.rate), "--format", "raw", "--output", str(raw), "--",
+               str(harness.BIN / "ansible-playbook"), str(harness.MIRROR_PLAYBOOK), "-i", str(inventory)]
+        started = time.perf_counter()
+        proc = subprocess.run(cmd, env=bench.env, capture_output=True, text=True, check=False, cwd=work)
+        spy_wall = time.perf_counter() - started
+        if proc.returncode != 0 or not raw.exists():
+            sys.exit("py-spy run failed (rc=%s): %s" % (proc.returncode, proc.stderr[-2000:]))
+        log("profiled no-op: %.2f s" % spy_wall)
+        profile = aggregate(raw)
+        imports = import_cost()
+    Path(args.out).write_text(render(args.n, profile, phases, imports, spy_wall))
+    log("wrote %s" % args.out)
+
+
+if __name__ == "__main__":
+    main()

