@@ -153,7 +153,18 @@ class RegistryClient:
     def _acr_access_token(self, host, params, scope):
         """ACR's exchange: Entra access token -> ACR refresh token (per registry) -> access token (per scope).
 
-        A cached refresh token that ACR refuses (it expired early) is exchanged again, once."""
+        A cached refresh token that ACR refuses (it expired early) is exchanged again, once. One exchange per
+        registry at a time, so concurrent images share one refresh token."""
+        refresh = self._refresh_tokens.get(host)
+        if refresh is None or refresh[1] <= time.time() + TOKEN_MARGIN:
+            with self._key_lock(("refresh", host)):
+                # The first thread here exchanges; the others find its refresh token when the lock is theirs.
+                refresh = self._refresh_tokens.get(host)
+                if refresh is None or refresh[1] <= time.time() + TOKEN_MARGIN:
+                    return self._acr_access_token_retrying(host, params, scope)
+        return self._acr_access_token_retrying(host, params, scope)
+
+    def _acr_access_token_retrying(self, host, params, scope):
         for attempt in (1, 2):
             refresh = self._refresh_tokens.get(host)
             cached = refresh is not None and refresh[1] > time.time() + TOKEN_MARGIN
@@ -203,6 +214,18 @@ class RegistryClient:
 
     def request(self, method, host, path, scope, credentials=None, headers=None, **kwargs):
         """One authenticated call: use a cached token, learn the challenge on a 401 and retry once."""
+        if host not in self._challenges:
+            # First contact with a host: one thread learns its challenge while the others wait, instead of a batch of
+            # concurrent images each paying a 401 round trip.
+            with self._key_lock(("challenge", host)):
+                if host not in self._challenges:
+                    response = self._request(method, host, path, scope, credentials, headers, **kwargs)
+                    if response.status_code != 401:
+                        self._challenges.setdefault(host, (None, {}))  # answered without auth (e.g. MCR)
+                    return response
+        return self._request(method, host, path, scope, credentials, headers, **kwargs)
+
+    def _request(self, method, host, path, scope, credentials=None, headers=None, **kwargs):
         url = "https://%s%s" % (host, path)
         headers = dict(headers or {})
         for attempt in (1, 2):
