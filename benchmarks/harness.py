@@ -223,7 +223,8 @@ def summarize_timings(path, launched):
     first = doc["tasks"][0]["start"] if doc["tasks"] else doc["playbook_end"]
     module = [t for t in tasks if t["action"].endswith("acr_import")]
     counts = [c for t in doc["tasks"] for c in t.get("counts", [])]
-    return {"counts": counts[-1] if counts else None, "startup": round(first - launched, 4), "playbook": round(doc["playbook_end"] - doc["playbook_start"], 4), "tasks": tasks,
+    return {"counts": counts[-1] if counts else None, "startup": round(first - launched, 4),
+            "playbook": round(doc["playbook_end"] - doc["playbook_start"], 4), "tasks": tasks,
             "import_task": round(sum(t["seconds"] for t in module), 4) if module else None,
             "module_elapsed": round(sum(sum(t["module_elapsed"]) for t in module), 4) if module else None}
 

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) 2026 acrops.registry contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -94,7 +93,7 @@ def import_cost():
                        ("azure.identity", "import azure.identity"), ("azure.mgmt.containerregistry", "import azure.mgmt.containerregistry"),
                        ("all of the above", "import requests, ansible.module_utils.basic, azure.identity, azure.mgmt.containerregistry")):
         times = []
-        for _ in range(3):
+        for dummy in range(3):
             started = time.perf_counter()
             subprocess.run([sys.executable, "-c", code], check=True)
             times.append(time.perf_counter() - started)
@@ -112,7 +111,8 @@ def render(n, profile, phases, imports, spy_wall):
              "| whole ansible-playbook run (wall) | %.2f |" % phases["wall"],
              "| process launch -> first task (ansible start-up) | %.2f |" % phases["startup"],
              "| acr_import task | %.2f |" % phases["task"],
-             "| - task start -> first HTTP request (templating the args, AnsiballZ, interpreter, imports, credential) | %.2f |" % phases["task_start_to_first_request"],
+             "| - task start -> first HTTP request (templating the args, AnsiballZ, interpreter, imports, credential) | %.2f |"
+             % phases["task_start_to_first_request"],
              "| - first -> last HTTP request (the module's work) | %.2f |" % phases["request_phase"],
              "| - last request -> task end (result JSON, controller-side result processing) | %.2f |" % phases["last_request_to_task_end"],
              "| module's own `elapsed` | %.2f |" % phases["module_elapsed"],
@@ -139,7 +139,7 @@ def render(n, profile, phases, imports, spy_wall):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--n", type=int, default=500)
     parser.add_argument("--out", default=str(harness.BENCH_DIR / "profile.md"))
     parser.add_argument("--rate", type=int, default=100)

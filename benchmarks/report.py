@@ -184,8 +184,9 @@ def section_latency(data):
                  data["n"], data["latency"], data["startup_definition"], fmt_s(data["startup"])), "",
              "| C | wall s | ideal s | target s | met | module s | controller bytes / image | correct |", "|---|---|---|---|---|---|---|---|"]
     for c, v in data["by_concurrency"].items():
-        lines.append("| %s | %s | %.1f | %.1f | %s | %s | %s | %s |" % (c, fmt_s(v["wall"], 1), v["ideal"], v["target"], mark(v["met"]),
-                                                                     fmt_s(v["module_elapsed"], 1), fmt_bytes_st(v["controller_bytes_per_image"]), v["correct"]))
+        cells = (c, fmt_s(v["wall"], 1), v["ideal"], v["target"], mark(v["met"]), fmt_s(v["module_elapsed"], 1),
+                 fmt_bytes_st(v["controller_bytes_per_image"]), v["correct"])
+        lines.append("| %s | %s | %.1f | %.1f | %s | %s | %s | %s |" % cells)
     return lines + [""]
 
 

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) 2026 acrops.registry contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -31,13 +30,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402  pylint: disable=wrong-import-position
 import report  # noqa: E402  pylint: disable=wrong-import-position
 import scenarios  # noqa: E402  pylint: disable=wrong-import-position
-from standin.fixture import start  # noqa: E402  pylint: disable=wrong-import-position  (tests/ is on sys.path via harness)
+from standin.fixture import start  # noqa: E402  pylint: disable=wrong-import-position
 
 ORDER = ["noop", "scaling", "mixed", "bytes", "peers", "latency"]
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="N=5 smoke of every scenario, one repetition (< 2 minutes)")
     parser.add_argument("--scenarios", default=",".join(ORDER), help="comma-separated subset of: %s" % ", ".join(ORDER))
     parser.add_argument("--out", help="results table (markdown; default benchmarks/results.md, with --quick benchmarks/quick/results.md, "

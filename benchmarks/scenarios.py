@@ -236,8 +236,8 @@ def scenario_mixed(suite):
                           and counts.get("unchanged") == n - len(moved_idx) and counts.get("failed") == 0 and not wrong)
         run["wrong_digests"] = wrong
         runs.append(run)
-        bench.log("mixed N=%d rep %d: %.2f s, imports %d, counts %s%s" % (n, rep, run["wall"], run["counters"].get("import_calls", 0),
-                                                                           counts, "" if run["correct"] else "  NOT CORRECT %s" % wrong))
+        bench.log("mixed N=%d rep %d: %.2f s, imports %d, counts %s%s" % (
+            n, rep, run["wall"], run["counters"].get("import_calls", 0), counts, "" if run["correct"] else "  NOT CORRECT %s" % wrong))
     return {"n": n, "moved": len(moved_idx),
             "wall": stats([r["wall"] for r in runs]), "module_elapsed": stats([(r["timings"] or {}).get("module_elapsed") for r in runs]),
             "import_calls": [r["counters"].get("import_calls", 0) for r in runs], "correct": all(r["correct"] for r in runs),

@@ -292,8 +292,8 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.acrops.registry.plugins.module_utils import importer, image_requests, planner
-from ansible_collections.acrops.registry.plugins.module_utils.arm import (LOGIN_SERVER, REGISTRY_NAME, RESOURCE_GROUP, SUBSCRIPTION_ID,
-                                                                         TENANT, parse_registry_id)
+from ansible_collections.acrops.registry.plugins.module_utils.arm import (
+    LOGIN_SERVER, REGISTRY_NAME, RESOURCE_GROUP, SUBSCRIPTION_ID, TENANT, parse_registry_id)
 from ansible_collections.acrops.registry.plugins.module_utils.auth import AUTH_ARGUMENT_SPEC
 from ansible_collections.acrops.registry.plugins.module_utils.clients import build, validate_auth
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor

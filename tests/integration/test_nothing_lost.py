@@ -94,7 +94,7 @@ def test_a_tag_written_by_someone_else_during_the_import_is_not_overwritten(stan
     name = "%s-race" % repo
     source = standin.push("dockerhub", "library/" + name, "1", seed=name + "-src", **SMALL)
     # Our import is held on its way to ARM; meanwhile someone else pushes the tag with another image.
-    standin.control.faults([{"host": ARM_HOST, "method": "POST", "path_regex": r"(?i)/importImage$", "action": "delay", "delay": 2.0,
+    standin.control.faults([{"host": ARM_HOST, "method": "POST", "path_regex": r"(?i)/importImage$", "action": "delay", "delay": 4.0,
                              "times": 1}])
     intruder = {}
 
@@ -116,7 +116,7 @@ def test_a_tag_written_by_someone_else_during_the_import_is_not_overwritten(stan
 def test_a_source_tag_moving_during_the_import_is_detected_and_the_planned_digest_lands(standin, ansible, repo):
     name = "%s-moving" % repo
     old = standin.push("dockerhub", "library/" + name, "1", seed=name + "-1", **SMALL)
-    standin.control.import_behaviour(delay=2.0)
+    standin.control.import_behaviour(delay=3.0)
     moved = {}
 
     def move():  # once the import is running, the tag moves upstream

@@ -303,8 +303,8 @@ def test_load_1000_images_with_5_percent_failures(standin, ansible, repo, capsys
         "images": count, "concurrency": concurrency, "failed": len(failed), "imported": counts["imported"], "import_calls": calls,
         "push_s": round(pushed, 1), "run_wall_s": round(wall, 1), "images_per_s": round(count / wall, 1),
         "per_image_p50_s": round(statistics.median(elapsed), 3), "per_image_p95_s": round(elapsed[int(0.95 * count)], 3),
-        "arm_requests": counters["arm_requests"], "controller_requests": sum(v for k, v in counters["client_requests"].items()
-                                                                            if k.startswith("controller ")),
+        "arm_requests": counters["arm_requests"],
+        "controller_requests": sum(v for k, v in counters["client_requests"].items() if k.startswith("controller ")),
     }
     with capsys.disabled():
         print("\nLOAD FIGURES %s" % figures)

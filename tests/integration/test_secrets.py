@@ -156,8 +156,8 @@ def write_inventory(path, host_vars):
     return path
 
 
-def test_the_mirror_role_and_its_report_leak_nothing_when_the_identity_may_not_import(standin, ansible, repo, planted, leak_check,
-                                                                                    tmp_path):
+def test_the_mirror_role_and_its_report_leak_nothing_when_the_identity_may_not_import(
+        standin, ansible, repo, planted, leak_check, tmp_path):
     private = standin.env["sources"]["private"]
     dockerhub = standin.env["sources"]["dockerhub"]
     standin.push("private", "team/" + repo, "1", **SMALL)
@@ -275,11 +275,11 @@ def test_the_stand_in_refuses_requests_without_a_valid_token(standin, repo):
                 assert response.status_code in (401, 403), (method, path, response.status_code)
         assert call("HEAD", "https://%s/v2/%s/manifests/1" % (login, repo), "Bearer " + pull,
                     headers={"Accept": "application/vnd.oci.image.manifest.v1+json"}).status_code == 200
-        for url, form in (("https://%s/oauth2/exchange" % login, {"grant_type": "access_token", "service": login, "access_token": "garbage"}),
-                          ("https://%s/oauth2/exchange" % login, {"grant_type": "access_token", "service": login,
-                                                                   "access_token": forged(good)[1]}),
-                          ("https://%s/oauth2/token" % login, {"grant_type": "refresh_token", "service": login,
-                                                                "scope": "repository:%s:pull" % repo, "refresh_token": "garbage"})):
+        exchange, token = "https://%s/oauth2/exchange" % login, "https://%s/oauth2/token" % login
+        for url, form in ((exchange, {"grant_type": "access_token", "service": login, "access_token": "garbage"}),
+                          (exchange, {"grant_type": "access_token", "service": login, "access_token": forged(good)[1]}),
+                          (token, {"grant_type": "refresh_token", "service": login, "scope": "repository:%s:pull" % repo,
+                                   "refresh_token": "garbage"})):
             response = session.post(url, data=form, timeout=30)
             assert response.status_code == 401, (url, form["grant_type"], response.status_code)
     # Nothing above changed the registry: the tag is there, unlocked, as pushed.
