@@ -286,6 +286,7 @@ def test_load_1000_images_with_5_percent_failures(standin, ansible, repo, capsys
     standin.control.faults([{"host": DOCKERHUB, "client": "acr-import", "method": "GET", "path_regex": "/library/(%s)/manifests/" % names,
                              "status": 403, "body": {"errors": [{"code": "DENIED", "message": "requested access to the resource is denied"}]}}])
     standin.control.import_behaviour(fail_times=count // 50)
+    standin.control.settings(dockerhub_pull_limit=10 * count)   # the import service's manifest GETs count against it
     started = time.monotonic()
     result, run = batch(ansible, images, concurrency=concurrency, keep_going=True)
     wall = time.monotonic() - started
