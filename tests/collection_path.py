@@ -9,6 +9,7 @@ tree outside itself (never inside: tools that walk the checkout would loop).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -19,7 +20,8 @@ REPO = Path(__file__).resolve().parent.parent
 def collections_root():
     if REPO.parent.name == "acrops" and REPO.parent.parent.name == "ansible_collections":
         return REPO.parent.parent.parent
-    root = Path(tempfile.gettempdir()) / ("acrops-collections-%d" % os.getuid())
+    # One tree per checkout: two checkouts (a CI clone and a working copy) must never re-point each other's link.
+    root = Path(tempfile.gettempdir()) / ("acrops-collections-%d-%s" % (os.getuid(), hashlib.sha256(str(REPO).encode()).hexdigest()[:12]))
     link = root / "ansible_collections" / "acrops" / "registry"
     link.parent.mkdir(parents=True, exist_ok=True)
     if not (link.is_symlink() and link.resolve() == REPO):
