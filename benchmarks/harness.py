@@ -194,7 +194,7 @@ class Bench:
         env = dict(self.env, BENCH_TIMINGS_FILE=str(timings_path))
         before = self.snapshot()
         launched = time.time()
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=str(run_dir), timeout=3600, check=False)
+        proc = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, cwd=str(run_dir), timeout=3600, check=False)
         run = self.measured(before, label, proc.returncode, run_dir=str(run_dir),
                             report=json.loads(report_path.read_text()) if report_path.exists() else None,
                             timings=summarize_timings(timings_path, launched))
@@ -207,7 +207,7 @@ class Bench:
     def timed(self, cmd, env=None, label="", check=True, cwd=None):
         """Any other timed command (skopeo, az): wall and counter delta."""
         before = self.snapshot()
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=3600, check=False, cwd=cwd)
+        proc = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=3600, check=False, cwd=cwd)
         if check and proc.returncode != 0:
             raise RuntimeError("%s failed (rc=%s):\n%s\n%s" % (label or cmd[0], proc.returncode, proc.stdout[-3000:], proc.stderr[-3000:]))
         return self.measured(before, label, proc.returncode, stdout=proc.stdout[-2000:], stderr=proc.stderr[-2000:])

@@ -47,7 +47,7 @@ def timed_loop(bench, commands, env, label):
     before = bench.snapshot()
     failures = []
     for cmd in commands:
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1800, check=False)
+        proc = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=1800, check=False)
         if proc.returncode != 0:
             failures.append("%s: rc=%s %s" % (" ".join(cmd[-2:]), proc.returncode, (proc.stderr or proc.stdout)[-600:]))
     run = bench.measured(before, label, commands=len(commands))

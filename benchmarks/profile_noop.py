@@ -160,7 +160,7 @@ def main():
         cmd = [spy, "record", "--subprocesses", "--rate", str(args.rate), "--format", "raw", "--output", str(raw), "--",
                str(harness.BIN / "ansible-playbook"), str(harness.MIRROR_PLAYBOOK), "-i", str(inventory)]
         started = time.perf_counter()
-        proc = subprocess.run(cmd, env=bench.env, capture_output=True, text=True, check=False, cwd=work)
+        proc = subprocess.run(cmd, env=bench.env, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False, cwd=work)
         spy_wall = time.perf_counter() - started
         if proc.returncode != 0 or not raw.exists():
             sys.exit("py-spy run failed (rc=%s): %s" % (proc.returncode, proc.stderr[-2000:]))

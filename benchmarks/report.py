@@ -215,11 +215,13 @@ def section_peers(data):
         lines.append("- azure-cli %s from ~/.cache/acrops-registry/az-venv, `az acr import --force -n standinacr -g rg-mirror` per image "
                      "(the resource group given, so az does not list registries)." % data["az"]["version"])
     lines += ["", "| tool | wall s | ms / image | x slower than ours | importImage calls | controller bytes | controller requests | "
-              "client CPU s | stand-in CPU s |", "|---|---|---|---|---|---|---|---|---|"]
+              "Docker Hub manifest GETs (pull quota) | client CPU s | stand-in CPU s |", "|---|---|---|---|---|---|---|---|---|---|"]
     for name, v in data["tools"].items():
-        lines.append("| %s | %s | %.0f | %.1f | %s | %s | %s | %s | %s |" % (
+        by_route = v.get("requests_by_route")
+        gets = by_route.get("registry-1.docker.io GET source:/v2/{repo}/manifests/{ref}", 0) if by_route is not None else None
+        lines.append("| %s | %s | %.0f | %.1f | %s | %s | %s | %s | %s | %s |" % (
             name, fmt_s(v["wall"]), v["per_image_ms"], v["speedup_of_ours"], fmt_num_st(v["import_calls"]), fmt_bytes_st(v["controller_bytes"]),
-            fmt_num_st(v["controller_requests"]), fmt_s(v.get("client_cpu"), 1), fmt_s(v.get("standin_cpu"), 1)))
+            fmt_num_st(v["controller_requests"]), "n/a" if gets is None else gets, fmt_s(v.get("client_cpu"), 1), fmt_s(v.get("standin_cpu"), 1)))
     return lines + [""]
 
 

@@ -368,7 +368,9 @@ def scenario_peers(suite):
                               "import_calls": stats([r["counters"].get("import_calls", 0) for r in runs]),
                               "client_cpu": stats([r["cpu"]["client"] for r in runs]), "standin_cpu": stats([r["cpu"]["standin"] for r in runs]),
                               "controller_bytes": stats([controller_bytes(r["counters"]) for r in runs]),
-                              "controller_requests": stats([sum(controller_requests(r["counters"]).values()) for r in runs])}
+                              "controller_requests": stats([sum(controller_requests(r["counters"]).values()) for r in runs]),
+                              "requests_by_route": controller_requests(runs[-1]["counters"]),
+                              "runs": [summarize_run(r, n) for r in runs]}
     return out
 
 

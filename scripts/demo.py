@@ -48,7 +48,7 @@ def banner(text):
 def playbook(env, *args):
     cmd = [str(Path(sys.executable).parent / "ansible-playbook"), str(REPO / "playbooks" / "mirror.yml"), "-i", str(INVENTORY)] + list(args)
     print("$ ansible-playbook playbooks/mirror.yml -i playbooks/inventories/mirror %s" % " ".join(args), flush=True)
-    return subprocess.run(cmd, env=env, cwd=str(REPO), check=False).returncode
+    return subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, cwd=str(REPO), check=False).returncode
 
 
 def main():

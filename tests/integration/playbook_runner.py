@@ -55,7 +55,9 @@ def run_playbook(playbook, env, tmp_path, args=(), inventory=None, timeout=600):
     cmd = [str(BIN / "ansible-playbook"), str(playbook)]
     cmd += ["-i", str(inventory)] if inventory else ["-i", "localhost,", "-c", "local"]
     cmd += list(args)
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, cwd=str(tmp_path), check=False)
+    # stdin is /dev/null, never the test process's: ansible-core 2.21 workers die ("Could not detach from stdio: Bad file
+    # descriptor") when ansible-playbook inherits an fd 0 that is closed by the time a worker forks.
+    proc = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout, cwd=str(tmp_path), check=False)
     dump = tmp_path / "results.json"
     results = json.loads(dump.read_text()) if dump.exists() else None
     if dump.exists():
