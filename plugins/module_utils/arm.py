@@ -97,7 +97,8 @@ def is_transient(exc, status=None):
 class ArmClient:
     """Resource Manager calls for one module run; one SDK client per subscription, created lazily."""
 
-    def __init__(self, credential, subscription_id, cloud, redactor, transport_kwargs=None, polling_interval=5):
+    def __init__(self, credential, subscription_id, cloud, redactor, transport_kwargs=None, polling_interval=5, pool_size=10):
+        self.pool_size = pool_size
         self.credential = credential
         self.subscription_id = subscription_id
         self.cloud = cloud
@@ -116,12 +117,27 @@ class ArmClient:
                 from azure.mgmt.containerregistry import ContainerRegistryManagementClient  # pylint: disable=import-outside-toplevel
                 from ansible_collections.acrops.registry.plugins.module_utils.cloud import arm_scope  # pylint: disable=import-outside-toplevel
 
-                kwargs = dict(self.transport_kwargs)
-                kwargs.update(azure_retry_kwargs())
+                kwargs = dict(azure_retry_kwargs(), transport=self._transport())
                 self._clients[subscription_id] = ContainerRegistryManagementClient(
                     self.credential, subscription_id, base_url=self.cloud.resource_manager,
                     credential_scopes=[arm_scope(self.cloud)], polling_interval=self.polling_interval, **kwargs)
             return self._clients[subscription_id]
+
+    def _transport(self):
+        """azure-core's transport over a session whose pool holds a connection per concurrent import: its default pool
+        keeps 10, so a batch polling more operations than that would open (and TLS-handshake) a new connection per poll."""
+        import requests  # pylint: disable=import-outside-toplevel
+        from azure.core.pipeline.transport import RequestsTransport  # pylint: disable=import-outside-toplevel
+        from requests.adapters import HTTPAdapter  # pylint: disable=import-outside-toplevel
+        from urllib3.util.retry import Retry  # pylint: disable=import-outside-toplevel
+
+        session = requests.Session()
+        # No urllib3 retries: azure-core's retry policy (azure_retry_kwargs) is the one that retries, as in its own transport.
+        adapter = HTTPAdapter(pool_connections=self.pool_size, pool_maxsize=self.pool_size,
+                              max_retries=Retry(total=False, redirect=False, raise_on_status=False))
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        return RequestsTransport(session=session, session_owner=True, **self.transport_kwargs)
 
     @staticmethod
     def _registry(model, subscription_id):

@@ -46,7 +46,8 @@ def build(params, redactor, settings=None, pool_size=8):
 
     registry_client.set_entra_token(entra_token)
     subscription_id = settings.subscription_id or _only_subscription(registry_client, cloud, entra_token)
-    arm = ArmClient(credential, subscription_id, cloud, redactor, transport, polling_interval=params.get("polling_interval") or 5)
+    arm = ArmClient(credential, subscription_id, cloud, redactor, transport, polling_interval=params.get("polling_interval") or 5,
+                    pool_size=max(10, pool_size))
     return Clients(cloud, credential, subscription_id, arm, registry_client, settings)
 
 

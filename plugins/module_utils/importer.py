@@ -191,9 +191,21 @@ class ImageImport:
         }
 
 
+def announce(ctx, requests):
+    """Tell the registry client every repository the batch will read, so that its token requests cover many at once."""
+    client, server = ctx.registry_client, ctx.target.login_server
+    for request in requests:
+        ref = request.source
+        credentials = (request.username, request.password) if request.password else None
+        client.expect(request.source_acr.login_server if request.source_acr else ref.api_host, ref.repository, credentials)
+        for repository in sorted(set([repository for repository, dummy in request.tags] + list(request.untagged))):
+            client.expect(server, repository)
+
+
 def run_batch(ctx, requests, concurrency=8, keep_going=True):
     """Import many images with bounded concurrency; results come back in request order."""
     stop = threading.Event()
+    announce(ctx, requests)
 
     def one(request):
         if stop.is_set():

@@ -8,7 +8,10 @@ token (a 401 and a token call before every request), mis-decodes some refresh to
 non-ACR registries; oras-py writes ~/.docker/config.json and misreads Basic challenges. This client
 follows each registry's own challenge (anonymous Bearer, Basic, or ACR's Entra -> refresh -> access token
 exchange), caches tokens per (registry, scope, identity), and reuses one pooled HTTPS session, so a
-current image costs one manifest HEAD and one tag read once tokens are cached.
+current image costs one manifest HEAD and one tag read once tokens are cached. Callers announce the repositories a
+run will read (`expect`); a token request then asks for up to SCOPE_BATCH of their scopes at once (the distribution
+token spec allows `scope` repeatedly; Docker Hub, GHCR, quay and ACR honour it), so a batch of N images needs about
+N / SCOPE_BATCH token requests per registry instead of N.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ MANIFEST_ACCEPT = ", ".join((
 USER_AGENT = "acrops.registry/0.1 (+ansible)"
 TOKEN_MARGIN = 30  # seconds: renew tokens this long before they expire
 ACR_ANONYMOUS_USER = "00000000-0000-0000-0000-000000000000"
+SCOPE_BATCH = 20  # scopes per token request: keeps the token's query/form (and the JWT it returns) small
 
 TagState = namedtuple("TagState", "digest locked created updated")
 _CHALLENGE_PARAM = re.compile(r'(\w+)="([^"]*)"')
@@ -81,6 +85,8 @@ class RegistryClient:
         self._challenges = {}
         self._tokens = {}
         self._refresh_tokens = {}
+        self._expected = {}  # (host, identity) -> {scope: None}, in announcement order: scopes to batch
+        self._single = set()  # token keys refused with a batched token: asked for alone from then on
         self._locks = {}
         self._lock = threading.Lock()
         self.request_count = 0
@@ -99,6 +105,30 @@ class RegistryClient:
         with self._lock:
             return self._locks.setdefault(key, threading.Lock())
 
+    def expect(self, host, repository, credentials=None):
+        """Announce that this run will read `repository` on `host` with these credentials: its token scope rides along
+        with another repository's token request (see SCOPE_BATCH) instead of costing a request of its own."""
+        identity = credentials[0] if credentials else None
+        with self._lock:
+            self._expected.setdefault((host, identity), {})[self._scope(host, repository)] = None
+
+    def _fresh(self, key):
+        cached = self._tokens.get(key)
+        return cached if cached and cached[1] > time.time() + TOKEN_MARGIN else None
+
+    def _scopes_for(self, host, scope, identity):
+        """The scope asked for, plus up to SCOPE_BATCH - 1 announced scopes of the same host and identity without a token."""
+        if (host, scope, identity) in self._single:
+            return [scope]
+        with self._lock:
+            expected = self._expected.get((host, identity), {})
+            expected.pop(scope, None)
+            extra = [s for s in expected if not self._fresh((host, s, identity)) and (host, s, identity) not in self._single]
+            extra = extra[:SCOPE_BATCH - 1]
+            for other in extra:
+                expected.pop(other, None)
+        return [scope] + extra
+
     def _authorization(self, host, scope, credentials):
         scheme, params = self._challenges.get(host, (None, {}))
         if scheme is None:
@@ -109,31 +139,57 @@ class RegistryClient:
             return "Basic", credentials
         identity = credentials[0] if credentials else None
         key = (host, scope, identity)
-        with self._key_lock(key):
-            cached = self._tokens.get(key)
-            if cached and cached[1] > time.time() + TOKEN_MARGIN:
+        cached = self._fresh(key)
+        if cached:
+            return "Bearer", cached[0]
+        # One token request per host and identity at a time: the threads of a batch wait for the one that asks for
+        # their scopes too, instead of each asking for its own.
+        with self._key_lock(("token", host, identity)):
+            cached = self._fresh(key)
+            if cached:
                 return "Bearer", cached[0]
-            if host in self._acr_hosts and not credentials:
-                token, lifetime = self._acr_access_token(host, params, scope)
-            else:
-                token, lifetime = self._bearer_token(host, params, scope, credentials)
-            self._tokens[key] = (token, time.time() + lifetime)
+            scopes = self._scopes_for(host, scope, identity)
+            try:
+                token, lifetime = self._token(host, params, scopes, credentials)
+            except AcrOpsError:
+                if len(scopes) == 1:
+                    raise
+                # A registry may refuse a whole batch for one scope it will not grant: the others ask for themselves
+                # later, and this scope is asked for alone, so an error names the right image.
+                with self._lock:
+                    self._expected.setdefault((host, identity), {}).update((s, None) for s in scopes[1:])
+                scopes = [scope]
+                token, lifetime = self._token(host, params, scopes, credentials)
+            expires = time.time() + lifetime
+            for each in scopes:
+                self._tokens[(host, each, identity)] = (token, expires, len(scopes) > 1)
             return "Bearer", token
 
+    def _token(self, host, params, scopes, credentials):
+        if host in self._acr_hosts and not credentials:
+            return self._acr_access_token(host, params, scopes)
+        return self._bearer_token(host, params, scopes, credentials)
+
     def _forget(self, host, scope, credentials, token):
-        """A token was refused although we answered the challenge: it may have expired early (clocks that disagree, revocation).
-        Drop it, and ACR's refresh token too, so that the next call gets new ones."""
+        """A token was refused although we answered the challenge: it may have expired early (clocks that disagree, revocation),
+        or the registry ignored the batched scopes. Drop it, and ACR's refresh token too, so that the next call gets new
+        ones; a refused batched token is asked for again with its scope alone."""
         key = (host, scope, credentials[0] if credentials else None)
-        with self._key_lock(key):
-            if self._tokens.get(key, (None,))[0] == token:
+        with self._key_lock(("token", host, key[2])):
+            cached = self._tokens.get(key)
+            if cached and cached[0] == token:
                 self._tokens.pop(key, None)
+                if cached[2]:
+                    self._single.add(key)
+                    return  # a scope the registry left out of a batched token says nothing about ACR's refresh token
         self._refresh_tokens.pop(host, None)
 
-    def _bearer_token(self, host, params, scope, credentials):
+    def _bearer_token(self, host, params, scopes, credentials):
         realm = params.get("realm")
         if not realm:
             raise AcrOpsError("%s sent a Bearer challenge without a realm" % host)
-        query = {"scope": scope}
+        scope = scopes[0]
+        query = {"scope": scopes}
         if params.get("service"):
             query["service"] = params["service"]
         auth = tuple(credentials) if credentials and credentials[1] is not None else None
@@ -150,8 +206,8 @@ class RegistryClient:
         self.redactor.add(token)
         return token, int(body.get("expires_in") or 60)
 
-    def _acr_access_token(self, host, params, scope):
-        """ACR's exchange: Entra access token -> ACR refresh token (per registry) -> access token (per scope).
+    def _acr_access_token(self, host, params, scopes):
+        """ACR's exchange: Entra access token -> ACR refresh token (per registry) -> access token (for the scopes).
 
         A cached refresh token that ACR refuses (it expired early) is exchanged again, once. One exchange per
         registry at a time, so concurrent images share one refresh token."""
@@ -161,21 +217,21 @@ class RegistryClient:
                 # The first thread here exchanges; the others find its refresh token when the lock is theirs.
                 refresh = self._refresh_tokens.get(host)
                 if refresh is None or refresh[1] <= time.time() + TOKEN_MARGIN:
-                    return self._acr_access_token_retrying(host, params, scope)
-        return self._acr_access_token_retrying(host, params, scope)
+                    return self._acr_access_token_retrying(host, params, scopes)
+        return self._acr_access_token_retrying(host, params, scopes)
 
-    def _acr_access_token_retrying(self, host, params, scope):
+    def _acr_access_token_retrying(self, host, params, scopes):
         for attempt in (1, 2):
             refresh = self._refresh_tokens.get(host)
             cached = refresh is not None and refresh[1] > time.time() + TOKEN_MARGIN
             try:
-                return self._acr_access_token_with(host, params, scope, refresh if cached else None)
+                return self._acr_access_token_with(host, params, scopes, refresh if cached else None)
             except AcrOpsError:
                 if not cached or attempt == 2:
                     raise
         raise AcrOpsError("no access token for %s" % host)  # not reached
 
-    def _acr_access_token_with(self, host, params, scope, refresh):
+    def _acr_access_token_with(self, host, params, scopes, refresh):
         if refresh is None:
             if self._entra_token is None:
                 raise AcrOpsError("no Azure credentials to read %s" % host)
@@ -191,11 +247,11 @@ class RegistryClient:
             self.redactor.add(token)
             refresh = (token, time.time() + 3 * 3600 - 60)  # ACR refresh tokens live ~3 h
             self._refresh_tokens[host] = refresh
-        form = {"grant_type": "refresh_token", "service": params.get("service", host), "scope": scope, "refresh_token": refresh[0]}
+        form = {"grant_type": "refresh_token", "service": params.get("service", host), "scope": scopes, "refresh_token": refresh[0]}
         response = self._send("POST", params.get("realm") or "https://%s/oauth2/token" % host, data=form)
         if response.status_code != 200:
             self._refresh_tokens.pop(host, None)
-            raise AcrOpsError("%s refused an access token for %s (HTTP %s): %s" % (host, scope, response.status_code, _error_text(response)),
+            raise AcrOpsError("%s refused an access token for %s (HTTP %s): %s" % (host, " ".join(scopes), response.status_code, _error_text(response)),
                               hint="the identity needs AcrPull (reading tags needs metadata_read) on the registry")
         token = response.json()["access_token"]
         self.redactor.add(token)

@@ -50,6 +50,7 @@ DEFAULTS = {
     "import_latency": 0.0,
     "dockerhub_pull_limit": 100,           # GETs of manifests per client before 429, as Docker Hub's anonymous limit
     "max_import_manifests": 50,
+    "token_scope_limit": 0,                # >0: token services grant only the first N scopes of a request (0 = all)
 }
 
 ALL_ACTIONS = ("pull", "push", "delete", "metadata_read", "metadata_write")

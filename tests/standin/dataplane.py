@@ -22,6 +22,7 @@ from .entra import verify_entra_token
 from .images import MANIFEST_ACCEPT
 from .passthrough import relay
 from .responses import json_response, registry_error
+from .tokens import limit_scopes
 
 ANON_USER = "00000000-0000-0000-0000-000000000000"
 AUTH_MESSAGE = "authentication required, visit https://aka.ms/acr/authorization for more information."
@@ -149,7 +150,7 @@ class DataPlane:
         self.world.counters.token_requests["acr_token"] += 1
         if request.method == "POST":
             form = await request.post()
-            scopes = parse_scopes(form.getall("scope", []))
+            scopes = parse_scopes(limit_scopes(self.world, form.getall("scope", [])))
             grant = form.get("grant_type", "refresh_token")
             principal = None
             if grant == "refresh_token":
@@ -158,7 +159,7 @@ class DataPlane:
                 raw = "%s:%s" % (form.get("username", ""), form["password"])
                 principal = self._principal_from_basic(registry, "Basic " + base64.b64encode(raw.encode()).decode())
         else:
-            scopes = parse_scopes(request.query.getall("scope", []))
+            scopes = parse_scopes(limit_scopes(self.world, request.query.getall("scope", [])))
             header = request.headers.get("Authorization", "")
             principal = self._principal_from_basic(registry, header) if header.lower().startswith("basic ") else None
         if principal is None:

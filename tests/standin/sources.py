@@ -17,6 +17,7 @@ import re
 from .config import DOCKERHUB_USER
 from .passthrough import relay
 from .responses import iso_now, json_response, registry_error
+from .tokens import limit_scopes
 
 REPO_ROUTES = [
     ("manifests", re.compile(r"^/v2/(?P<repo>.+)/manifests/(?P<ref>[^/]+)$")),
@@ -60,7 +61,7 @@ class SourceFronts:
         if not ok:
             return json_response({"details": "incorrect username or password"}, 401)
         access = []
-        for value in request.query.getall("scope", []):
+        for value in limit_scopes(self.world, request.query.getall("scope", [])):
             for item in value.split():
                 parts = item.split(":")
                 if len(parts) < 3 or parts[0] != "repository":

@@ -65,3 +65,10 @@ class TokenSigner:
         if claims.get("exp", 0) <= self.clock():
             return claims, "expired"
         return claims, None
+
+
+def limit_scopes(world, scopes):
+    """The scope parameters a token service honours: all of them, or the first `token_scope_limit` (a registry that
+    ignores the rest of a multi-scope request, so clients must cope with a token that covers less than they asked)."""
+    limit = int(world.settings.get("token_scope_limit") or 0)
+    return list(scopes)[:limit] if limit > 0 else list(scopes)

@@ -1,0 +1,84 @@
+# Copyright (c) 2026 acrops.registry contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What a batch costs in requests: one source HEAD and one tag read per current image, and token requests that
+cover many repositories at once (registry_client.SCOPE_BATCH scopes each), also when a token service grants less."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+pytestmark = pytest.mark.usefixtures("standin_clean")
+
+SMALL = dict(platforms="linux/amd64", size=256)
+DOCKERHUB = "registry-1.docker.io"
+SCOPE_BATCH = 20  # plugins/module_utils/registry_client.py
+
+
+def push(standin, repo, count):
+    return [("%s-%d:1" % (repo, i), standin.push("dockerhub", "library/%s-%d" % (repo, i), "1", **SMALL)) for i in range(count)]
+
+
+def mirror(ansible, images, **params):
+    result, run = ansible.module("acr_import", registry="standinacr", images=[{"source": s} for s, dummy in images], **params)
+    assert not result.get("failed"), run
+    return result
+
+
+def controller_counts(standin):
+    counters = standin.control.counters()
+    routes = {}
+    for key, value in counters["client_requests"].items():
+        client, host, method, route = key.split(" ", 3)
+        if client == "controller":
+            routes["%s %s %s" % (host, method, route)] = value
+    return counters, routes
+
+
+def test_a_current_batch_costs_one_head_one_tag_read_per_image_and_few_token_requests(standin, ansible, repo):
+    images = push(standin, repo, 25)
+    first = mirror(ansible, images)
+    assert first["counts"]["imported"] == 25
+    standin.control.reset()
+
+    result = mirror(ansible, images)
+    assert not result["changed"] and result["counts"]["unchanged"] == 25
+    counters, routes = controller_counts(standin)
+    login = standin.env["registries"]["standinacr"]["login_server"]
+    heads = routes.get("%s HEAD source:/v2/{repo}/manifests/{ref}" % DOCKERHUB, 0)
+    assert heads == 25 + 1, routes  # one each, plus the first one that learns Docker Hub's challenge (401)
+    assert routes.get("%s GET acr:/acr/v1/{repo}/_tags/{tag}" % login) == 25, routes
+    batches = math.ceil(25 / SCOPE_BATCH)
+    assert routes["%s GET source:token" % DOCKERHUB] == batches, routes   # not one per repository
+    assert routes["%s POST acr:/oauth2/token" % login] == batches, routes
+    assert routes["%s POST acr:/oauth2/exchange" % login] == 1, routes
+    assert counters["import_calls"] == 0
+
+
+def test_a_token_service_that_grants_fewer_scopes_than_asked_still_serves_every_image(standin, ansible, repo):
+    images = push(standin, repo, 6)
+    standin.control.settings(token_scope_limit=1)  # every token covers only the first scope it was asked for
+    result = mirror(ansible, images)
+    assert result["counts"]["imported"] == 6
+    for (source, digest), image in zip(images, result["results"]):
+        assert image["source_digest"] == digest and image["targets"][0]["after"] == digest, image
+    dummy, routes = controller_counts(standin)
+    login = standin.env["registries"]["standinacr"]["login_server"]
+    # The first token covered one image; each of the other five was refused once, then asked for alone: bounded, no loop.
+    assert routes["%s HEAD source:/v2/{repo}/manifests/{ref}" % DOCKERHUB] == 1 + 6 + 5 + 6, routes  # challenge, reads, refusals, verify
+    assert routes["%s GET source:token" % DOCKERHUB] == 1 + 5, routes
+    assert routes["%s POST acr:/oauth2/exchange" % login] == 1, routes  # a narrow access token is no reason to re-exchange
+
+
+def test_a_token_service_that_refuses_a_batched_request_falls_back_to_single_scopes(standin, ansible, repo):
+    images = push(standin, repo, 4)
+    standin.control.faults([{"host": DOCKERHUB, "method": "GET", "path_regex": "^/token", "action": "status", "status": 401,
+                             "body": {"details": "incorrect username or password"}, "times": 1, "client": "controller"}])
+    result = mirror(ansible, images)
+    assert result["counts"]["imported"] == 4
+    assert standin.control.get("faults")["rules"][0]["hits"] == 1
+    routes = controller_counts(standin)[1]
+    assert routes["%s GET fault" % DOCKERHUB] == 1, routes  # the refused batch (the stand-in counts it as the fault's)
+    assert routes["%s GET source:token" % DOCKERHUB] == 2, routes  # the first image's scope alone, then the other three at once
