@@ -81,3 +81,8 @@ class Redactor:
         if isinstance(data, str):
             return self.scrub(data)
         return data
+
+
+def show(text):
+    """A value quoted for a message: ascii() reveals look-alike and invisible characters; long values are cut."""
+    return "%s... (%d characters)" % (ascii(text[:60]), len(text)) if len(text) > 80 else ascii(text)

@@ -1,0 +1,83 @@
+# Copyright (c) 2026 acrops.registry contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""acr_image_info refuses bad input before any network call: what ends up in Resource Manager, Entra and registry
+URLs (registry, resource group, subscription, tenant, repository, tags) is checked first.
+
+The real entry point runs with the client factory replaced by a trap and sockets disabled."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import socket
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.acrops.registry.plugins.modules import acr_image_info
+
+SUBSCRIPTION = "00000000-1111-2222-3333-444444444444"
+
+
+class NetworkTouched(AssertionError):
+    pass
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch, tmp_path):
+    for name in ("AZURE_SUBSCRIPTION_ID", "AZURE_CLIENT_ID", "AZURE_SECRET", "AZURE_CLIENT_SECRET", "AZURE_TENANT", "AZURE_TENANT_ID",
+                 "AZURE_CLOUD_ENVIRONMENT", "AZURE_PROFILE", "AZURE_FEDERATED_TOKEN_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+
+    def trap(*args, **kwargs):
+        raise NetworkTouched("validation let the input through to the network layer")
+
+    monkeypatch.setattr(acr_image_info, "build", trap)
+    monkeypatch.setattr(socket.socket, "connect", trap)
+    monkeypatch.setattr(socket, "create_connection", trap)
+
+
+def run_module(params):
+    out = io.StringIO()
+    with patch_module_args(params), contextlib.redirect_stdout(out):
+        with pytest.raises(SystemExit):
+            acr_image_info.main()
+    return json.loads(out.getvalue())
+
+
+BASE = dict(registry="myregistry", repository="mirror/nginx", subscription_id=SUBSCRIPTION)
+
+BAD = [
+    ("login-server-as-registry", dict(registry="myregistry.azurecr.io"), ["not a registry name", "5-50"]),
+    ("registry-newline", dict(registry="myregistry\n"), ["not a registry name", "\\n"]),
+    ("resource-group-traversal", dict(resource_group="../../providers"), ["resource_group", "e.g. 'rg-mirror'"]),
+    ("resource-group-trailing-dot", dict(resource_group="rg."), ["resource_group", "not ending with '.'"]),
+    ("resource-group-query", dict(resource_group="rg?api-version=1"), ["resource_group"]),
+    ("subscription-not-guid", dict(subscription_id="../subscriptions"), ["subscription_id", "GUID"]),
+    ("subscription-with-slash", dict(subscription_id=SUBSCRIPTION + "/x"), ["subscription_id", "GUID"]),
+    ("tenant-with-slash", dict(tenant="contoso.com/../x"), ["tenant", "GUID or its domain"]),
+    ("uppercase-repository", dict(repository="Mirror/NGINX"), ["invalid repository or tag", "lowercase"]),
+    ("repository-with-tag", dict(repository="mirror/nginx:1"), ["invalid repository or tag"]),
+    ("bad-tag", dict(tags=["1;rm -rf"]), ["invalid repository or tag"]),
+    ("huge-tag", dict(tags=["1" * (10 * 1024 * 1024)]), ["invalid repository or tag", "characters"]),
+    ("limit-zero", dict(limit=0), ["limit must be at least 1"]),
+]
+
+
+@pytest.mark.parametrize("overrides, fragments", [c[1:] for c in BAD], ids=[c[0] for c in BAD])
+def test_bad_input_is_refused_before_any_network_call(overrides, fragments):
+    result = run_module(dict(BASE, **overrides))
+    assert result.get("failed") is True, result
+    for fragment in fragments:
+        assert fragment in result["msg"], (fragment, result["msg"])
+    assert len(result["msg"]) < 400, "a refusal names the value, it does not echo all of it"
+
+
+def test_valid_input_reaches_the_client_factory():
+    """The trap fires for good input: the refusals above are validation, not a module that refuses everything."""
+    with pytest.raises(NetworkTouched):
+        run_module(dict(BASE, resource_group="rg-mirror.prod(1)", tags=["1.25", "latest"], tenant="contoso.onmicrosoft.com"))
