@@ -119,7 +119,7 @@ def build_credential(settings, cloud, transport_kwargs):
     source = settings.auth_source
     if source in ("auto", "env", "credential_file") and settings.client_id and settings.secret:
         return ClientSecretCredential(settings.tenant, settings.client_id, settings.secret, **authority)
-    if source in ("auto", "workload_identity") and settings.federated_token_file and settings.client_id and settings.tenant:
+    if source in ("auto", "env", "workload_identity") and settings.federated_token_file and settings.client_id and settings.tenant:
         return WorkloadIdentityCredential(tenant_id=settings.tenant, client_id=settings.client_id,
                                           token_file_path=settings.federated_token_file, **authority)
     if source == "cli":
