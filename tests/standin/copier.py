@@ -253,6 +253,8 @@ class Copier:
             if response.status != 201:
                 raise ImportFailure("Error copying blobs")
         self.world.counters.add_bytes(registry.login_server, "acr-import", len(body))
+        # The referrers API lists what names a subject: remember every manifest the import writes (tagged or not).
+        registry.referrers.record(repo, digest_of(body), media_type, body)
 
     async def copy(self, plan):
         request, registry = plan.operation.request, plan.registry

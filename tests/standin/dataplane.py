@@ -6,7 +6,8 @@
 Auth as ACR: an unauthenticated call gets 401 with a Bearer challenge naming the scope it needs; /oauth2/exchange
 turns an Entra token into a refresh token, /oauth2/token turns a refresh token (or Basic credentials: a service
 principal, 00000000-... + refresh token, or any user + Entra token) into an access token for the asked scopes.
-Every call checks its token. /acr/v1 answers from distribution + the tag store; /v2 is relayed to storage.
+Every call checks its token. /acr/v1 answers from distribution + the tag store; /v2 is relayed to storage, except the
+OCI 1.1 referrers API (/v2/<repo>/referrers/<digest>), answered from the registry's referrers index (world.ReferrersIndex).
 """
 
 # pylint: disable=unused-argument  # route handlers share one signature (request, registry, client, **path params)
@@ -28,6 +29,8 @@ ANON_USER = "00000000-0000-0000-0000-000000000000"
 AUTH_MESSAGE = "authentication required, visit https://aka.ms/acr/authorization for more information."
 DATAPLANE_AUDIENCES = tuple(config.ARM_AUDIENCES) + (config.ACR_AUDIENCE,)
 INDEX_TYPES = ("application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json")
+OCI_INDEX = INDEX_TYPES[0]
+DIGEST_RE = re.compile(r"^sha256:[a-f0-9]{64}$")
 ROUTE_TEMPLATES = [
     ("acr_tag", "/acr/v1/{repo}/_tags/{tag}"),
     ("acr_tags", "/acr/v1/{repo}/_tags"),
@@ -232,8 +235,39 @@ class DataPlane:
         return await self._relay(request, registry, "/v2/%s/tags/list" % repo, client)
 
     async def _v2_referrers(self, request, registry, client, repo, digest):
-        return registry_error(404, "NOT_FOUND", "referrers are not emulated by the stand-in (distribution 2.8 has no referrers API)",
-                              {"repository": repo, "digest": digest})
+        """OCI 1.1 referrers API: an image index of every manifest in `repo` whose subject is `digest` (optionally only
+        those of the asked artifactType, then with `OCI-Filters-Applied: artifactType`). An unknown repository is 404
+        NAME_UNKNOWN; a digest nothing refers to (or that is not there at all) gets an empty index, as the spec says."""
+        if request.method not in ("GET", "HEAD"):
+            return registry_error(405, "UNSUPPORTED", "The operation is unsupported.")
+        if not DIGEST_RE.match(digest):
+            return registry_error(400, "DIGEST_INVALID", "provided digest did not match uploaded content", {"digest": digest})
+        present = set(self._manifest_digests(registry, repo))
+        if not present and await self._repo_tags(registry, repo) is None:
+            return registry_error(404, "NAME_UNKNOWN", "repository name not known to registry", {"name": repo})
+        await self._index_unseen(registry, repo, present)
+        manifests = registry.referrers.referrers(repo, digest, present)
+        headers = {"Docker-Distribution-Api-Version": "registry/2.0"}
+        wanted = [t for t in request.query.getall("artifactType", []) if t]
+        if wanted:
+            manifests = [m for m in manifests if m.get("artifactType") in wanted]
+            headers["OCI-Filters-Applied"] = "artifactType"
+        response = json_response({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests}, headers=headers)
+        response.headers["Content-Type"] = OCI_INDEX
+        return response
+
+    async def _index_unseen(self, registry, repo, present):
+        """Record the manifests of `repo` the referrers index has not seen (pushed straight to storage, or before a restart)."""
+        changed = False
+        for digest in sorted(present):
+            if registry.referrers.known(repo, digest):
+                continue
+            status, headers, body = await self._storage_json(registry, "/v2/%s/manifests/%s" % (repo, digest))
+            if status == 200:
+                registry.referrers.record(repo, digest, headers.get("Content-Type", "").split(";")[0].strip(), body, save=False)
+                changed = True
+        if changed:
+            registry.referrers.save()
 
     async def _v2_manifest(self, request, registry, client, repo, reference):
         is_tag = not reference.startswith("sha256:")
@@ -241,10 +275,31 @@ class DataPlane:
             return registry_error(403, "DENIED", "The operation is disallowed on this registry, repository or image.")
 
         def remember(upstream):
-            if request.method == "PUT" and is_tag and upstream.status == 201 and upstream.headers.get("Docker-Content-Digest"):
-                registry.tags.write_tag(repo, reference, upstream.headers["Docker-Content-Digest"])
+            if request.method == "PUT" and upstream.status == 201 and upstream.headers.get("Docker-Content-Digest"):
+                digest = upstream.headers["Docker-Content-Digest"]
+                if is_tag:
+                    registry.tags.write_tag(repo, reference, digest)
+                # The referrers index learns whether the manifest names a subject before the client hears 201 (so a
+                # referrers call right after the push lists it). The PUT body was streamed through, not kept: distribution
+                # has just written its exact bytes to its blob store.
+                body = self._stored_blob(registry, digest)
+                if body is not None:
+                    registry.referrers.record(repo, digest, request.headers.get("Content-Type", "").split(";")[0].strip(), body)
 
         return await self._relay(request, registry, "/v2/%s/manifests/%s" % (repo, reference), client, on_done=remember)
+
+    @staticmethod
+    def _stored_blob(registry, digest):
+        """The bytes distribution stores for a digest (its filesystem layout), or None."""
+        algorithm, _sep, encoded = digest.partition(":")
+        if algorithm != "sha256" or not re.match(r"^[a-f0-9]{64}$", encoded):
+            return None
+        path = os.path.join(registry.storage.root, "data", "docker", "registry", "v2", "blobs", "sha256", encoded[:2], encoded, "data")
+        try:
+            with open(path, "rb") as handle:
+                return handle.read()
+        except OSError:
+            return None
 
     # -- /acr/v1 ----------------------------------------------------------------------------------------------------
     async def _storage_json(self, registry, path, query=None):
@@ -355,7 +410,10 @@ class DataPlane:
         """distribution has no API to list a repository's manifests; its filesystem layout does."""
         root = os.path.join(registry.storage.root, "data", "docker", "registry", "v2", "repositories", repo, "_manifests",
                             "revisions", "sha256")
-        return sorted("sha256:" + name for name in os.listdir(root)) if os.path.isdir(root) else []
+        if not os.path.isdir(root):
+            return []
+        # A deleted manifest loses its revision link; distribution leaves the empty directory behind.
+        return sorted("sha256:" + name for name in os.listdir(root) if os.path.exists(os.path.join(root, name, "link")))
 
     async def _manifest_body(self, registry, repo, digest, tags_by_digest):
         status, headers, body = await self._storage_json(registry, "/v2/%s/manifests/%s" % (repo, digest))

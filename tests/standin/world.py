@@ -17,6 +17,8 @@ from .controls_state import Clock, Counters, Faults, ImportBehaviour, RequestLog
 from .tagstore import TagStore
 from .tokens import TokenSigner
 
+INDEX_TYPES = ("application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json")
+
 
 class Principal:
     def __init__(self, name, client_id, object_id, secret, can_import, actions):
@@ -42,6 +44,7 @@ class Registry:
             subscription_id, resource_group, name)
         self.storage = storage
         self.tags = TagStore(tag_path)
+        self.referrers = ReferrersIndex(tag_path[:-len(".json")] + ".referrers.json" if tag_path.endswith(".json") else tag_path + ".referrers")
         self.created = "2024-01-30T04:36:09.3956721Z"
 
     def resource(self):
@@ -66,6 +69,71 @@ class Registry:
         """The registry as `GET /subscriptions/{sub}/resources` lists it (what azure-cli uses to find a registry by name)."""
         return {"id": self.id, "name": self.name, "type": "Microsoft.ContainerRegistry/registries",
                 "sku": {"name": self.sku, "tier": self.sku}, "location": self.location, "tags": {}}
+
+
+class ReferrersIndex:
+    """Which manifests of one emulated ACR have a `subject`, per repository: what the OCI 1.1 referrers API lists.
+
+    distribution 2.8 keeps no such index and has no API to list a repository's manifests, so the stand-in records every
+    manifest that enters ACR storage (the import copier, manifest PUTs through the data plane front) and, before it
+    answers, reads the manifests it has not seen yet (pushes straight to storage_url, a restarted stand-in) from the
+    revisions distribution's filesystem holds. Kept in <state-dir>/registries/<name>.referrers.json.
+    data: {repo: {manifest digest: descriptor of that manifest (with "subject": digest) or None (no subject)}}.
+    """
+
+    def __init__(self, path):
+        self.path = path
+        self.data = {}
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as handle:
+                self.data = json.load(handle)
+
+    def save(self):
+        tmp = self.path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(self.data, handle, indent=1, sort_keys=True)
+        os.replace(tmp, self.path)
+
+    def known(self, repo, digest):
+        return digest in self.data.get(repo, {})
+
+    def record(self, repo, digest, media_type, body, save=True):
+        """Remember one manifest (its exact bytes): a descriptor if it names a subject, else None. Returns the descriptor."""
+        descriptor = describe_referrer(digest, media_type, body)
+        self.data.setdefault(repo, {})[digest] = descriptor
+        if save:
+            self.save()
+        return descriptor
+
+    def referrers(self, repo, subject, present=None):
+        """Descriptors of the manifests of `repo` whose subject is `subject` (only those in `present`, when given), by digest."""
+        found = []
+        for digest, descriptor in sorted(self.data.get(repo, {}).items()):
+            if descriptor and descriptor.get("subject") == subject and (present is None or digest in present):
+                found.append({k: v for k, v in descriptor.items() if k != "subject"})
+        return found
+
+
+def describe_referrer(digest, media_type, body):
+    """The referrers-API descriptor of a manifest (mediaType, digest, size, artifactType, annotations, + its subject digest),
+    or None when it has no subject. artifactType falls back to the config's mediaType, as the OCI distribution spec says."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    subject = document.get("subject") if isinstance(document, dict) else None
+    if not isinstance(subject, dict) or not subject.get("digest"):
+        return None
+    media_type = media_type or document.get("mediaType")
+    artifact_type = document.get("artifactType")
+    if not artifact_type and media_type not in INDEX_TYPES:
+        artifact_type = (document.get("config") or {}).get("mediaType")
+    descriptor = {"mediaType": media_type, "digest": digest, "size": len(body), "subject": subject["digest"]}
+    if artifact_type:
+        descriptor["artifactType"] = artifact_type
+    if document.get("annotations"):
+        descriptor["annotations"] = document["annotations"]
+    return descriptor
 
 
 class Source:
