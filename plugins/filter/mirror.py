@@ -15,7 +15,8 @@ from ansible_collections.acrops.registry.plugins.module_utils import reference
 
 # The seed's air-gap naming rule: these prefixes are dropped from the source to name the target.
 STRIP_PREFIXES = ("docker.io/library/", "docker.io/", "mcr.microsoft.com/")
-ENTRY_KEYS = frozenset(("source", "targets", "tags", "source_registry", "credentials", "force", "untagged_repositories"))
+ENTRY_KEYS = frozenset(("source", "targets", "tags", "source_registry", "credentials", "force", "untagged_repositories", "platform"))
+POLICY_KEYS = ("regex", "exclude", "semver", "latest")
 ACTION_ORDER = ("imported", "overwritten", "would_import", "would_overwrite", "drifted", "unchanged", "locked", "failed")
 
 
@@ -74,12 +75,60 @@ def _expand(entry, label, prefix):
     if unknown:
         raise AnsibleFilterError("%s: unknown keys %s (known: %s)" % (label, ", ".join(sorted(unknown)), ", ".join(sorted(ENTRY_KEYS))))
     tags = entry.get("tags")
+    if isinstance(tags, dict):
+        return entry, [entry["source"]], _policy(tags, entry, label)
     if tags is not None and (not isinstance(tags, list) or not tags):
-        raise AnsibleFilterError("%s: tags must be a non-empty list of tags of %s" % (label, entry["source"]))
+        raise AnsibleFilterError("%s: tags must be a non-empty list of tags of %s, or a tag policy {regex, exclude, semver, latest}"
+                                 % (label, entry["source"]))
     if tags and entry.get("targets"):
         raise AnsibleFilterError("%s: give tags (several tags, default names) or targets (explicit names), not both" % label)
     sources = [entry["source"]] if not tags else ["%s:%s" % (entry["source"].rsplit("@", 1)[0], t) for t in tags]
-    return entry, sources
+    return entry, sources, None
+
+
+def _policy(tags, entry, label):
+    """A `tags:` mapping is a tag policy: checked for shape here (the module checks the rest before any network call)."""
+    unknown = sorted(set(tags) - set(POLICY_KEYS))
+    if unknown:
+        raise AnsibleFilterError("%s: unknown tag policy keys %s (known: %s)" % (label, ", ".join(unknown), ", ".join(POLICY_KEYS)))
+    policy = dict((k, v) for k, v in tags.items() if v is not None)
+    if not policy:
+        raise AnsibleFilterError("%s: the tag policy of %s is empty: give regex, exclude, semver and/or latest" % (label, entry["source"]))
+    if entry.get("untagged_repositories"):
+        raise AnsibleFilterError("%s: a tag policy and untagged_repositories do not go together" % label)
+    return policy
+
+
+def _policy_request(entry, policy, label, prefix, credentials, force):
+    """An entry with a tag policy -> one acr_import entry; the module lists the source and imports each selected tag."""
+    text = entry["source"]
+    ref = None
+    if entry.get("source_registry"):
+        if "@" in text or ":" in text.rsplit("/", 1)[-1]:
+            raise AnsibleFilterError("%s: %s has a tag or digest, but the tag policy chooses the tags: write the repository alone" % (label, text))
+        source_text = text
+    else:
+        try:
+            ref = reference.parse(text, default_tag=None)
+        except ValueError as exc:
+            raise AnsibleFilterError("%s: %s" % (label, exc)) from None
+        if ref.tag is not None or ref.digest is not None:
+            raise AnsibleFilterError("%s: %s has a tag or digest, but the tag policy chooses the tags: write the repository alone (%s)"
+                                     % (label, text, ref.name))
+        source_text = ref.name
+    if entry.get("targets"):
+        targets = list(entry["targets"])
+    elif ref is not None:
+        targets = [default_target_repository(ref, prefix)]
+    else:
+        targets = [(prefix or "") + text]
+    request = {"source": source_text, "targets": targets, "tag_policy": policy, "force": bool(entry.get("force", force)), "label": label}
+    for key_name in ("source_registry", "platform"):
+        if entry.get(key_name):
+            request[key_name] = entry[key_name]
+    if ref is not None:
+        request.update(_credentials_for(ref, entry, credentials, label))
+    return request
 
 
 def mirror_requests(entries, prefix="", credentials=None, force=True):
@@ -89,7 +138,14 @@ def mirror_requests(entries, prefix="", credentials=None, force=True):
     for index, raw in enumerate(entries or []):
         label = raw.get("_label") if isinstance(raw, dict) and raw.get("_label") else "image %d (%s)" % (
             index + 1, raw if isinstance(raw, str) else (raw or {}).get("source"))
-        entry, sources = _expand(raw, label, prefix)
+        entry, sources, policy = _expand(raw, label, prefix)
+        if policy is not None:
+            request = _policy_request(entry, policy, label, prefix, credentials, force)
+            key = (request["source"], tuple(request["targets"]), repr(sorted(policy.items())), request.get("platform"))
+            if key not in seen:  # the same policy listed by two inventory groups: mirrored once
+                seen.add(key)
+                requests.append(request)
+            continue
         for text in sources:
             if entry.get("source_registry"):
                 ref, source_text = None, text
@@ -118,7 +174,7 @@ def mirror_requests(entries, prefix="", credentials=None, force=True):
                                              % (name, owners[name][0], owners[name][1], label, source_text))
                 owners[name] = (label, source_text)
             request = {"source": source_text, "targets": targets, "force": bool(entry.get("force", force)), "label": label}
-            for key_name in ("source_registry", "untagged_repositories"):
+            for key_name in ("source_registry", "untagged_repositories", "platform"):
                 if entry.get(key_name):
                     request[key_name] = entry[key_name]
             if ref is not None:
@@ -155,14 +211,24 @@ def mirror_report(result, registry, check_mode=False):
     results = result.get("results") or []
     images = []
     for item in results:
-        images.append({
+        image = {
             "label": item.get("label"), "source": item.get("source"), "source_digest": item.get("source_digest"),
             "targets": item.get("targets", []), "untagged": item.get("untagged", []), "failed": bool(item.get("failed")),
             "error": item.get("msg") if item.get("failed") else None, "warnings": item.get("warnings", []),
             "operation_url": item.get("operation_url"), "elapsed": item.get("elapsed"),
-        })
-    return {"registry": result.get("registry") or {"name": registry}, "check_mode": bool(check_mode),
-            "counts": result.get("counts") or {}, "error": None if results else result.get("msg"), "images": images}
+        }
+        for key in ("selected_by", "platform", "source_index_digest"):
+            if item.get(key) is not None:
+                image[key] = item[key]
+        images.append(image)
+    report = {"registry": result.get("registry") or {"name": registry}, "check_mode": bool(check_mode),
+              "counts": result.get("counts") or {}, "error": None if results or result.get("policies") else result.get("msg"),
+              "images": images}
+    if result.get("policies"):
+        keys = ("label", "source", "policy", "targets", "platform", "listed", "selected", "notes", "warnings", "failed", "msg")
+        report["policies"] = [dict((k, p.get(k)) for k in keys) for p in result["policies"]]
+        report["tag_list_requests"] = result.get("tag_list_requests")
+    return report
 
 
 def mirror_summary(report):
@@ -174,6 +240,16 @@ def mirror_summary(report):
     if report.get("error"):
         return [head, "error: %s" % report["error"]]
     lines = [head]
+    for policy in report.get("policies") or []:
+        if policy.get("failed"):
+            lines.append("  policy %s: failed: %s" % (policy.get("label"), policy.get("msg")))
+        elif policy.get("selected"):
+            lines.append("  policy %s: %d of %d tags of %s selected: %s" % (
+                policy.get("label"), len(policy["selected"]), policy.get("listed") or 0, policy.get("source"), ", ".join(policy["selected"])))
+        else:
+            lines.append("  policy %s: selected nothing of %s (%d tags)%s" % (
+                policy.get("label"), policy.get("source"), policy.get("listed") or 0,
+                ": " + "; ".join(policy["warnings"]) if policy.get("warnings") else ""))
     rows = []
     for image in report.get("images", []):
         if image.get("failed"):

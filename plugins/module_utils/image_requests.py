@@ -7,11 +7,15 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-from ansible_collections.acrops.registry.plugins.module_utils import reference
+from ansible_collections.acrops.registry.plugins.module_utils import reference, tag_policy
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
+from ansible_collections.acrops.registry.plugins.module_utils.source_reads import parse_platform
 
 # A validated request whose source ACR (if any) is still a name/ID/login server to resolve through ARM.
-PendingImage = namedtuple("PendingImage", "source source_registry username password tags untagged force label")
+# policy: a tag_policy.TagPolicy (the source then has no tag, and tags is empty until the policy is expanded);
+# repositories: with a policy, the target repositories each selected tag is imported into; platform: 'os/arch[/variant]'.
+PendingImage = namedtuple("PendingImage", "source source_registry username password tags untagged force label policy repositories platform")
+PendingImage.__new__.__defaults__ = (None, (), None)
 
 # Stands in for the source ACR's login server until ARM has told us the real one: the grammar needs a domain.
 _SOURCE_ACR_PLACEHOLDER = "source-registry.invalid"
@@ -21,7 +25,7 @@ def _looks_like_domain(component):
     return "." in component or ":" in component or component == "localhost"
 
 
-def parse_source(text, source_registry):
+def parse_source(text, source_registry, default_tag=reference.DEFAULT_TAG):
     """The source reference; with source_registry it is an image path inside that registry."""
     if not isinstance(text, str) or not text.strip():
         raise AcrOpsError("source is empty: write an image reference such as docker.io/library/nginx:1.25")
@@ -31,11 +35,11 @@ def parse_source(text, source_registry):
             raise AcrOpsError("source %r names a registry host (%s) and source_registry is set too: with source_registry write only the "
                               "image path, e.g. %r" % (text, first, text.split("/", 1)[1]))
         try:
-            return reference.parse("%s/%s" % (_SOURCE_ACR_PLACEHOLDER, text))
+            return reference.parse("%s/%s" % (_SOURCE_ACR_PLACEHOLDER, text), default_tag)
         except ValueError as exc:
             raise AcrOpsError("invalid source %r: %s" % (text, str(exc).replace(_SOURCE_ACR_PLACEHOLDER + "/", ""))) from None
     try:
-        return reference.parse(text)
+        return reference.parse(text, default_tag)
     except ValueError as exc:
         raise AcrOpsError("invalid source: %s" % exc) from None
 
@@ -78,6 +82,55 @@ def parse_untagged(repositories):
     return tuple(parsed)
 
 
+def parse_platform_option(text, label):
+    if text is None:
+        return None
+    try:
+        parse_platform(text)
+    except ValueError as exc:
+        raise AcrOpsError("%s: %s" % (label, exc)) from None
+    return text
+
+
+def parse_policy_targets(targets, ref, label):
+    """With a tag policy, targets are repositories (each selected tag is imported into each); default: the source's."""
+    if targets is None:
+        return (ref.familiar_repository if ref.registry == reference.DOCKER_HUB else ref.repository,)
+    if not targets:
+        raise AcrOpsError("%s: targets is an empty list: omit it to use the default repository, or list repositories" % label)
+    repositories = []
+    for text in targets:
+        try:
+            repository, tag = reference.parse_target(text, None)
+        except ValueError as exc:
+            raise AcrOpsError("%s: invalid target %r: %s" % (label, text, exc)) from None
+        if tag is not None:
+            raise AcrOpsError("%s: target %r has a tag, but the tag policy chooses the tags: write the repository alone, e.g. %r"
+                              % (label, text, repository))
+        if repository in repositories:
+            raise AcrOpsError("%s: target repository %s is listed twice" % (label, repository))
+        repositories.append(repository)
+    return tuple(repositories)
+
+
+def validate_policy_image(spec, label, policy_spec):
+    """The parts of an entry with a tag policy: (source reference without tag, TagPolicy, target repositories)."""
+    try:
+        policy = tag_policy.parse_policy(policy_spec)
+    except tag_policy.PolicyError as exc:
+        raise AcrOpsError("%s: tag_policy: %s" % (label, exc)) from None
+    ref = parse_source(spec.get("source"), spec.get("source_registry"), default_tag=None)
+    if ref.tag is not None or ref.digest is not None:
+        text = spec["source"].split("@", 1)[0]
+        head, dummy, last = text.rpartition("/")
+        bare = (head + "/" if head else "") + last.split(":", 1)[0]
+        raise AcrOpsError("%s: source %r names a %s, but the tag policy chooses the tags: write the repository alone, e.g. %r"
+                          % (label, spec["source"], "tag" if ref.tag else "digest", bare))
+    if spec.get("untagged_repositories"):
+        raise AcrOpsError("%s: untagged_repositories and tag_policy do not go together: a policy imports tags; drop one of them" % label)
+    return ref, policy, parse_policy_targets(spec.get("targets"), ref, label)
+
+
 def validate_image(spec, defaults, label):
     """One image mapping (module options or a batch entry) -> PendingImage. Raises AcrOpsError."""
     def get(key):
@@ -91,31 +144,45 @@ def validate_image(spec, defaults, label):
     if source_registry and password:
         raise AcrOpsError("%s: source_registry imports with Azure credentials; drop source_username/source_password, or name the "
                           "registry in source (login server) to use registry credentials instead" % label)
+    platform = parse_platform_option(get("platform"), label)
+    if spec.get("tag_policy") is not None:
+        ref, policy, repositories = validate_policy_image(dict(spec, source_registry=source_registry), label, spec["tag_policy"])
+        return PendingImage(ref, source_registry, username, password, (), (), bool(get("force")), spec.get("label") or label,
+                            policy, repositories, platform)
     ref = parse_source(spec.get("source"), source_registry)
     untagged = parse_untagged(spec.get("untagged_repositories"))
     if spec.get("targets") is None and untagged and not ref.tag:
         tags = ()  # a digest-only source copied manifest-only: no tag at all
     else:
         tags = parse_targets(spec.get("targets"), ref)
-    return PendingImage(ref, source_registry, username, password, tags, untagged, bool(get("force")), spec.get("label") or label)
+    return PendingImage(ref, source_registry, username, password, tags, untagged, bool(get("force")), spec.get("label") or label,
+                        None, (), platform)
+
+
+def check_targets(items):
+    """Refuse one target tag fed by two different sources (or by one source for two platforms); items: PendingImage or
+    importer.ImageRequest-like values with source, tags, label and platform."""
+    owners = {}
+    for item in items:
+        for repository, tag in item.tags:
+            key = "%s:%s" % (repository, tag)
+            origin = (str(item.source), getattr(item, "platform", None))
+            other = owners.get(key)
+            if other is not None and other[1] != origin:
+                raise AcrOpsError("target %s is fed by two sources: %s and %s" % (key, other[0], item.label))
+            owners[key] = (item.label, origin)
 
 
 def validate_batch(images, defaults):
     """Validate every entry, and refuse one target fed from two different sources."""
     pending = []
-    owners = {}
     for index, spec in enumerate(images):
         if not isinstance(spec, dict):
             raise AcrOpsError("images[%d] must be a mapping with at least source" % index)
         label = "images[%d] (%s)" % (index, spec.get("source"))
-        item = validate_image(spec, defaults, label)
-        for repository, tag in item.tags:
-            key = "%s:%s" % (repository, tag)
-            other = owners.get(key)
-            if other is not None and other[1] != str(item.source):
-                raise AcrOpsError("target %s is fed by two sources: %s and %s" % (key, other[0], label))
-            owners[key] = (label, str(item.source))
-        pending.append(item)
+        pending.append(validate_image(spec, defaults, label))
+    # Entries with a tag policy have no tags yet: they are checked again once the policies are expanded.
+    check_targets([item._replace(label="images[%d] (%s)" % (index, images[index].get("source"))) for index, item in enumerate(pending)])
     return pending
 
 
@@ -123,5 +190,5 @@ def bind_source_registry(ref, login_server):
     """The reference with the placeholder domain replaced by the source ACR's real login server."""
     text = str(ref)
     if text.startswith(_SOURCE_ACR_PLACEHOLDER + "/"):
-        return reference.parse(login_server + text[len(_SOURCE_ACR_PLACEHOLDER):])
+        return reference.parse(login_server + text[len(_SOURCE_ACR_PLACEHOLDER):], default_tag=None)
     return ref

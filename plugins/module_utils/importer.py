@@ -17,7 +17,7 @@ import time
 from collections import namedtuple
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.acrops.registry.plugins.module_utils import planner
+from ansible_collections.acrops.registry.plugins.module_utils import image_requests, planner, tag_policy
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 from ansible_collections.acrops.registry.plugins.module_utils.registry_client import RegistryUnreachable
 from ansible_collections.acrops.registry.plugins.module_utils.retries import backoff, is_transient_import_error
@@ -26,8 +26,12 @@ IMPORT_ATTEMPTS = 3
 ALREADY_EXISTS = re.compile(r"already exists in target registry")
 
 # One image to import. source: ImageReference (its registry is the source registry's login server when
-# source_registry is an ACR); source_acr: arm.Registry or None; tags: ((repository, tag), ...); untagged: (repository, ...)
-ImageRequest = namedtuple("ImageRequest", "source source_acr username password tags untagged force label")
+# source_registry is an ACR); source_acr: arm.Registry or None; tags: ((repository, tag), ...); untagged: (repository, ...).
+# policy: a tag_policy.TagPolicy (source has no tag; expand_policies() turns it into one request per selected tag, importing
+# into each of repositories); platform: 'os/arch[/variant]' to import one child of an index; selected_by: the label of the
+# policy entry that selected this tag.
+ImageRequest = namedtuple("ImageRequest", "source source_acr username password tags untagged force label policy repositories platform selected_by")
+ImageRequest.__new__.__defaults__ = (None, (), None, None)
 
 # What an import needs that is shared by every image of a run.
 Context = namedtuple("Context", "arm registry_client target redactor check_mode wait timeout")
@@ -68,18 +72,42 @@ class ImageImport:
         self.warnings = []
         self.credentials = (request.username, request.password) if request.password else None
         self.planned = None
+        self.index_digest = None   # with platform: the digest of the index the child was picked from
+        self.chosen_platform = None
 
     # ---- read ---------------------------------------------------------------------------------------
+    def source_host(self):
+        return self.request.source_acr.login_server if self.request.source_acr else self.request.source.api_host
+
     def source_digest(self):
         ref = self.request.source
-        host = self.request.source_acr.login_server if self.request.source_acr else ref.api_host
+        host = self.source_host()
         try:
+            if self.request.platform:
+                return self._platform_digest(host, ref)
             digest = self.ctx.registry_client.manifest_digest(host, ref.repository, ref.reference, self.credentials)
         except RegistryUnreachable as exc:
-            if ref.digest:
+            if ref.digest and not self.request.platform:
                 return ref.digest
+            if self.request.platform:
+                raise AcrOpsError("source %s could not be read from here (%s): platform %s needs the source's index to pick the "
+                                  "child manifest" % (ref, exc.message, self.request.platform),
+                                  hint="drop platform, or run where the source is reachable") from None
             self.warnings.append("source %s could not be read from here (%s); deciding on tag existence only" % (ref, exc.message))
             return None
+        return self._checked(ref, digest)
+
+    def _platform_digest(self, host, ref):
+        """The child manifest of the source's index for the requested platform: what is imported and compared."""
+        choice = self.ctx.registry_client.platform_digest(host, ref.repository, ref.reference, self.request.platform, self.credentials)
+        self._checked(ref, choice.index_digest or choice.digest if choice else None)
+        if choice.index_digest is None:
+            self.warnings.append("source %s is a single manifest, not an index: imported as it is, its platform was not checked "
+                                 "against %s" % (ref, self.request.platform))
+        self.index_digest, self.chosen_platform = choice.index_digest, choice.platform
+        return choice.digest
+
+    def _checked(self, ref, digest):
         if digest is None:
             raise AcrOpsError("%s not found in the source registry" % ref, code="MANIFEST_UNKNOWN",
                               hint="check the tag (or digest) and the repository path" + (
@@ -109,6 +137,8 @@ class ImageImport:
     def run(self):
         started = time.time()
         result = {"source": str(self.request.source), "label": self.request.label, "changed": False, "failed": False}
+        if self.request.selected_by:
+            result["selected_by"] = self.request.selected_by
         try:
             result.update(self._run())
         except AcrOpsError as exc:
@@ -170,11 +200,10 @@ class ImageImport:
         if problems:
             result.update(failed=True, msg="import of %s did not land as planned: %s" % (self.request.source, "; ".join(problems)))
         if digest and not self.request.source.digest:
-            # We imported the digest we planned; say so if the source tag moved meanwhile.
+            # We imported the digest we planned; say so if the source tag moved meanwhile (for a platform: if its index moved).
             ref = self.request.source
-            now = self.ctx.registry_client.manifest_digest(self.request.source_acr.login_server if self.request.source_acr else ref.api_host,
-                                                           ref.repository, ref.tag, self.credentials)
-            if now and now != digest:
+            now = self.ctx.registry_client.manifest_digest(self.source_host(), ref.repository, ref.tag, self.credentials)
+            if now and now != (self.index_digest or digest):
                 self.warnings.append("source %s moved to %s during the import; imported %s as planned, the next run will follow"
                                      % (ref, now, digest))
         return result
@@ -182,13 +211,96 @@ class ImageImport:
     def _result(self, digest, plan):
         def entry(t):
             return {"name": t.name, "before": t.before, "after": t.after, "action": t.action}
-        return {
+        result = {
             "source_digest": digest,
             "targets": [entry(t) for t in plan.tags],
             "untagged": [entry(t) for t in plan.untagged],
             "import_mode": plan.mode,
             "changed": plan.changed,
         }
+        if self.request.platform:
+            result.update(platform=self.chosen_platform or self.request.platform, source_index_digest=self.index_digest)
+        if self.request.selected_by:
+            result["selected_by"] = self.request.selected_by
+        return result
+
+
+# ---- tag policies ----------------------------------------------------------------------------------------------
+def expand_policy(ctx, request, max_tags, budget):
+    """List the source's tags and apply the request's policy -> (concrete ImageRequests, policy report dict)."""
+    ref = request.source
+    host = request.source_acr.login_server if request.source_acr else ref.api_host
+    credentials = (request.username, request.password) if request.password else None
+    report = {"label": request.label, "source": str(ref), "policy": request.policy.describe(), "targets": list(request.repositories),
+              "platform": request.platform, "listed": None, "selected": [], "notes": [], "warnings": [], "failed": False}
+    try:
+        tags = ctx.registry_client.list_tags(host, ref.repository, credentials, budget=budget)
+    except AcrOpsError as exc:
+        report.update(failed=True, msg=ctx.redactor.scrub("listing the tags of %s failed: %s" % (ref, exc)), error_code=exc.code)
+        return [], report
+    selection = tag_policy.select(request.policy, tags)
+    report.update(listed=selection.listed, selected=list(selection.selected), notes=list(selection.notes))
+    if len(selection.selected) > max_tags:
+        report.update(failed=True, error_code="TOO_MANY_TAGS",
+                      msg="the tag policy of %s selects %d tags, more than max_tags (%d): narrow the policy (regex, semver, latest) or "
+                          "raise max_tags; first selected: %s" % (request.label, len(selection.selected), max_tags,
+                                                                  ", ".join(selection.selected[:10])))
+        return [], report
+    if not selection.selected:
+        report["warnings"].append("the tag policy of %s selected no tag of %s: %s" % (request.label, ref, tag_policy.explain_empty(request.policy, selection)))
+        return [], report
+    expanded = []
+    for tag in selection.selected:
+        expanded.append(request._replace(source=ref.with_tag(tag), tags=tuple((repository, tag) for repository in request.repositories),
+                                         policy=None, repositories=(), selected_by=request.label))
+    return expanded, report
+
+
+def policy_failure(report):
+    """A failed policy as a batch result, so that counts, the summary and the module's failure include it."""
+    return {"source": report["source"], "label": report["label"], "changed": False, "failed": True, "msg": report["msg"],
+            "error_code": report.get("error_code"), "targets": [], "untagged": [], "warnings": [], "policy": report["policy"]}
+
+
+def expand_policies(ctx, requests, max_tags, budget=None, concurrency=8):
+    """Replace every request that has a tag policy by one request per selected tag, in place of the entry.
+
+    Returns (requests, policy reports, failure results). A selected image that another entry already mirrors to the same
+    target from the same source (and platform) is not imported twice; a target fed by two different sources is an error."""
+    policy_requests = [r for r in requests if r.policy is not None]
+    if not policy_requests:
+        return list(requests), [], []
+    workers = max(1, min(concurrency, len(policy_requests)))
+    if workers == 1:
+        expansions = [expand_policy(ctx, r, max_tags, budget) for r in policy_requests]
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            expansions = list(pool.map(lambda r: expand_policy(ctx, r, max_tags, budget), policy_requests))
+    by_request = dict(zip((id(r) for r in policy_requests), expansions))
+    owned = {}
+    for request in requests:
+        if request.policy is None:
+            for repository, tag in request.tags:
+                owned["%s:%s" % (repository, tag)] = (str(request.source), request.platform)
+    out, reports, failures = [], [], []
+    for request in requests:
+        if request.policy is None:
+            out.append(request)
+            continue
+        expanded, report = by_request[id(request)]
+        reports.append(report)
+        if report["failed"]:
+            failures.append(policy_failure(report))
+        for item in expanded:
+            origin = (str(item.source), item.platform)
+            tags = tuple(t for t in item.tags if owned.get("%s:%s" % t) != origin)
+            if not tags:
+                continue  # listed by another entry too: mirrored once
+            for repository, tag in tags:
+                owned.setdefault("%s:%s" % (repository, tag), origin)
+            out.append(item._replace(tags=tags))
+    image_requests.check_targets(out)
+    return out, reports, failures
 
 
 def announce(ctx, requests):

@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 from ansible_collections.acrops.registry.plugins.module_utils.retries import urllib3_retry
+from ansible_collections.acrops.registry.plugins.module_utils.source_reads import INDEX_TYPES, PlatformChoice, pick_platform
 
 MANIFEST_ACCEPT = ", ".join((
     "application/vnd.oci.image.index.v1+json",
@@ -87,6 +88,7 @@ class RegistryClient:
         self._refresh_tokens = {}
         self._expected = {}  # (host, identity) -> {scope: None}, in announcement order: scopes to batch
         self._single = set()  # token keys refused with a batched token: asked for alone from then on
+        self._tag_lists = {}  # (host, repository, identity) -> tags, listed once per run
         self._locks = {}
         self._lock = threading.Lock()
         self.request_count = 0
@@ -310,6 +312,102 @@ class RegistryClient:
         return response
 
     # ---- operations -------------------------------------------------------------------------------
+    def manifest_info(self, host, repository, reference, credentials=None):
+        """(digest, media type) of a tag or digest from one HEAD (free of Docker Hub's pull quota), or None when absent.
+        The media type is None when the registry does not say."""
+        path = "/v2/%s/manifests/%s" % (repository, reference)
+        response = self.request("HEAD", host, path, self._scope(host, repository), credentials, headers={"Accept": MANIFEST_ACCEPT})
+        if response.status_code == 404:
+            return None
+        if response.status_code == 200 and response.headers.get("Docker-Content-Digest"):
+            return response.headers["Docker-Content-Digest"], _media_type(response)
+        if response.status_code == 200:
+            digest = self.manifest_digest(host, repository, reference, credentials)
+            return (digest, _media_type(response)) if digest else None
+        raise self._error(response, host, "%s:%s" % (repository, reference), credentials)
+
+    def manifest(self, host, repository, reference, credentials=None):
+        """GET a manifest (Docker Hub counts this against its pull limit): (digest, media type, parsed JSON), or None."""
+        path = "/v2/%s/manifests/%s" % (repository, reference)
+        response = self.request("GET", host, path, self._scope(host, repository), credentials, headers={"Accept": MANIFEST_ACCEPT})
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise self._error(response, host, "%s:%s" % (repository, reference), credentials)
+        digest = "sha256:" + hashlib.sha256(response.content).hexdigest()
+        try:
+            body = response.json()
+        except ValueError:
+            raise AcrOpsError("%s served a manifest for %s:%s that is not JSON" % (host, repository, reference)) from None
+        return response.headers.get("Docker-Content-Digest") or digest, _media_type(response) or body.get("mediaType"), body
+
+    def platform_digest(self, host, repository, reference, platform, credentials=None):
+        """The manifest to import for one platform: PlatformChoice(digest, index_digest, platform).
+
+        One HEAD says what the reference is. Only an index (OCI index or Docker manifest list) is fetched with a GET, by
+        the digest the HEAD gave, so the child comes from the very index the HEAD saw; Docker Hub counts that GET against
+        its pull limit. A plain manifest is returned as it is (index_digest None): its platform is not checked, which
+        would cost a manifest and a config read. None when the reference does not exist."""
+        info = self.manifest_info(host, repository, reference, credentials)
+        if info is None:
+            return None
+        digest, media_type = info
+        if media_type is not None and media_type not in INDEX_TYPES:
+            return PlatformChoice(digest, None, None)
+        fetched = self.manifest(host, repository, digest, credentials)
+        if fetched is None:
+            raise AcrOpsError("%s:%s (%s) disappeared between HEAD and GET: the tag moved; run again" % (repository, reference, digest),
+                              transient=True)
+        body = fetched[2]
+        if (fetched[1] or body.get("mediaType")) not in INDEX_TYPES and "manifests" not in body:
+            return PlatformChoice(digest, None, None)
+        child, chosen = pick_platform(body.get("manifests") or [], platform, "%s/%s:%s" % (host, repository, reference))
+        return PlatformChoice(child, digest, chosen)
+
+    def list_tags(self, host, repository, credentials=None, page_size=1000, budget=None):
+        """Every tag of a repository through the distribution API (GET /v2/<repo>/tags/list), paged by `n` and the `Link`
+        header (`last`), with the same challenge-driven auth as digest reads.
+
+        Cached per client (one module run): a repository listed twice costs its requests once. Every request a page takes is
+        counted against `budget` (a RequestBudget): the page, a 401 challenge answered before it, and each retry the session
+        made: the session retries 429 and 5xx with jittered backoff and honours Retry-After (retries.urllib3_retry), so a
+        rate limit that outlasts those retries fails the listing (transient, TOOMANYREQUESTS) rather than waiting forever.
+        Token requests are not counted (they go to the token service, and are cached)."""
+        identity = credentials[0] if credentials else None
+        key = (host, repository, identity)
+        cache = self._tag_lists
+        with self._key_lock(("tags",) + key):
+            if key in cache:
+                return list(cache[key])
+            scope = self._scope(host, repository)
+            path = "/v2/%s/tags/list?n=%d" % (repository, page_size)
+            tags, seen = [], set()
+            while path:
+                if budget is not None:
+                    budget.take(host, repository)
+                exchanges = []  # every response of this page: a 401 before the token, the answer; each with its retries
+                response = self.request("GET", host, path, scope, credentials, hooks={"response": lambda r, *a, **k: exchanges.append(r)})
+                if budget is not None:
+                    budget.add(max(0, len(exchanges) - 1) + sum(_retries_of(r) for r in exchanges))
+                if response.status_code == 404:
+                    raise AcrOpsError("%s has no repository %s (listing its tags answered 404: %s)" % (host, repository, _error_text(response)),
+                                      code="NAME_UNKNOWN", hint="check the repository path" + (
+                                          "; Docker Hub official images live under library/" if "docker" in host else ""))
+                if response.status_code != 200:
+                    raise self._error(response, host, "the tags of %s" % repository, credentials)
+                try:
+                    page = response.json().get("tags") or []
+                except (ValueError, AttributeError):
+                    raise AcrOpsError("%s answered the tag list of %s with something that is not a tag list" % (host, repository)) from None
+                tags.extend(t for t in page if isinstance(t, str) and t not in seen)
+                seen.update(t for t in page if isinstance(t, str))
+                following = _next_link(response.headers.get("Link"))
+                if following is not None and (following == path or not page):
+                    break  # a registry that points at the same page again, or pages without tags: stop rather than loop
+                path = following
+            cache[key] = tuple(tags)
+            return tags
+
     def manifest_digest(self, host, repository, reference, credentials=None):
         """The digest the registry serves for a tag or digest, or None if it does not exist."""
         path = "/v2/%s/manifests/%s" % (repository, reference)
@@ -397,3 +495,14 @@ def _next_link(header):
     if target.startswith("https://"):
         target = "/" + target.split("/", 3)[3]
     return target
+
+
+def _media_type(response):
+    value = response.headers.get("Content-Type")
+    return value.split(";", 1)[0].strip() if value else None
+
+
+def _retries_of(response):
+    """How many times the session retried this request (urllib3 keeps the history on the raw response)."""
+    retries = getattr(getattr(response, "raw", None), "retries", None)
+    return len(getattr(retries, "history", ()) or ())

@@ -20,6 +20,10 @@ description:
     (C(writeEnabled=false)) that would have to change fails the image before any import.
   - Check mode reports exactly what a real run would do; diff mode shows each target's digest before and after.
   - The batch form (O(images)) imports many images in one module run, concurrently, sharing credentials, token caches and connections.
+  - A tag policy (O(tag_policy), O(images[].tag_policy)) mirrors the tags of a source repository chosen by regular expression, semver
+    range and/or newest N instead of a fixed list; the source's tags are listed first, then every selected tag is planned and imported
+    as above.
+  - O(platform) imports one platform of a multi-platform image instead of the whole index.
 author:
   - acrops.registry contributors (@acrops)
 extends_documentation_fragment:
@@ -83,11 +87,74 @@ options:
       - Without it such tags are reported as C(drifted) and left alone.
     type: bool
     default: false
+  tag_policy:
+    description:
+      - Mirror the tags of O(source) that this policy selects, instead of one tag. O(source) is then a repository without tag or digest
+        (V(docker.io/library/nginx)) and O(targets) are repositories without tag (default, the source repository named as for a single
+        image); every selected tag is imported into each of them under its own name.
+      - The source's tags are read with the distribution API (C(GET /v2/<repo>/tags/list), paged), once per repository and run, counted
+        against O(tag_list_budget). Then C(regex), C(exclude), C(semver) and C(latest) apply in this order; each is optional, at least one
+        is required.
+      - A policy that selects no tag is a warning. A policy that selects more than O(max_tags) tags fails (with the count) before any import.
+      - The result lists what each policy selected (RV(policies)); check mode shows the selection and what would be imported.
+      - With a policy the result has the batch form (RV(results), RV(counts)), one result per selected tag.
+    type: dict
+    suboptions:
+      regex:
+        description:
+          - Keep only tags that fully match this regular expression (Python syntax), or one of these.
+          - V(1\\.25\\.[0-9]+) keeps C(1.25.3) but not C(1.25.3-alpine) nor C(1.25).
+        type: raw
+      exclude:
+        description: Drop tags that fully match this regular expression, or one of these (e.g. V(.*-(alpine|perl\))).
+        type: raw
+      semver:
+        description:
+          - Keep only tags that are versions inside this range, written as npm's node-semver does it. Tags that are not versions are
+            dropped by this filter.
+          - Comparators separated by spaces must all hold (V(>=1.25 <1.27)), C(||) separates alternatives, C(~1.25), C(^16), C(1.x) and
+            V(*) work as in npm. A partial version stands for its whole line (V(1.25) is C(>=1.25.0 <1.26.0-0)).
+          - Tags are read loosely as versions. A leading C(v) is tolerated, C(1.25) is 1.25.0, and C(22.04) is 22.4.0.
+          - Everything after the first C(-) is a pre-release in semver's grammar, also C(-alpine) or C(-bookworm). As in npm a range
+            excludes pre-releases unless one of its comparators names a pre-release of the same version. To mirror such variants use
+            O(tag_policy.regex) with O(tag_policy.latest) and no range.
+        type: str
+      latest:
+        description:
+          - Keep the newest N of the tags left by the other filters, by semver precedence (newest first).
+          - Tags that are not versions (C(latest), C(stable), C(sha-3f2a9c1)) cannot be ranked and are left out; the policy's C(notes)
+            say so. They are not ranked by creation time, which would cost a manifest and a config read per tag.
+          - Pre-releases are ranked too; add O(tag_policy.semver=*) to rank released versions only.
+        type: int
+  platform:
+    description:
+      - Import only this platform's image (V(linux/amd64), V(linux/arm64), V(linux/arm/v7)) of a multi-platform source. ACR imports a
+        whole index (at most 50 manifests); this imports the one child manifest under the target tag instead.
+      - The source's manifest is read with C(HEAD); only when it is an index is the index fetched (one C(GET), which Docker Hub counts
+        against its pull limit) to pick the child. Idempotence compares the target with the child's digest.
+      - What is lost is the index itself (the target is a plain single-platform manifest with another digest than the source tag),
+        the other platforms, and attestations and signatures attached to the index (buildx provenance/SBOM manifests).
+      - A source that is a single manifest is imported as it is, with a warning; its platform is not checked.
+      - In O(images), the default for entries that set none.
+    type: str
+  max_tags:
+    description: The most tags one tag policy may select. A policy that selects more fails with the count, so that a typo cannot import
+      a thousand tags.
+    type: int
+    default: 50
+  tag_list_budget:
+    description:
+      - The most requests this run may spend listing source tags (one per page of up to 1000 tags, plus each retry after a 429 or 5xx).
+        A listing that would go over fails its policy. Repositories listed twice are listed once.
+      - Docker Hub may count tag listing against its rate limits; HTTP 429 answers are retried with backoff, honouring C(Retry-After).
+    type: int
+    default: 100
   images:
     description:
       - The batch form; each entry takes O(source), O(targets), O(untagged_repositories), O(source_registry), O(source_username),
-        O(source_password) and O(force) (defaulting to the module-level value) plus an optional C(label) echoed in its result.
-      - One target fed by two different sources is an error.
+        O(source_password), O(force) (defaulting to the module-level value), O(tag_policy) and O(platform) (defaulting to the
+        module-level value) plus an optional C(label) echoed in its result.
+      - One target fed by two different sources is an error, also when a tag policy selected it.
     type: list
     elements: dict
     suboptions:
@@ -117,6 +184,25 @@ options:
         type: bool
       label:
         description: A name for this entry, echoed in its result (the C(acr_mirror) role passes the inventory entry).
+        type: str
+      tag_policy:
+        description: As O(tag_policy).
+        type: dict
+        suboptions:
+          regex:
+            description: As O(tag_policy.regex).
+            type: raw
+          exclude:
+            description: As O(tag_policy.exclude).
+            type: raw
+          semver:
+            description: As O(tag_policy.semver).
+            type: str
+          latest:
+            description: As O(tag_policy.latest).
+            type: int
+      platform:
+        description: As O(platform); defaults to the module-level O(platform).
         type: str
   concurrency:
     description: How many images of O(images) are processed at once.
@@ -198,6 +284,29 @@ EXAMPLES = r'''
         targets: [prometheus:v2.48.0]
   register: mirror
 
+- name: The newest three 1.25/1.26 patch releases of nginx (variants such as 1.25.3-alpine are pre-releases to semver, so left out)
+  acrops.registry.acr_import:
+    registry: myregistry
+    source: docker.io/library/nginx
+    tag_policy:
+      semver: ">=1.25 <1.27"
+      regex: '[0-9]+\.[0-9]+\.[0-9]+'
+      latest: 3
+  register: nginx
+
+- name: Policies in a batch, into a mirror/ prefix, and one platform only for an air-gapped registry
+  acrops.registry.acr_import:
+    registry: airgapregistry
+    platform: linux/amd64
+    max_tags: 20
+    images:
+      - source: docker.io/library/node
+        targets: [mirror/node]
+        tag_policy: {semver: "^20", latest: 2}
+      - source: docker.io/library/postgres
+        tag_policy: {regex: '16\.[0-9]+-alpine', latest: 1}
+      - source: quay.io/prometheus/prometheus:v2.48.0
+
 - name: Set authentication once for every module of the collection
   module_defaults:
     group/acrops.registry.acr:
@@ -270,11 +379,51 @@ actions:
   type: list
   elements: str
   sample: ["Imported docker.io/library/nginx:1.25 (sha256:0d17b565c37b) as nginx:1.25"]
+platform:
+  description: The platform of the child manifest that was imported (as C(os/arch[/variant])).
+  returned: with O(platform)
+  type: str
+  sample: linux/amd64
+source_index_digest:
+  description: With O(platform), the digest of the source's index the child came from (null when the source was a single manifest).
+    RV(source_digest) is then the child's digest, the one imported and compared.
+  returned: with O(platform)
+  type: str
 results:
-  description: One result per O(images) entry, each shaped like the single form's result (plus C(label), C(failed), C(msg)).
-  returned: batch form
+  description:
+    - One result per O(images) entry, each shaped like the single form's result (plus C(label), C(failed), C(msg)).
+    - An entry with a tag policy gives one result per selected tag, with C(selected_by) (the entry's label), or one failed result
+      (C(error_code) C(TOO_MANY_TAGS), C(BUDGET_EXHAUSTED), or a listing error) when the policy failed.
+  returned: batch form, or with O(tag_policy)
   type: list
   elements: dict
+policies:
+  description: One entry per tag policy, saying what it selected.
+  returned: when a tag policy was given
+  type: list
+  elements: dict
+  contains:
+    label: {description: The entry's label., type: str, returned: always}
+    source: {description: The source repository., type: str, returned: always}
+    policy: {description: "The policy as given (regex, exclude, semver, latest).", type: dict, returned: always}
+    targets: {description: Target repositories., type: list, elements: str, returned: always}
+    platform: {description: "The platform imported, or null for whole indexes.", type: str, returned: always}
+    listed: {description: How many tags the source has (null when listing failed)., type: int, returned: always}
+    selected:
+      description: The selected tags, newest version first (tags that are not versions follow, by name).
+      type: list
+      elements: str
+      returned: always
+    notes: {description: What the selection left out and why (e.g. tags that C(latest) could not rank)., type: list, elements: str, returned: always}
+    warnings: {description: E.g. that the policy selected nothing., type: list, elements: str, returned: always}
+    failed: {description: "Whether the policy failed (too many tags, budget spent, listing refused).", type: bool, returned: always}
+    msg: {description: Why it failed., type: str, returned: when failed}
+  sample: [{label: "images[0] (docker.io/library/nginx)", source: docker.io/library/nginx, listed: 31, selected: ["1.26.2", "1.26.1", "1.25.3"],
+            policy: {semver: ">=1.25 <1.27", latest: 3}, targets: [nginx], platform: null, notes: [], warnings: [], failed: false}]
+tag_list_requests:
+  description: Requests spent listing source tags in this run (counted against O(tag_list_budget)).
+  returned: when a tag policy was given
+  type: int
 counts:
   description: Target counts per action over the batch, plus C(failed), C(images) and C(changed_images).
   returned: batch form
@@ -297,13 +446,21 @@ from ansible_collections.acrops.registry.plugins.module_utils.arm import (
 from ansible_collections.acrops.registry.plugins.module_utils.auth import AUTH_ARGUMENT_SPEC
 from ansible_collections.acrops.registry.plugins.module_utils.clients import build, validate_auth
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor
+from ansible_collections.acrops.registry.plugins.module_utils.source_reads import RequestBudget
 
 MAX_TEXT = 1024      # no name, reference, label or username is longer (image references stop at 1024 characters too)
 MAX_SECRET = 65536   # passwords and tokens: an Entra access token given as a password is a few KB
 SECRET_OPTIONS = frozenset(("source_password", "secret"))
 # Control characters, and invisible ones (zero-width, bidirectional overrides): never part of a name, reference or label.
 HIDDEN_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
-IMAGE_KEYS = ("source", "targets", "untagged_repositories", "source_registry", "source_username", "source_password", "force")
+IMAGE_KEYS = ("source", "targets", "untagged_repositories", "source_registry", "source_username", "source_password", "force", "tag_policy",
+              "platform")
+POLICY_OPTIONS = dict(
+    regex=dict(type="raw"),
+    exclude=dict(type="raw"),
+    semver=dict(type="str"),
+    latest=dict(type="int"),
+)
 VERBS = {planner.IMPORTED: "Imported", planner.OVERWRITTEN: "Overwrote", planner.WOULD_IMPORT: "Would import",
          planner.WOULD_OVERWRITE: "Would overwrite"}
 
@@ -319,6 +476,10 @@ def argument_spec():
         targets=dict(type="list", elements="str"),
         untagged_repositories=dict(type="list", elements="str"),
         force=dict(type="bool", default=False),
+        tag_policy=dict(type="dict", options=POLICY_OPTIONS),
+        platform=dict(type="str"),
+        max_tags=dict(type="int", default=50),
+        tag_list_budget=dict(type="int", default=100),
         images=dict(type="list", elements="dict", options=dict(
             source=dict(type="str", required=True),
             targets=dict(type="list", elements="str"),
@@ -328,6 +489,8 @@ def argument_spec():
             source_password=dict(type="str", no_log=True),
             force=dict(type="bool"),
             label=dict(type="str"),
+            tag_policy=dict(type="dict", options=POLICY_OPTIONS),
+            platform=dict(type="str"),
         )),
         concurrency=dict(type="int", default=8),
         keep_going=dict(type="bool", default=True),
@@ -341,10 +504,23 @@ def argument_spec():
 
 def action_lines(result):
     lines = []
+    platform = " [%s]" % result["platform"] if result.get("platform") else ""
     for target in result.get("targets", []) + result.get("untagged", []):
         verb = VERBS.get(target["action"])
         if verb:
-            lines.append("%s %s (%s) as %s" % (verb, result["source"], (result.get("source_digest") or "digest unknown")[:19], target["name"]))
+            lines.append("%s %s%s (%s) as %s" % (verb, result["source"], platform, (result.get("source_digest") or "digest unknown")[:19],
+                                                 target["name"]))
+    return lines
+
+
+def policy_lines(policies):
+    lines = []
+    for policy in policies:
+        if policy.get("failed"):
+            continue
+        selected = policy["selected"]
+        lines.append("Tag policy of %s selected %d of %d tags of %s%s" % (
+            policy["label"], len(selected), policy["listed"] or 0, policy["source"], (": " + ", ".join(selected)) if selected else ""))
     return lines
 
 
@@ -419,7 +595,7 @@ class AcrImport:
         if params.get("resource_group") is not None and not RESOURCE_GROUP.match(params["resource_group"]):
             raise AcrOpsError("resource_group %s is not a resource group name: write its 1-90 letters, digits, '_', '-', '.', '(' and ')' "
                               "(not ending with '.'), e.g. 'rg-mirror'" % show(params["resource_group"]))
-        for key, minimum in (("concurrency", 1), ("timeout", 1), ("polling_interval", 1)):
+        for key, minimum in (("concurrency", 1), ("timeout", 1), ("polling_interval", 1), ("max_tags", 1), ("tag_list_budget", 1)):
             if params[key] < minimum:
                 raise AcrOpsError("%s must be at least %d" % (key, minimum))
         settings = validate_auth(params)
@@ -437,11 +613,19 @@ class AcrImport:
         if params.get("images") is not None:
             if not params["images"]:
                 raise AcrOpsError("images is an empty list: list at least one image, or use source")
-            defaults = dict((k, params.get(k)) for k in ("source_registry", "source_username", "source_password", "force"))
+            defaults = dict((k, params.get(k)) for k in ("source_registry", "source_username", "source_password", "force", "platform"))
+            if params.get("tag_policy") is not None:
+                raise AcrOpsError("tag_policy goes on each entry of images (images[N].tag_policy), not beside images: write it into the "
+                                  "entries it applies to")
             pending = image_requests.validate_batch(params["images"], defaults)
         else:
             pending = [image_requests.validate_image(dict((k, params.get(k)) for k in IMAGE_KEYS), {}, "source")]
         return settings, pending
+
+    @staticmethod
+    def skipped(request):
+        return {"source": str(request.source), "label": request.label, "changed": False, "failed": True, "skipped": True,
+                "msg": "not attempted: a tag policy failed and keep_going is false", "warnings": []}
 
     def resolve(self, clients, pending):
         """Resolve source ACRs (name / login server / resource ID) and ACR-hosted sources to registries."""
@@ -459,7 +643,7 @@ class AcrImport:
             if source_acr is not None:
                 clients.registry_client.add_acr(source_acr.login_server)
             resolved.append(importer.ImageRequest(ref, source_acr, item.username, item.password, item.tags,
-                                                  item.untagged, item.force, item.label))
+                                                  item.untagged, item.force, item.label, item.policy, item.repositories, item.platform))
         return resolved
 
     def run(self):
@@ -472,12 +656,19 @@ class AcrImport:
         requests = self.resolve(clients, pending)
         ctx = importer.Context(clients.arm, clients.registry_client, target, self.redactor, self.module.check_mode,
                                params["wait"], params["timeout"])
-        results = importer.run_batch(ctx, requests, params["concurrency"], params["keep_going"])
+        budget = RequestBudget(params["tag_list_budget"])
+        requests, policies, failures = importer.expand_policies(ctx, requests, params["max_tags"], budget, params["concurrency"])
+        if failures and not params["keep_going"]:
+            results = failures + [self.skipped(r) for r in requests]
+        else:
+            results = failures + importer.run_batch(ctx, requests, params["concurrency"], params["keep_going"]) if requests else failures
         registry = {"name": target.name, "resource_group": target.resource_group, "login_server": target.login_server,
                     "subscription_id": target.subscription_id}
         output = {"changed": any(r.get("changed") for r in results), "registry": registry,
-                  "actions": [line for r in results for line in action_lines(r)], "diff": diff_of(results)}
-        if params.get("images") is not None:
+                  "actions": policy_lines(policies) + [line for r in results for line in action_lines(r)], "diff": diff_of(results)}
+        if policies:
+            output.update(policies=policies, tag_list_requests=budget.used)
+        if params.get("images") is not None or params.get("tag_policy") is not None:
             output.update(results=results, counts=importer.count(results))
         else:
             output.update(results[0])
@@ -499,6 +690,9 @@ def main():
         output, results = runner.run()
     except AcrOpsError as exc:
         module.fail_json(msg=runner.redactor.scrub(str(exc)), error_code=exc.code, changed=False)
+    for policy in output.get("policies") or []:
+        for warning in policy.get("warnings") or []:
+            module.warn(runner.redactor.scrub(warning))
     for result in results:
         for warning in result.get("warnings") or []:
             module.warn(runner.redactor.scrub("%s: %s" % (result["source"], warning)))
@@ -507,7 +701,7 @@ def main():
     failed = [r for r in results if r.get("failed")]
     if failed:
         output.pop("failed", None)
-        msg = output.pop("msg", None) if len(results) == 1 else "%d of %d images failed: %s" % (
+        msg = output.pop("msg", None) if len(results) == 1 and "msg" in output else "%d of %d images failed: %s" % (
             len(failed), len(results), "; ".join("%s: %s" % (r["source"], r.get("msg")) for r in failed[:10]))
         module.fail_json(msg=runner.redactor.scrub(msg), **output)
     module.exit_json(**output)

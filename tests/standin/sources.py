@@ -12,7 +12,9 @@ per client and answers 429 once it is spent. mcr.microsoft.com needs no auth at 
 
 import base64
 import collections
+import json
 import re
+import urllib.parse
 
 from .config import DOCKERHUB_USER
 from .passthrough import relay
@@ -139,6 +141,8 @@ class SourceFronts:
             claims = self._token_allows(request, source, repo)
             if claims is None:
                 return self._challenge(request, source, repo)
+        if kind == "tags" and request.method == "GET" and "n" in request.query:
+            return await self._tags_page(request, source, repo, client)
         extra = {}
         if kind == "manifests":
             bucket = (claims or {}).get("sub") if (claims or {}).get("sub") not in (None, "anonymous") else client
@@ -146,6 +150,32 @@ class SourceFronts:
             if extra is None:
                 return registry_error(429, "TOOMANYREQUESTS", TOO_MANY)
         return await relay(request, self.world, source.storage.url, path, client=client, host=source.host, extra_headers=extra)
+
+    async def _tags_page(self, request, source, repo, client):
+        """GET /v2/<repo>/tags/list?n=N[&last=T], paged as Docker Hub and distribution 3 do it (distribution 2.8, the storage
+        here, ignores n): tags in lexical order after `last`, at most n, and a `Link: <...?last=..&n=..>; rel="next"` header
+        while more follow."""
+        try:
+            size = int(request.query["n"])
+        except ValueError:
+            return registry_error(400, "PAGINATION_NUMBER_INVALID", "invalid number of results requested", {"n": request.query["n"]})
+        url = "%s/v2/%s/tags/list" % (source.storage.url, repo)
+        async with self.world.http.get(url) as upstream:
+            body = await upstream.read()
+            if upstream.status != 200:
+                return registry_error(upstream.status, "NAME_UNKNOWN", "repository name not known to registry", {"name": repo})
+        tags = sorted(json.loads(body).get("tags") or [])
+        last = request.query.get("last")
+        if last is not None:
+            tags = [t for t in tags if t > last]
+        page, more = (tags[:size], len(tags) > size) if size > 0 else (tags, False)
+        headers = {"Docker-Distribution-Api-Version": "registry/2.0"}
+        if more and page:
+            headers["Link"] = '</v2/%s/tags/list?%s>; rel="next"' % (repo, urllib.parse.urlencode({"last": page[-1], "n": size}))
+        response = json_response({"name": repo, "tags": page}, headers=headers)
+        self.world.counters.add_bytes(source.host, client, len(response.body))
+        request["bytes_counted"] = True
+        return response
 
 
 def describe_limits(fronts):

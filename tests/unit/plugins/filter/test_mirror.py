@@ -85,3 +85,60 @@ def test_summary_names_changes_and_failures():
     assert any("failed" in line and "boom" in line for line in lines)
     assert any("imported" in line and "nginx:1.25" in line for line in lines)
     assert report["images"][1]["error"] == "boom"
+
+
+# ---- tag policies ---------------------------------------------------------------------------------------------------
+def test_a_tags_mapping_is_a_policy_passed_to_the_module():
+    result = requests([{"source": "nginx", "tags": {"semver": ">=1.25 <1.27", "latest": 3}},
+                       {"source": "ghcr.io/org/app", "targets": ["apps/app"], "tags": {"regex": "v.*", "exclude": None}, "platform": "linux/amd64"},
+                       {"source": "team/app", "source_registry": "devregistry", "tags": {"latest": 1}}],
+                      prefix="mirror/", credentials={"ghcr.io": {"username": "u", "password": "p"}})
+    assert result[0] == {"source": "docker.io/library/nginx", "targets": ["mirror/nginx"], "tag_policy": {"semver": ">=1.25 <1.27", "latest": 3},
+                         "force": True, "label": "acr_mirror_images[0]"}
+    assert result[1]["targets"] == ["apps/app"] and result[1]["tag_policy"] == {"regex": "v.*"} and result[1]["platform"] == "linux/amd64"
+    assert result[1]["source_username"] == "u" and result[1]["source_password"] == "p"
+    assert result[2]["source"] == "team/app" and result[2]["targets"] == ["mirror/team/app"] and result[2]["source_registry"] == "devregistry"
+
+
+def test_the_same_policy_from_two_groups_is_passed_once():
+    entry = {"source": "nginx", "tags": {"latest": 2}}
+    assert len(requests([entry], named={"acr_mirror_images__other": [dict(entry)]})) == 1
+    assert len(requests([entry], named={"acr_mirror_images__other": [{"source": "nginx", "tags": {"latest": 3}}]})) == 2
+
+
+def test_platform_passes_through_fixed_entries():
+    assert requests([{"source": "nginx:1.25", "platform": "linux/arm64"}])[0]["platform"] == "linux/arm64"
+
+
+@pytest.mark.parametrize("entry, fragment", [
+    ({"source": "nginx:1.25", "tags": {"latest": 2}}, "write the repository alone (docker.io/library/nginx)"),
+    ({"source": "app:1", "source_registry": "dev", "tags": {"latest": 2}}, "write the repository alone"),
+    ({"source": "nginx", "tags": {"tag_regex": "1.*"}}, "unknown tag policy keys tag_regex"),
+    ({"source": "nginx", "tags": {"regex": None}}, "is empty"),
+    ({"source": "nginx", "tags": {"latest": 1}, "untagged_repositories": ["x"]}, "do not go together"),
+])
+def test_bad_policy_entries(entry, fragment):
+    with pytest.raises(AnsibleFilterError, match=fragment.replace("(", r"\(").replace(")", r"\)")):
+        requests([entry])
+
+
+def test_report_and_summary_show_what_policies_selected():
+    result = {"registry": {"name": "r", "login_server": "r.azurecr.io"}, "counts": {"imported": 1}, "tag_list_requests": 2,
+              "results": [{"source": "docker.io/library/nginx:1.26.1", "label": "p", "selected_by": "p", "platform": "linux/amd64",
+                           "source_index_digest": "sha256:i", "source_digest": "sha256:c",
+                           "targets": [{"name": "nginx:1.26.1", "action": "imported", "before": None, "after": "sha256:c"}]}],
+              "policies": [{"label": "p", "source": "docker.io/library/nginx", "listed": 12, "selected": ["1.26.1"], "notes": [], "warnings": [],
+                            "failed": False, "policy": {"latest": 1}},
+                           {"label": "q", "source": "docker.io/library/redis", "listed": 3, "selected": [], "notes": [],
+                            "warnings": ["the tag policy of q selected no tag"], "failed": False, "policy": {"regex": "x"}},
+                           {"label": "z", "source": "docker.io/library/x", "listed": 80, "selected": [], "failed": True,
+                            "msg": "selects 80 tags, more than max_tags (50)", "policy": {"regex": ".*"}}]}
+    report = mirror.mirror_report(result, "r")
+    assert report["images"][0]["selected_by"] == "p" and report["images"][0]["platform"] == "linux/amd64"
+    assert [p["selected"] for p in report["policies"]] == [["1.26.1"], [], []] and report["tag_list_requests"] == 2
+    lines = mirror.mirror_summary(report)
+    assert "  policy p: 1 of 12 tags of docker.io/library/nginx selected: 1.26.1" in lines
+    assert any(line.startswith("  policy q: selected nothing") and "selected no tag" in line for line in lines)
+    assert any(line.startswith("  policy z: failed") and "max_tags" in line for line in lines)
+    empty = mirror.mirror_report({"results": [], "policies": result["policies"][1:2], "counts": {}}, "r")
+    assert empty["error"] is None, "a policy that selected nothing is a warning, not an error"

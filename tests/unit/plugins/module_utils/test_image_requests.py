@@ -81,3 +81,53 @@ def test_batch_refuses_one_target_from_two_sources_naming_both():
 def test_batch_defaults_come_from_module_level():
     items = image_requests.validate_batch([{"source": "nginx:1.25"}, {"source": "redis:7", "force": False}], {"force": True})
     assert [i.force for i in items] == [True, False]
+
+
+# ---- tag policies and platforms ----------------------------------------------------------------------------------
+def test_policy_entry_has_a_bare_source_and_target_repositories():
+    item = validate(source="docker.io/library/nginx", tag_policy={"semver": ">=1.25 <1.27", "latest": 3})
+    assert str(item.source) == "docker.io/library/nginx" and item.source.tag is None
+    assert item.tags == () and item.repositories == ("nginx",)
+    assert item.policy.latest == 3 and item.policy.semver.text == ">=1.25 <1.27"
+    other = validate(source="ghcr.io/org/app", targets=["mirror/app", "ghcr.io/org/app"], tag_policy={"regex": "v.*"}, platform="linux/arm/v7")
+    assert other.repositories == ("mirror/app", "ghcr.io/org/app") and other.platform == "linux/arm/v7"
+
+
+def test_policy_with_a_source_acr_keeps_the_path():
+    item = image_requests.validate_image({"source": "team/app", "source_registry": "devregistry", "tag_policy": {"latest": 2}}, {}, "x")
+    assert item.repositories == ("team/app",)
+    bound = image_requests.bind_source_registry(item.source, "devregistry.azurecr.io")
+    assert str(bound) == "devregistry.azurecr.io/team/app" and bound.tag is None
+
+
+@pytest.mark.parametrize("spec, fragments", [
+    ({"source": "nginx:1.25", "tag_policy": {"latest": 3}}, ["names a tag", "'nginx'"]),
+    ({"source": "ghcr.io/org/app@" + DIGEST, "tag_policy": {"latest": 3}}, ["names a digest", "'ghcr.io/org/app'"]),
+    ({"source": "app:1", "source_registry": "devregistry", "tag_policy": {"latest": 3}}, ["names a tag", "'app'"]),
+    ({"source": "nginx", "targets": ["web:1"], "tag_policy": {"latest": 3}}, ["has a tag", "'web'"]),
+    ({"source": "nginx", "targets": ["web", "web"], "tag_policy": {"latest": 3}}, ["listed twice"]),
+    ({"source": "nginx", "targets": [], "tag_policy": {"latest": 3}}, ["empty list"]),
+    ({"source": "nginx", "untagged_repositories": ["a"], "tag_policy": {"latest": 3}}, ["untagged_repositories", "drop"]),
+    ({"source": "nginx", "tag_policy": {"regex": "("}}, ["tag_policy", "not a valid regular expression"]),
+    ({"source": "nginx", "tag_policy": {"semver": "banana"}}, ["tag_policy", "not a version"]),
+    ({"source": "nginx", "tag_policy": {"latest": 0}}, ["at least 1"]),
+    ({"source": "nginx", "tag_policy": {}}, ["empty"]),
+    ({"source": "nginx:1", "platform": "amd64"}, ["os/architecture", "linux/amd64"]),
+    ({"source": "nginx:1", "platform": "linux/amd64/v2/x"}, ["os/architecture"]),
+    ({"source": "nginx:1", "platform": "Linux/AMD64"}, ["os/architecture"]),
+])
+def test_bad_policy_entries_are_refused_before_any_call(spec, fragments):
+    with pytest.raises(AcrOpsError) as info:
+        image_requests.validate_image(spec, {}, "images[0]")
+    for fragment in fragments:
+        assert fragment in str(info.value), (fragment, str(info.value))
+
+
+def test_platform_defaults_from_the_module_level():
+    items = image_requests.validate_batch([{"source": "nginx:1"}, {"source": "redis:7", "platform": "linux/arm64"}], {"platform": "linux/amd64"})
+    assert [i.platform for i in items] == ["linux/amd64", "linux/arm64"]
+
+
+def test_one_target_from_two_platforms_of_one_source_is_a_conflict():
+    with pytest.raises(AcrOpsError, match="two sources"):
+        image_requests.validate_batch([{"source": "nginx:1", "platform": "linux/amd64"}, {"source": "nginx:1", "platform": "linux/arm64"}], {})

@@ -142,6 +142,19 @@ NONSENSE = [
     ("image-id-as-source", case(source="f" * 64), ["64-digit hex"]),
     ("batch-entry-not-a-mapping", case(images=["nginx:1"]), ["dictionary"]),
     ("batch-unknown-key", case(images=[{"source": "nginx:1", "tag": "2"}]), ["tag"]),
+    ("policy-source-with-tag", case(source="nginx:1.25", tag_policy={"latest": 3}), ["names a tag", "'nginx'"]),
+    ("policy-target-with-tag", case(source="nginx", tag_policy={"latest": 3}, targets=["web:1"]), ["has a tag", "'web'"]),
+    ("policy-bad-regex", case(source="nginx", tag_policy={"regex": "1.(25"}), ["tag_policy", "not a valid regular expression"]),
+    ("policy-empty", case(source="nginx", tag_policy={}), ["tag_policy", "empty"]),
+    ("policy-batch-bad-semver", case(images=[{"source": "nginx", "tag_policy": {"semver": "banana"}}]), ["images[0]", "not a version"]),
+    ("policy-latest-zero", case(source="nginx", tag_policy={"latest": 0}), ["latest", "at least 1"]),
+    ("policy-unknown-key", case(source="nginx", tag_policy={"tag_regex": "1.*"}), ["tag_regex"]),
+    ("policy-with-untagged", case(source="nginx", tag_policy={"latest": 1}, untagged_repositories=["a"]), ["untagged_repositories", "drop"]),
+    ("policy-beside-images", case(images=[{"source": "nginx:1"}], tag_policy={"latest": 1}), ["images[N].tag_policy"]),
+    ("bad-platform", case(source="nginx:1", platform="amd64"), ["os/architecture", "linux/amd64"]),
+    ("bad-batch-platform", case(images=[{"source": "nginx:1", "platform": "linux amd64"}]), ["images[0]", "platform"]),
+    ("max-tags-zero", case(source="nginx", tag_policy={"latest": 1}, max_tags=0), ["max_tags", "at least 1"]),
+    ("tag-list-budget-zero", case(source="nginx", tag_policy={"latest": 1}, tag_list_budget=0), ["tag_list_budget", "at least 1"]),
 ]
 
 
