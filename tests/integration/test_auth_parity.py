@@ -73,7 +73,7 @@ def test_env_service_principal_with_azcollection_and_azure_identity_names(standi
                       AZURE_SUBSCRIPTION_ID="subscription", AZURE_CLOUD_ENVIRONMENT="cloud")
     other = dict(azcollection, AZURE_SUBSCRIPTION_ID=standin.env["subscriptions"]["other"])
     both = dict(azcollection, AZURE_CLIENT_SECRET=azcollection["AZURE_SECRET"], AZURE_SECRET="not-the-secret")
-    results, _ = run_tasks(standin, tmp_path, [
+    results, dummy = run_tasks(standin, tmp_path, [
         {"acrops.registry.acr_import": {"registry": "standinacr", "source": "%s:1" % repo}, "environment": azcollection},
         {"acrops.registry.acr_image_info": {"registry": "standinacr", "repository": repo, "tags": ["1"], "auth_source": "env"},
          "environment": identity},
@@ -102,7 +102,7 @@ def test_profile_file_default_named_and_azure_profile(standin, tmp_path, repo):
     info = {"registry": "standinacr", "repository": repo, "tags": ["1"]}
     wrong_env = sp_env(standin, AZURE_CLIENT_ID="client_id", AZURE_SECRET="secret", AZURE_TENANT="tenant")
     wrong_env["AZURE_SECRET"] = "not-the-secret"
-    results, _ = run_tasks(standin, tmp_path, [
+    results, dummy = run_tasks(standin, tmp_path, [
         {"acrops.registry.acr_import": {"registry": "standinacr", "source": "%s:1" % repo}},   # [default]: wrong secret
         {"acrops.registry.acr_import": {"registry": "standinacr", "source": "%s:1" % repo, "profile": "ci"}},
         {"acrops.registry.acr_image_info": info, "environment": {"AZURE_PROFILE": "ci"}},
@@ -127,7 +127,7 @@ def test_explicit_module_options_win_over_the_environment(standin, tmp_path, rep
     env = sp_env(standin, AZURE_CLIENT_ID="client_id", AZURE_TENANT="tenant")
     env.update({"AZURE_SECRET": "not-the-secret", "REQUESTS_CA_BUNDLE": SYSTEM_CA, "SSL_CERT_FILE": SYSTEM_CA,
                 "CURL_CA_BUNDLE": SYSTEM_CA})
-    results, _ = run_tasks(standin, tmp_path, [
+    results, dummy = run_tasks(standin, tmp_path, [
         {"acrops.registry.acr_import": dict(options, registry="standinacr", source="%s:1" % repo)},
         {"acrops.registry.acr_image_info": dict(options, registry="standinacr", repository=repo, tags=["1"], auth_source="env")},
         {"acrops.registry.acr_image_info": {"registry": "standinacr", "repository": repo, "tags": ["1"],
@@ -146,7 +146,7 @@ def test_workload_identity_token_file(standin, tmp_path, repo):
     env = {"AZURE_CLIENT_ID": importer["client_id"], "AZURE_TENANT_ID": importer["tenant_id"],
            "AZURE_FEDERATED_TOKEN_FILE": importer["federated_token_file"], "AZURE_AUTHORITY_HOST": "https://login.microsoftonline.com/",
            "AZURE_SUBSCRIPTION_ID": standin.env["subscriptions"]["main"], "AZURE_CLOUD_ENVIRONMENT": standin.env["arm_endpoint"]}
-    results, _ = run_tasks(standin, tmp_path, [
+    results, dummy = run_tasks(standin, tmp_path, [
         {"acrops.registry.acr_import": {"registry": "standinacr", "source": "%s:1" % repo}},
         {"acrops.registry.acr_image_info": {"registry": "standinacr", "repository": repo, "tags": ["1"],
                                             "auth_source": "workload_identity"}},
@@ -193,7 +193,7 @@ def stand_in_tokens(standin, tmp_path):
 
 def test_azure_cli_login_through_az_on_path(standin, tmp_path, repo):
     digest = standin.push("dockerhub", "library/" + repo, "1")
-    tokens, _ = stand_in_tokens(standin, tmp_path)
+    tokens, dummy = stand_in_tokens(standin, tmp_path)
     stub_dir, calls = tmp_path / "bin", tmp_path / "az-calls.jsonl"
     stub_dir.mkdir()
     stub = stub_dir / "az"
@@ -203,7 +203,7 @@ def test_azure_cli_login_through_az_on_path(standin, tmp_path, repo):
     standin.control.reset()  # forget the Entra requests made for the stub's tokens
     env = {"PATH": "%s:%s" % (stub_dir, playbook_runner.ansible_env(standin, COLLECTIONS_ROOT)["PATH"]),
            "AZURE_SUBSCRIPTION_ID": standin.env["subscriptions"]["main"], "AZURE_CLOUD_ENVIRONMENT": standin.env["arm_endpoint"]}
-    results, _ = run_tasks(standin, tmp_path, [
+    results, dummy = run_tasks(standin, tmp_path, [
         {"acrops.registry.acr_import": {"registry": "standinacr", "source": "%s:1" % repo, "auth_source": "cli"}},
         {"acrops.registry.acr_image_info": {"registry": "standinacr", "repository": repo, "tags": ["1"]}},  # auto: CLI first
         {"acrops.registry.acr_image_info": {"registry": "standinacr", "repository": repo, "tags": ["1"], "auth_source": "cli"},
@@ -248,7 +248,7 @@ class _IdentityEndpoint(BaseHTTPRequestHandler):
 
 def test_managed_identity_app_service_endpoint(standin, tmp_path, repo):
     digest = standin.push("dockerhub", "library/" + repo, "1")
-    _, tokens = stand_in_tokens(standin, tmp_path)
+    dummy, tokens = stand_in_tokens(standin, tmp_path)
     handler = type("Endpoint", (_IdentityEndpoint,), {"tokens": tokens, "header": "stub-identity-header", "calls": []})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -257,7 +257,7 @@ def test_managed_identity_app_service_endpoint(standin, tmp_path, repo):
         standin.control.reset()
         env = {"IDENTITY_ENDPOINT": "http://127.0.0.1:%d/msi/token" % server.server_address[1], "IDENTITY_HEADER": "stub-identity-header",
                "AZURE_SUBSCRIPTION_ID": standin.env["subscriptions"]["main"], "AZURE_CLOUD_ENVIRONMENT": standin.env["arm_endpoint"]}
-        results, _ = run_tasks(standin, tmp_path, [
+        results, dummy = run_tasks(standin, tmp_path, [
             {"acrops.registry.acr_import": {"registry": "standinacr", "source": "%s:1" % repo, "auth_source": "msi"}},
             {"acrops.registry.acr_image_info": {"registry": "standinacr", "repository": repo, "tags": ["1"], "auth_source": "msi",
                                                 "client_id": "11111111-2222-3333-4444-555555555555"}},  # a user-assigned identity
@@ -268,7 +268,7 @@ def test_managed_identity_app_service_endpoint(standin, tmp_path, repo):
     assert ok(results[0])["changed"] is True and results[0]["source_digest"] == digest
     assert [(i["tag"], i["digest"]) for i in ok(results[1])["images"]] == [("1", digest)]
     calls = handler.calls
-    assert calls and all(header_ok for _, header_ok in calls)
-    assert {q["resource"].rstrip("/") for q, _ in calls} == {standin.env["arm_audience"].rstrip("/")}
-    assert {q.get("client_id") for q, _ in calls} == {None, "11111111-2222-3333-4444-555555555555"}, calls
+    assert calls and all(header_ok for dummy, header_ok in calls)
+    assert {q["resource"].rstrip("/") for q, dummy in calls} == {standin.env["arm_audience"].rstrip("/")}
+    assert {q.get("client_id") for q, dummy in calls} == {None, "11111111-2222-3333-4444-555555555555"}, calls
     assert entra_grants(standin) == []

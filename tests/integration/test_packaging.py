@@ -49,8 +49,8 @@ def run(cmd, env=None, cwd=None, timeout=120):
     """A tool from this venv; stdin is /dev/null (ansible-core 2.21 workers die on an inherited closed fd 0)."""
     proc = subprocess.run([str(BIN / cmd[0])] + [str(c) for c in cmd[1:]], env=env, cwd=cwd, stdin=subprocess.DEVNULL,
                           capture_output=True, text=True, timeout=timeout, check=False)
-    assert proc.returncode == 0, "%s failed (rc=%s)\nSTDOUT:\n%s\nSTDERR:\n%s" % (cmd, proc.returncode, proc.stdout[-4000:],
-                                                                                proc.stderr[-4000:])
+    assert proc.returncode == 0, "%s failed (rc=%s)\nSTDOUT:\n%s\nSTDERR:\n%s" % (
+        cmd, proc.returncode, proc.stdout[-4000:], proc.stderr[-4000:])
     return proc
 
 
@@ -185,8 +185,8 @@ def test_ansible_doc_renders_the_modules_with_attributes_as_community_docker_doe
     name = "acrops.registry." + module
     doc = json.loads(ansible_doc("--json", name))[name]
     attributes = doc["doc"]["attributes"]
-    assert {k: v["support"] for k, v in attributes.items()} == {"check_mode": "full", "diff_mode": diff_support,
-                                                               "idempotent": "full", "action_group": "full"}
+    expected = {"check_mode": "full", "diff_mode": diff_support, "idempotent": "full", "action_group": "full"}
+    assert {k: v["support"] for k, v in attributes.items()} == expected
     assert all(v["description"] for v in attributes.values())
     runtime = yaml.safe_load((REPO / "meta" / "runtime.yml").read_text())
     assert attributes["action_group"]["membership"] == ["acrops.registry.acr"] and module in runtime["action_groups"]["acr"]
