@@ -15,7 +15,8 @@ from ansible_collections.acrops.registry.plugins.module_utils import reference
 
 # The seed's air-gap naming rule: these prefixes are dropped from the source to name the target.
 STRIP_PREFIXES = ("docker.io/library/", "docker.io/", "mcr.microsoft.com/")
-ENTRY_KEYS = frozenset(("source", "targets", "tags", "source_registry", "credentials", "force", "untagged_repositories", "platform"))
+ENTRY_KEYS = frozenset(("source", "targets", "tags", "source_registry", "credentials", "force", "untagged_repositories", "platform",
+                        "referrers", "referrers_types"))
 POLICY_KEYS = ("regex", "exclude", "semver", "latest")
 ACTION_ORDER = ("imported", "overwritten", "would_import", "would_overwrite", "drifted", "unchanged", "locked", "failed")
 
@@ -99,6 +100,16 @@ def _policy(tags, entry, label):
     return policy
 
 
+def _referrer_keys(entry):
+    """An entry's own referrers switch (also false: it opts out of the role's default) and type allow-list, when it sets them."""
+    keys = {}
+    if entry.get("referrers") is not None:
+        keys["referrers"] = entry["referrers"]
+    if entry.get("referrers_types"):
+        keys["referrers_types"] = list(entry["referrers_types"])
+    return keys
+
+
 def _policy_request(entry, policy, label, prefix, credentials, force):
     """An entry with a tag policy -> one acr_import entry; the module lists the source and imports each selected tag."""
     text = entry["source"]
@@ -126,6 +137,7 @@ def _policy_request(entry, policy, label, prefix, credentials, force):
     for key_name in ("source_registry", "platform"):
         if entry.get(key_name):
             request[key_name] = entry[key_name]
+    request.update(_referrer_keys(entry))
     if ref is not None:
         request.update(_credentials_for(ref, entry, credentials, label))
     return request
@@ -177,6 +189,7 @@ def mirror_requests(entries, prefix="", credentials=None, force=True):
             for key_name in ("source_registry", "untagged_repositories", "platform"):
                 if entry.get(key_name):
                     request[key_name] = entry[key_name]
+            request.update(_referrer_keys(entry))
             if ref is not None:
                 request.update(_credentials_for(ref, entry, credentials, label))
             requests.append(request)
@@ -217,7 +230,7 @@ def mirror_report(result, registry, check_mode=False):
             "error": item.get("msg") if item.get("failed") else None, "warnings": item.get("warnings", []),
             "operation_url": item.get("operation_url"), "elapsed": item.get("elapsed"),
         }
-        for key in ("selected_by", "platform", "source_index_digest"):
+        for key in ("selected_by", "platform", "source_index_digest", "referrers"):
             if item.get(key) is not None:
                 image[key] = item[key]
         images.append(image)

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import namedtuple
 
 from ansible_collections.acrops.registry.plugins.module_utils import reference, tag_policy
@@ -14,8 +15,13 @@ from ansible_collections.acrops.registry.plugins.module_utils.source_reads impor
 # A validated request whose source ACR (if any) is still a name/ID/login server to resolve through ARM.
 # policy: a tag_policy.TagPolicy (the source then has no tag, and tags is empty until the policy is expanded);
 # repositories: with a policy, the target repositories each selected tag is imported into; platform: 'os/arch[/variant]'.
-PendingImage = namedtuple("PendingImage", "source source_registry username password tags untagged force label policy repositories platform")
-PendingImage.__new__.__defaults__ = (None, (), None)
+# referrers: also copy the image's referrers; referrers_types: their artifact type allow-list (empty: all).
+PendingImage = namedtuple("PendingImage", "source source_registry username password tags untagged force label policy repositories platform "
+                                          "referrers referrers_types")
+PendingImage.__new__.__defaults__ = (None, (), None, False, ())
+
+# An artifact type is a media type (RFC 6838: type/subtype, restricted name characters, at most 127 each).
+_MEDIA_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$")
 
 # Stands in for the source ACR's login server until ARM has told us the real one: the grammar needs a domain.
 _SOURCE_ACR_PLACEHOLDER = "source-registry.invalid"
@@ -92,6 +98,35 @@ def parse_platform_option(text, label):
     return text
 
 
+def parse_referrers_types(types, label):
+    """The artifact type allow-list: media types (application/vnd.cncf.notary.signature...), duplicates dropped; () for all."""
+    if types is None:
+        return ()
+    if isinstance(types, str) or not isinstance(types, (list, tuple)):
+        raise AcrOpsError("%s: referrers_types must be a list of artifact types, e.g. [application/vnd.cncf.notary.signature]" % label)
+    parsed = []
+    for text in types:
+        if not isinstance(text, str) or not _MEDIA_TYPE.match(text):
+            raise AcrOpsError("%s: referrers_types entry %r is not an artifact type: write a media type such as "
+                              "'application/vnd.cncf.notary.signature' or 'application/spdx+json'" % (label, text))
+        if text not in parsed:
+            parsed.append(text)
+    if not parsed:
+        raise AcrOpsError("%s: referrers_types is an empty list: omit it to copy referrers of every type, or list artifact types" % label)
+    return tuple(parsed)
+
+
+def parse_referrers(spec, defaults, label):
+    """(referrers, referrers_types) of one image: an entry's values, else the module-level ones."""
+    enabled = spec.get("referrers")
+    enabled = bool(defaults.get("referrers")) if enabled is None else bool(enabled)
+    own_types = spec.get("referrers_types")
+    types = parse_referrers_types(own_types if own_types is not None else defaults.get("referrers_types"), label)
+    if own_types is not None and not enabled:
+        raise AcrOpsError("%s: referrers_types is set but referrers is not: set referrers: true to copy the image's referrers" % label)
+    return enabled, types
+
+
 def parse_policy_targets(targets, ref, label):
     """With a tag policy, targets are repositories (each selected tag is imported into each); default: the source's."""
     if targets is None:
@@ -145,10 +180,11 @@ def validate_image(spec, defaults, label):
         raise AcrOpsError("%s: source_registry imports with Azure credentials; drop source_username/source_password, or name the "
                           "registry in source (login server) to use registry credentials instead" % label)
     platform = parse_platform_option(get("platform"), label)
+    follow, types = parse_referrers(spec, defaults, label)
     if spec.get("tag_policy") is not None:
         ref, policy, repositories = validate_policy_image(dict(spec, source_registry=source_registry), label, spec["tag_policy"])
         return PendingImage(ref, source_registry, username, password, (), (), bool(get("force")), spec.get("label") or label,
-                            policy, repositories, platform)
+                            policy, repositories, platform, follow, types)
     ref = parse_source(spec.get("source"), source_registry)
     untagged = parse_untagged(spec.get("untagged_repositories"))
     if spec.get("targets") is None and untagged and not ref.tag:
@@ -156,7 +192,7 @@ def validate_image(spec, defaults, label):
     else:
         tags = parse_targets(spec.get("targets"), ref)
     return PendingImage(ref, source_registry, username, password, tags, untagged, bool(get("force")), spec.get("label") or label,
-                        None, (), platform)
+                        None, (), platform, follow, types)
 
 
 def check_targets(items):
@@ -176,6 +212,10 @@ def check_targets(items):
 def validate_batch(images, defaults):
     """Validate every entry, and refuse one target fed from two different sources."""
     pending = []
+    if defaults.get("referrers_types") is not None and not defaults.get("referrers") and not any(
+            isinstance(spec, dict) and spec.get("referrers") for spec in images):
+        raise AcrOpsError("referrers_types is set but referrers is not (neither for the module nor for any entry of images): set "
+                          "referrers: true to copy the images' referrers")
     for index, spec in enumerate(images):
         if not isinstance(spec, dict):
             raise AcrOpsError("images[%d] must be a mapping with at least source" % index)

@@ -17,10 +17,11 @@ import time
 from collections import namedtuple
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.acrops.registry.plugins.module_utils import image_requests, planner, tag_policy
+from ansible_collections.acrops.registry.plugins.module_utils import image_requests, planner, referrers, tag_policy
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 from ansible_collections.acrops.registry.plugins.module_utils.registry_client import RegistryUnreachable
 from ansible_collections.acrops.registry.plugins.module_utils.retries import backoff, is_transient_import_error
+from ansible_collections.acrops.registry.plugins.module_utils.source_reads import INDEX_TYPES
 
 IMPORT_ATTEMPTS = 3
 ALREADY_EXISTS = re.compile(r"already exists in target registry")
@@ -29,12 +30,22 @@ ALREADY_EXISTS = re.compile(r"already exists in target registry")
 # source_registry is an ACR); source_acr: arm.Registry or None; tags: ((repository, tag), ...); untagged: (repository, ...).
 # policy: a tag_policy.TagPolicy (source has no tag; expand_policies() turns it into one request per selected tag, importing
 # into each of repositories); platform: 'os/arch[/variant]' to import one child of an index; selected_by: the label of the
-# policy entry that selected this tag.
-ImageRequest = namedtuple("ImageRequest", "source source_acr username password tags untagged force label policy repositories platform selected_by")
-ImageRequest.__new__.__defaults__ = (None, (), None, None)
+# policy entry that selected this tag. referrers: also copy the image's referrers (signatures, SBOMs, attestations);
+# referrers_types: their artifact type allow-list (empty: all).
+ImageRequest = namedtuple("ImageRequest", "source source_acr username password tags untagged force label policy repositories platform "
+                                          "selected_by referrers referrers_types")
+ImageRequest.__new__.__defaults__ = (None, (), None, None, False, ())
 
-# What an import needs that is shared by every image of a run.
-Context = namedtuple("Context", "arm registry_client target redactor check_mode wait timeout")
+# What an import needs that is shared by every image of a run. no_api_hosts: a set shared by the run's referrer discoveries
+# (hosts known to lack the referrers API); None gives each image its own.
+Context = namedtuple("Context", "arm registry_client target redactor check_mode wait timeout no_api_hosts")
+Context.__new__.__defaults__ = (None,)
+
+# Referrer actions in results.
+REFERRER_IMPORTED = "imported"
+REFERRER_UNCHANGED = "unchanged"
+REFERRER_WOULD_IMPORT = "would_import"
+REFERRER_FAILED = "failed"
 
 
 def source_host_for_arm(ref):
@@ -74,6 +85,7 @@ class ImageImport:
         self.planned = None
         self.index_digest = None   # with platform: the digest of the index the child was picked from
         self.chosen_platform = None
+        self.media_type = None     # with referrers (and no platform): the source manifest's media type, from its HEAD
 
     # ---- read ---------------------------------------------------------------------------------------
     def source_host(self):
@@ -85,7 +97,12 @@ class ImageImport:
         try:
             if self.request.platform:
                 return self._platform_digest(host, ref)
-            digest = self.ctx.registry_client.manifest_digest(host, ref.repository, ref.reference, self.credentials)
+            if self.request.referrers:
+                # Referrers of an index are looked for on its children too: the same HEAD says whether it is one.
+                info = self.ctx.registry_client.manifest_info(host, ref.repository, ref.reference, self.credentials)
+                digest, self.media_type = info if info else (None, None)
+            else:
+                digest = self.ctx.registry_client.manifest_digest(host, ref.repository, ref.reference, self.credentials)
         except RegistryUnreachable as exc:
             if ref.digest and not self.request.platform:
                 return ref.digest
@@ -157,6 +174,16 @@ class ImageImport:
 
     def _run(self):
         digest = self.source_digest()
+        result = self._run_subject(digest)
+        if self.request.referrers and not result.get("failed") and (self.ctx.wait or self.ctx.check_mode):
+            self._follow_referrers(result, digest)
+        elif self.request.referrers and not result.get("failed"):
+            result["referrers"] = []
+            self.warnings.append("referrers were not copied: with wait=false the image is not known to be in place; run again with "
+                                 "wait=true to copy its signatures and attestations")
+        return result
+
+    def _run_subject(self, digest):
         for attempt in range(1, IMPORT_ATTEMPTS + 1):
             plan = planner.plan(digest, self.states(), self.untagged_states(digest), self.request.force, self.ctx.check_mode)
             self.warnings.extend(w for w in plan.warnings if w not in self.warnings)
@@ -186,6 +213,138 @@ class ImageImport:
                 return result
             return self._verify(result, digest, plan)
         raise AcrOpsError("import of %s kept failing" % self.request.source)  # not reached: the loop returns or raises
+
+    # ---- referrers (signatures, SBOMs, attestations) ------------------------------------------------------------
+    def target_repositories(self):
+        """Every repository the image lands in (tags' and untagged), in order: its referrers go into each."""
+        out = []
+        for repository in [repository for repository, dummy in self.request.tags] + list(self.request.untagged):
+            if repository not in out:
+                out.append(repository)
+        return out
+
+    def referrer_subjects(self, digest):
+        """The digests whose referrers follow the image: the imported manifest and, for a whole index, its children.
+
+        With platform, the child that was imported (the index's referrers are not about it). An index is fetched once (one
+        GET, by digest); a plain manifest costs nothing more than the HEAD that read its digest."""
+        if self.request.platform or (self.media_type is not None and self.media_type not in INDEX_TYPES):
+            return [digest]
+        fetched = self.ctx.registry_client.manifest(self.source_host(), self.request.source.repository, digest, self.credentials)
+        if fetched is None:
+            raise AcrOpsError("%s@%s disappeared from the source while its referrers were looked for; run again"
+                              % (self.request.source.repository, digest), transient=True)
+        media_type, body = fetched[1], fetched[2]
+        if media_type in INDEX_TYPES or (media_type is None and "manifests" in body):
+            return [digest] + [d for d in referrers.index_children(body) if d != digest]
+        return [digest]
+
+    def _discover(self, digest):
+        discovery = referrers.ReferrerDiscovery(self.ctx.registry_client, self.credentials, self.request.referrers_types)
+        if self.ctx.no_api_hosts is not None:
+            discovery.no_api_hosts = self.ctx.no_api_hosts  # shared by the run: a host without the API is asked once
+        return discovery.discover(self.source_host(), self.request.source.repository, self.referrer_subjects(digest))
+
+    def _follow_referrers(self, result, digest):
+        """Discover the subject's referrers on the source and copy the missing ones into every target repository by digest.
+
+        Sets result["referrers"] (one entry per referrer and target repository) and marks the image failed when discovery or
+        a copy failed; result["changed"] becomes true when a referrer was (or, in check mode, would be) imported."""
+        result["referrers"] = []
+        if digest is None:
+            result.update(failed=True, msg="referrers of %s cannot be copied: the source could not be read from here, so they cannot "
+                                           "be discovered" % self.request.source)
+            return
+        try:
+            found = self._discover(digest)
+        except AcrOpsError as exc:
+            result.update(failed=True, error_code=exc.code,
+                          msg="discovering the referrers of %s@%s on the source failed: %s" % (self.request.source, digest, exc))
+            return
+        repositories = self.target_repositories()
+        failed_digests = {}   # repository -> digests whose copy failed there: what refers to them is not attempted
+        problems = []
+        for depth in sorted(set(r.depth for r in found)):
+            for referrer in [r for r in found if r.depth == depth]:
+                entries = self._copy_referrer(referrer, repositories, failed_digests)
+                for entry in entries:
+                    if entry["action"] == REFERRER_FAILED:
+                        failed_digests.setdefault(entry["repository"], set()).add(referrer.digest)
+                        problems.append("%s into %s: %s" % (referrer.digest, entry["repository"], entry["msg"]))
+                result["referrers"].extend(entries)
+        if any(e["action"] in (REFERRER_IMPORTED, REFERRER_WOULD_IMPORT) for e in result["referrers"]):
+            result["changed"] = True
+        if problems:
+            result.update(failed=True, error_code="REFERRER_FAILED",
+                          msg="%s was imported but %d of its referrers could not be copied: %s" % (
+                              self.request.source, len(problems), "; ".join(problems[:5])))
+
+    def _referrer_entry(self, referrer, repository, action, msg=None):
+        entry = {"digest": referrer.digest, "artifact_type": referrer.artifact_type, "media_type": referrer.media_type,
+                 "found_by": referrer.found, "subject": referrer.subject, "depth": referrer.depth, "repository": repository,
+                 "action": action}
+        if referrer.tag:
+            entry["tag"] = referrer.tag
+        if msg:
+            entry["msg"] = self.ctx.redactor.scrub(msg)
+        return entry
+
+    def _copy_referrer(self, referrer, repositories, failed_digests):
+        """One referrer into every target repository: presence checks, then one import for the repositories that lack it."""
+        client, server = self.ctx.registry_client, self.ctx.target.login_server
+        entries, missing = {}, []
+        for repository in repositories:
+            if referrer.subject in failed_digests.get(repository, ()):
+                entries[repository] = self._referrer_entry(referrer, repository, REFERRER_FAILED,
+                                                           "not attempted: the referrer it refers to (%s) failed" % referrer.subject)
+                continue
+            try:
+                if referrer.tag:
+                    state = client.acr_tag(server, repository, referrer.tag)
+                    if state and state.digest == referrer.digest:
+                        entries[repository] = self._referrer_entry(referrer, repository, REFERRER_UNCHANGED)
+                        continue
+                    if state and state.locked:
+                        entries[repository] = self._referrer_entry(
+                            referrer, repository, REFERRER_FAILED, "the target tag %s:%s is locked (writeEnabled=false) and holds %s"
+                            % (repository, referrer.tag, state.digest))
+                        continue
+                elif client.manifest_digest(server, repository, referrer.digest) == referrer.digest:
+                    entries[repository] = self._referrer_entry(referrer, repository, REFERRER_UNCHANGED)
+                    continue
+            except AcrOpsError as exc:
+                entries[repository] = self._referrer_entry(referrer, repository, REFERRER_FAILED, "reading the target failed: %s" % exc)
+                continue
+            missing.append(repository)
+        if missing and self.ctx.check_mode:
+            entries.update((r, self._referrer_entry(referrer, r, REFERRER_WOULD_IMPORT)) for r in missing)
+        elif missing:
+            if referrer.tag:
+                # cosign finds its signatures by tag: the same tag name, and the tag's content is the source's (Force).
+                body = import_body(self.request, referrer.digest, ["%s:%s" % (r, referrer.tag) for r in missing], (), "Force")
+            else:
+                # Manifest-only, by digest: the subject link survives and ACR's referrers API lists it.
+                body = import_body(self.request, referrer.digest, (), missing, "NoForce")
+            try:
+                self._submit(body, "referrer %s of %s" % (referrer.digest, self.request.source))
+            except AcrOpsError as exc:
+                entries.update((r, self._referrer_entry(referrer, r, REFERRER_FAILED, str(exc))) for r in missing)
+            else:
+                entries.update((r, self._referrer_entry(referrer, r, REFERRER_IMPORTED)) for r in missing)
+        return [entries[r] for r in repositories]
+
+    def _submit(self, body, what):
+        """One importImage through ARM, retried like the image's own import when it fails transiently."""
+        for attempt in range(1, IMPORT_ATTEMPTS + 1):
+            try:
+                return self.ctx.arm.import_image(self.ctx.target, body, self.ctx.wait, self.ctx.timeout)
+            except AcrOpsError as exc:
+                if attempt < IMPORT_ATTEMPTS and (exc.transient or is_transient_import_error(exc.message)):
+                    self.warnings.append("import of %s, attempt %d failed transiently (%s); retrying" % (what, attempt, exc.message))
+                    time.sleep(backoff(attempt, factor=1.0))
+                    continue
+                raise
+        raise AcrOpsError("import of %s kept failing" % what)  # not reached
 
     def _verify(self, result, digest, plan):
         """Re-read every target: each changed tag must now hold the digest we imported."""
@@ -347,4 +506,9 @@ def count(results):
         for target in result.get("targets", []) + result.get("untagged", []):
             if target["action"] in counts and not result.get("failed"):
                 counts[target["action"]] += 1
+        if "referrers" in result:
+            for action in (REFERRER_IMPORTED, REFERRER_UNCHANGED, REFERRER_WOULD_IMPORT, REFERRER_FAILED):
+                counts.setdefault("referrers_" + action, 0)
+            for entry in result["referrers"]:
+                counts["referrers_" + entry["action"]] += 1
     return counts

@@ -24,6 +24,8 @@ description:
     range and/or newest N instead of a fixed list; the source's tags are listed first, then every selected tag is planned and imported
     as above.
   - O(platform) imports one platform of a multi-platform image instead of the whole index.
+  - O(referrers) also copies what refers to the image (Notation and cosign signatures, SBOMs, attestations), server-side and by
+    digest, so that a registry that verifies signatures accepts the mirrored image.
 author:
   - acrops.registry contributors (@acrops)
 extends_documentation_fragment:
@@ -137,6 +139,36 @@ options:
       - A source that is a single manifest is imported as it is, with a warning; its platform is not checked.
       - In O(images), the default for entries that set none.
     type: str
+  referrers:
+    description:
+      - Also copy the image's referrers, which ACR's import leaves behind, into every target repository of the image. These are
+        signatures (Notation, cosign), SBOMs and attestations.
+      - After the image is in place (or found current), its referrers are discovered on the source. Discovery uses the OCI 1.1
+        referrers API, or the referrers tag schema (C(sha256-<hex>)) on registries without it, and cosign's tags
+        (C(sha256-<hex>.sig), C(.att), C(.sbom)). Referrers of referrers are followed one level (a signature of an SBOM). For a whole
+        multi-platform index the referrers of the index and of each child are copied; with O(platform), those of the imported child.
+      - Each referrer that the target repository does not hold yet (one C(HEAD) by digest) is imported by digest as a manifest-only copy
+        (C(untaggedTargetRepositories)). Its digest, and so its link to the image, is kept, and ACR's referrers API lists it. cosign's
+        tags are imported under the same tag name, since cosign finds them by tag; a cosign tag that holds the source's digest is left
+        alone.
+      - No image bytes pass through the machine that runs Ansible. Discovery costs C(HEAD) requests and, per image, at most one C(GET)
+        of an index (Docker Hub counts it against its pull limit) and one C(GET) of the referrers list or tag-schema index per digest
+        that has one.
+      - A referrer that cannot be discovered or copied fails its image; the image itself stays imported.
+      - Not done with O(wait=false), since the image is not known to be in place; a warning says so.
+      - In O(images), the default for entries that set none.
+    type: bool
+    default: false
+  referrers_types:
+    description:
+      - With O(referrers), copy only referrers of these artifact types, e.g. V(application/vnd.cncf.notary.signature) or
+        V(application/spdx+json). Default, every type.
+      - cosign's tags carry no artifact type; they are matched as C(application/vnd.dev.cosign.artifact.sig.v1+json) (C(.sig)),
+        C(application/vnd.dsse.envelope.v1+json) (C(.att)) and C(application/vnd.dev.cosign.artifact.sbom.v1+json) (C(.sbom)).
+      - A referrer of a referrer is copied only when both types are on the list.
+      - In O(images), the default for entries that set none.
+    type: list
+    elements: str
   max_tags:
     description: The most tags one tag policy may select. A policy that selects more fails with the count, so that a typo cannot import
       a thousand tags.
@@ -152,8 +184,8 @@ options:
   images:
     description:
       - The batch form; each entry takes O(source), O(targets), O(untagged_repositories), O(source_registry), O(source_username),
-        O(source_password), O(force) (defaulting to the module-level value), O(tag_policy) and O(platform) (defaulting to the
-        module-level value) plus an optional C(label) echoed in its result.
+        O(source_password), O(force) (defaulting to the module-level value), O(tag_policy), O(platform), O(referrers) and
+        O(referrers_types) (defaulting to the module-level values) plus an optional C(label) echoed in its result.
       - One target fed by two different sources is an error, also when a tag policy selected it.
     type: list
     elements: dict
@@ -204,6 +236,13 @@ options:
       platform:
         description: As O(platform); defaults to the module-level O(platform).
         type: str
+      referrers:
+        description: As O(referrers); defaults to the module-level O(referrers).
+        type: bool
+      referrers_types:
+        description: As O(referrers_types); defaults to the module-level O(referrers_types).
+        type: list
+        elements: str
   concurrency:
     description: How many images of O(images) are processed at once.
     type: int
@@ -307,6 +346,24 @@ EXAMPLES = r'''
         tag_policy: {regex: '16\.[0-9]+-alpine', latest: 1}
       - source: quay.io/prometheus/prometheus:v2.48.0
 
+- name: With its signatures (Notation, cosign) and attestations, for a cluster that verifies them
+  acrops.registry.acr_import:
+    registry: airgapregistry
+    source: ghcr.io/my-org/app:v2
+    referrers: true
+
+- name: Only Notation signatures and cosign signatures, not SBOMs
+  acrops.registry.acr_import:
+    registry: airgapregistry
+    referrers: true
+    referrers_types:
+      - application/vnd.cncf.notary.signature
+      - application/vnd.dev.cosign.artifact.sig.v1+json
+    images:
+      - source: ghcr.io/my-org/app:v2
+      - source: docker.io/library/redis:7
+        referrers: false
+
 - name: Set authentication once for every module of the collection
   module_defaults:
     group/acrops.registry.acr:
@@ -389,6 +446,27 @@ source_index_digest:
     RV(source_digest) is then the child's digest, the one imported and compared.
   returned: with O(platform)
   type: str
+referrers:
+  description:
+    - With O(referrers), one entry per referrer found on the source and target repository it goes into.
+    - Empty when the image has none (of the allowed types), or with O(wait=false).
+  returned: with O(referrers)
+  type: list
+  elements: dict
+  contains:
+    digest: {description: The referrer's manifest digest (kept by the copy)., type: str, returned: always}
+    artifact_type: {description: "Its artifact type (for cosign tags see O(referrers_types)); null when unknown.", type: str, returned: always}
+    media_type: {description: Its manifest media type., type: str, returned: always}
+    found_by: {description: "How it was found: C(referrers-api), C(tag-schema) or C(cosign-tag).", type: str, returned: always}
+    subject: {description: "The digest it refers to (the image, a child of its index, or another referrer).", type: str, returned: always}
+    depth: {description: "1 for a referrer of the image, 2 for a referrer of a referrer.", type: int, returned: always}
+    repository: {description: The target repository., type: str, returned: always}
+    tag: {description: "The cosign tag (C(sha256-<hex>.sig)...) it is imported under.", type: str, returned: for cosign tags}
+    action:
+      description: C(imported), C(unchanged) (already there), C(would_import) (check mode) or C(failed).
+      type: str
+      returned: always
+    msg: {description: Why it failed., type: str, returned: when failed}
 results:
   description:
     - One result per O(images) entry, each shaped like the single form's result (plus C(label), C(failed), C(msg)).
@@ -425,7 +503,9 @@ tag_list_requests:
   returned: when a tag policy was given
   type: int
 counts:
-  description: Target counts per action over the batch, plus C(failed), C(images) and C(changed_images).
+  description:
+    - Target counts per action over the batch, plus C(failed), C(images) and C(changed_images).
+    - With O(referrers), also C(referrers_imported), C(referrers_unchanged), C(referrers_would_import) and C(referrers_failed).
   returned: batch form
   type: dict
   sample: {imported: 3, overwritten: 1, unchanged: 7, drifted: 0, failed: 0, images: 11, changed_images: 4}
@@ -454,7 +534,7 @@ SECRET_OPTIONS = frozenset(("source_password", "secret"))
 # Control characters, and invisible ones (zero-width, bidirectional overrides): never part of a name, reference or label.
 HIDDEN_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 IMAGE_KEYS = ("source", "targets", "untagged_repositories", "source_registry", "source_username", "source_password", "force", "tag_policy",
-              "platform")
+              "platform", "referrers", "referrers_types")
 POLICY_OPTIONS = dict(
     regex=dict(type="raw"),
     exclude=dict(type="raw"),
@@ -463,6 +543,7 @@ POLICY_OPTIONS = dict(
 )
 VERBS = {planner.IMPORTED: "Imported", planner.OVERWRITTEN: "Overwrote", planner.WOULD_IMPORT: "Would import",
          planner.WOULD_OVERWRITE: "Would overwrite"}
+REFERRER_VERBS = {importer.REFERRER_IMPORTED: "Imported", importer.REFERRER_WOULD_IMPORT: "Would import"}
 
 
 def argument_spec():
@@ -478,6 +559,8 @@ def argument_spec():
         force=dict(type="bool", default=False),
         tag_policy=dict(type="dict", options=POLICY_OPTIONS),
         platform=dict(type="str"),
+        referrers=dict(type="bool", default=False),
+        referrers_types=dict(type="list", elements="str"),
         max_tags=dict(type="int", default=50),
         tag_list_budget=dict(type="int", default=100),
         images=dict(type="list", elements="dict", options=dict(
@@ -491,6 +574,8 @@ def argument_spec():
             label=dict(type="str"),
             tag_policy=dict(type="dict", options=POLICY_OPTIONS),
             platform=dict(type="str"),
+            referrers=dict(type="bool"),
+            referrers_types=dict(type="list", elements="str"),
         )),
         concurrency=dict(type="int", default=8),
         keep_going=dict(type="bool", default=True),
@@ -510,6 +595,12 @@ def action_lines(result):
         if verb:
             lines.append("%s %s%s (%s) as %s" % (verb, result["source"], platform, (result.get("source_digest") or "digest unknown")[:19],
                                                  target["name"]))
+    for referrer in result.get("referrers") or []:
+        verb = REFERRER_VERBS.get(referrer["action"])
+        if verb:
+            lines.append("%s referrer %s (%s) of %s into %s%s" % (
+                verb, referrer["digest"][:19], referrer.get("artifact_type") or "unknown type", result["source"], referrer["repository"],
+                " as tag " + referrer["tag"] if referrer.get("tag") else ""))
     return lines
 
 
@@ -613,7 +704,8 @@ class AcrImport:
         if params.get("images") is not None:
             if not params["images"]:
                 raise AcrOpsError("images is an empty list: list at least one image, or use source")
-            defaults = dict((k, params.get(k)) for k in ("source_registry", "source_username", "source_password", "force", "platform"))
+            defaults = dict((k, params.get(k)) for k in ("source_registry", "source_username", "source_password", "force", "platform",
+                                                         "referrers", "referrers_types"))
             if params.get("tag_policy") is not None:
                 raise AcrOpsError("tag_policy goes on each entry of images (images[N].tag_policy), not beside images: write it into the "
                                   "entries it applies to")
@@ -643,7 +735,8 @@ class AcrImport:
             if source_acr is not None:
                 clients.registry_client.add_acr(source_acr.login_server)
             resolved.append(importer.ImageRequest(ref, source_acr, item.username, item.password, item.tags,
-                                                  item.untagged, item.force, item.label, item.policy, item.repositories, item.platform))
+                                                  item.untagged, item.force, item.label, item.policy, item.repositories, item.platform,
+                                                  referrers=item.referrers, referrers_types=item.referrers_types))
         return resolved
 
     def run(self):
@@ -655,7 +748,7 @@ class AcrImport:
         clients.registry_client.add_acr(target.login_server)
         requests = self.resolve(clients, pending)
         ctx = importer.Context(clients.arm, clients.registry_client, target, self.redactor, self.module.check_mode,
-                               params["wait"], params["timeout"])
+                               params["wait"], params["timeout"], set())
         budget = RequestBudget(params["tag_list_budget"])
         requests, policies, failures = importer.expand_policies(ctx, requests, params["max_tags"], budget, params["concurrency"])
         if failures and not params["keep_going"]:
