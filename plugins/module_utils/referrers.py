@@ -34,6 +34,7 @@ from collections import namedtuple
 from urllib.parse import quote
 
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
+from ansible_collections.acrops.registry.plugins.module_utils.registry_client import _media_type, _next_link
 
 REFERRERS_API = "referrers-api"
 TAG_SCHEMA = "tag-schema"
@@ -161,23 +162,6 @@ def _error_code(response):
         return None
 
 
-def _next_path(header):
-    if not header:
-        return None
-    match = re.search(r"<([^>]+)>\s*;\s*rel=\"?next\"?", header)
-    if not match:
-        return None
-    target = match.group(1)
-    if target.startswith("https://") or target.startswith("http://"):
-        target = "/" + target.split("/", 3)[3]
-    return target
-
-
-def _media_type(response):
-    value = response.headers.get("Content-Type")
-    return value.split(";", 1)[0].strip() if value else None
-
-
 # ---- discovery -----------------------------------------------------------------------------------------------------
 class ReferrerDiscovery:
     """Discovers referrers through a RegistryClient. One instance per run: it remembers hosts without a referrers API.
@@ -246,7 +230,7 @@ class ReferrerDiscovery:
             if response.status_code != 200:
                 raise self._failure(response, host, "the referrers of %s@%s" % (repository, subject))
             found.extend(self._parse(response, REFERRERS_API, subject, depth, host, repository))
-            path = _next_path(response.headers.get("Link"))
+            path = _next_link(response.headers.get("Link"))
         return found
 
     def _from_tag_schema(self, host, repository, subject, depth):

@@ -492,7 +492,7 @@ def _next_link(header):
     if not match:
         return None
     target = match.group(1)
-    if target.startswith("https://"):
+    if target.startswith(("https://", "http://")):
         target = "/" + target.split("/", 3)[3]
     return target
 
