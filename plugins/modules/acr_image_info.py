@@ -109,7 +109,7 @@ images:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.acrops.registry.plugins.module_utils import reference
-from ansible_collections.acrops.registry.plugins.module_utils.arm import REGISTRY_NAME, RESOURCE_GROUP, SUBSCRIPTION_ID, TENANT
+from ansible_collections.acrops.registry.plugins.module_utils.arm import REGISTRY_NAME
 from ansible_collections.acrops.registry.plugins.module_utils.auth import AUTH_ARGUMENT_SPEC
 from ansible_collections.acrops.registry.plugins.module_utils.clients import build, validate_auth
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor, show
@@ -127,9 +127,6 @@ def run(module, redactor):
     params = module.params
     if not REGISTRY_NAME.match(params["registry"] or ""):
         raise AcrOpsError("registry %s is not a registry name: use its 5-50 letters and digits (not the login server)" % show(params["registry"] or ""))
-    if params.get("resource_group") is not None and not RESOURCE_GROUP.match(params["resource_group"]):
-        raise AcrOpsError("resource_group %s is not a resource group name: write its 1-90 letters, digits, '_', '-', '.', '(' and ')' "
-                          "(not ending with '.'), e.g. 'rg-mirror'" % show(params["resource_group"]))
     if params["limit"] < 1:
         raise AcrOpsError("limit must be at least 1")
     try:
@@ -138,12 +135,6 @@ def run(module, redactor):
     except ValueError as exc:
         raise AcrOpsError("invalid repository or tag: %s" % show(str(exc))) from None
     settings = validate_auth(params)
-    # These end up in Resource Manager and Entra URLs: only well-formed values leave this machine.
-    if settings.subscription_id and not SUBSCRIPTION_ID.match(settings.subscription_id):
-        raise AcrOpsError("subscription_id %s is not a subscription ID: write its GUID, e.g. '00000000-0000-0000-0000-000000000000' "
-                          "(az account show --query id)" % show(settings.subscription_id))
-    if settings.tenant and not TENANT.match(settings.tenant):
-        raise AcrOpsError("tenant %s is not a tenant: write its GUID or its domain, e.g. 'contoso.onmicrosoft.com'" % show(settings.tenant))
     clients = build(params, redactor, settings)
     target = clients.arm.get_registry(params["registry"], params.get("resource_group"))
     client = clients.registry_client

@@ -522,10 +522,10 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.acrops.registry.plugins.module_utils import importer, image_requests, planner
 from ansible_collections.acrops.registry.plugins.module_utils.arm import (
-    LOGIN_SERVER, REGISTRY_NAME, RESOURCE_GROUP, SUBSCRIPTION_ID, TENANT, parse_registry_id)
+    LOGIN_SERVER, REGISTRY_NAME, RESOURCE_GROUP, SUBSCRIPTION_ID, parse_registry_id)
 from ansible_collections.acrops.registry.plugins.module_utils.auth import AUTH_ARGUMENT_SPEC
 from ansible_collections.acrops.registry.plugins.module_utils.clients import build, validate_auth
-from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor
+from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor, show
 from ansible_collections.acrops.registry.plugins.module_utils.source_reads import RequestBudget
 
 MAX_TEXT = 1024      # no name, reference, label or username is longer (image references stop at 1024 characters too)
@@ -624,11 +624,6 @@ def diff_of(results):
     return {"before": {"targets": before}, "after": {"targets": after}}
 
 
-def show(text):
-    """A value quoted for a message: ascii() reveals look-alike and invisible characters; long values are cut."""
-    return "%s... (%d characters)" % (ascii(text[:60]), len(text)) if len(text) > 80 else ascii(text)
-
-
 def check_strings(value, path="", key=""):
     """Every string option, nested ones included: bounded length and, except secrets, no control or invisible characters.
 
@@ -683,19 +678,10 @@ class AcrImport:
         if not REGISTRY_NAME.match(params["registry"] or ""):
             raise AcrOpsError("registry %s is not a registry name: use the 5-50 letters and digits of its name (not the login server, "
                               "e.g. 'myregistry', not 'myregistry.azurecr.io')" % show(params["registry"] or ""))
-        if params.get("resource_group") is not None and not RESOURCE_GROUP.match(params["resource_group"]):
-            raise AcrOpsError("resource_group %s is not a resource group name: write its 1-90 letters, digits, '_', '-', '.', '(' and ')' "
-                              "(not ending with '.'), e.g. 'rg-mirror'" % show(params["resource_group"]))
         for key, minimum in (("concurrency", 1), ("timeout", 1), ("polling_interval", 1), ("max_tags", 1), ("tag_list_budget", 1)):
             if params[key] < minimum:
                 raise AcrOpsError("%s must be at least %d" % (key, minimum))
         settings = validate_auth(params)
-        # These end up in Resource Manager and Entra URLs: only well-formed values leave this machine.
-        if settings.subscription_id and not SUBSCRIPTION_ID.match(settings.subscription_id):
-            raise AcrOpsError("subscription_id %s is not a subscription ID: write its GUID, e.g. '00000000-0000-0000-0000-000000000000' "
-                              "(az account show --query id)" % show(settings.subscription_id))
-        if settings.tenant and not TENANT.match(settings.tenant):
-            raise AcrOpsError("tenant %s is not a tenant: write its GUID or its domain, e.g. 'contoso.onmicrosoft.com'" % show(settings.tenant))
         if params.get("source_registry"):
             check_source_registry(params["source_registry"], "source_registry")
         for index, image in enumerate(params.get("images") or []):
