@@ -15,10 +15,12 @@ from .responses import iso_now
 DEFAULT_ATTRIBUTES = {"deleteEnabled": True, "writeEnabled": True, "readEnabled": True, "listEnabled": True}
 
 
-class TagStore:
-    def __init__(self, path):
+class JsonState:
+    """State the stand-in keeps beside distribution's storage: `data`, loaded from `path` if it exists, saved atomically."""
+
+    def __init__(self, path, empty):
         self.path = path
-        self.data = {"tags": {}, "manifests": {}}
+        self.data = empty
         if os.path.exists(path):
             with open(path, encoding="utf-8") as handle:
                 self.data = json.load(handle)
@@ -28,6 +30,11 @@ class TagStore:
         with open(tmp, "w", encoding="utf-8") as handle:
             json.dump(self.data, handle, indent=1, sort_keys=True)
         os.replace(tmp, self.path)
+
+
+class TagStore(JsonState):
+    def __init__(self, path):
+        super().__init__(path, {"tags": {}, "manifests": {}})
 
     def tag(self, repo, tag):
         return self.data["tags"].get(repo, {}).get(tag)

@@ -14,7 +14,7 @@ import uuid
 
 from . import config
 from .controls_state import Clock, Counters, Faults, ImportBehaviour, RequestLog, Settings
-from .tagstore import TagStore
+from .tagstore import JsonState, TagStore
 from .tokens import TokenSigner
 
 INDEX_TYPES = ("application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json")
@@ -71,7 +71,7 @@ class Registry:
                 "sku": {"name": self.sku, "tier": self.sku}, "location": self.location, "tags": {}}
 
 
-class ReferrersIndex:
+class ReferrersIndex(JsonState):
     """Which manifests of one emulated ACR have a `subject`, per repository: what the OCI 1.1 referrers API lists.
 
     distribution 2.8 keeps no such index and has no API to list a repository's manifests, so the stand-in records every
@@ -82,17 +82,7 @@ class ReferrersIndex:
     """
 
     def __init__(self, path):
-        self.path = path
-        self.data = {}
-        if os.path.exists(path):
-            with open(path, encoding="utf-8") as handle:
-                self.data = json.load(handle)
-
-    def save(self):
-        tmp = self.path + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            json.dump(self.data, handle, indent=1, sort_keys=True)
-        os.replace(tmp, self.path)
+        super().__init__(path, {})
 
     def known(self, repo, digest):
         return digest in self.data.get(repo, {})
