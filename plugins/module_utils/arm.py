@@ -128,13 +128,13 @@ class ArmClient:
         keeps 10, so a batch polling more operations than that would open (and TLS-handshake) a new connection per poll."""
         import requests  # pylint: disable=import-outside-toplevel
         from azure.core.pipeline.transport import RequestsTransport  # pylint: disable=import-outside-toplevel
-        from requests.adapters import HTTPAdapter  # pylint: disable=import-outside-toplevel
         from urllib3.util.retry import Retry  # pylint: disable=import-outside-toplevel
+        from ansible_collections.acrops.registry.plugins.module_utils.tls import SharedContextAdapter  # pylint: disable=import-outside-toplevel
 
         session = requests.Session()
         # No urllib3 retries: azure-core's retry policy (azure_retry_kwargs) is the one that retries, as in its own transport.
-        adapter = HTTPAdapter(pool_connections=self.pool_size, pool_maxsize=self.pool_size,
-                              max_retries=Retry(total=False, redirect=False, raise_on_status=False))
+        adapter = SharedContextAdapter(pool_connections=self.pool_size, pool_maxsize=self.pool_size,
+                                       max_retries=Retry(total=False, redirect=False, raise_on_status=False))
         session.mount("https://", adapter)
         session.mount("http://", adapter)
         return RequestsTransport(session=session, session_owner=True, **self.transport_kwargs)

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import namedtuple
 
 from ansible_collections.acrops.registry.plugins.module_utils import auth, cloud as cloud_utils
@@ -21,6 +22,9 @@ def validate_auth(params):
     if params.get("resource_group") is not None and not RESOURCE_GROUP.match(params["resource_group"]):
         raise AcrOpsError("resource_group %s is not a resource group name: write its 1-90 letters, digits, '_', '-', '.', '(' and ')' "
                           "(not ending with '.'), e.g. 'rg-mirror'" % show(params["resource_group"]))
+    if params.get("ca_bundle") is not None and not os.path.exists(params["ca_bundle"]):
+        raise AcrOpsError("ca_bundle %s does not exist: give the path of a PEM file (or a hashed directory) of the CA certificates "
+                          "to trust" % show(params["ca_bundle"]))
     settings = auth.settings_from(params)
     auth.validate_settings(settings)
     cloud_utils.validate_cloud_environment(settings.cloud_environment)
@@ -32,15 +36,20 @@ def validate_auth(params):
     return settings
 
 
-def build(params, redactor, settings=None, pool_size=8):
-    settings = settings or validate_auth(params)
+def connect_registries(params, redactor, settings, pool_size=8):
+    """The registry client and the cloud: all that reading a source needs (no Azure credentials, no Azure SDK import)."""
     for secret in (settings.secret,):
         redactor.add(secret)
     verify = params.get("ca_bundle") or True
-    transport = {"connection_verify": verify} if verify is not True else {}
     registry_client = RegistryClient(redactor, verify=verify, pool_size=pool_size, timeout=params.get("timeout_connect") or 30,
                                      tenant=settings.tenant)
-    cloud = cloud_utils.resolve_cloud(settings.cloud_environment, registry_client.session)
+    return registry_client, cloud_utils.resolve_cloud(settings.cloud_environment, registry_client.session)
+
+
+def connect_azure(params, redactor, settings, registry_client, cloud, pool_size=8):
+    """The credential, the subscription and the ARM client around a registry client from connect_registries()."""
+    verify = params.get("ca_bundle") or True
+    transport = {"connection_verify": verify} if verify is not True else {}
     credential = auth.build_credential(settings, cloud, transport)
     scope = cloud_utils.arm_scope(cloud)
 
@@ -58,6 +67,12 @@ def build(params, redactor, settings=None, pool_size=8):
     arm = ArmClient(credential, subscription_id, cloud, redactor, transport, polling_interval=params.get("polling_interval") or 5,
                     pool_size=max(10, pool_size))
     return Clients(cloud, credential, subscription_id, arm, registry_client, settings)
+
+
+def build(params, redactor, settings=None, pool_size=8):
+    settings = settings or validate_auth(params)
+    registry_client, cloud = connect_registries(params, redactor, settings, pool_size)
+    return connect_azure(params, redactor, settings, registry_client, cloud, pool_size)
 
 
 def _only_subscription(registry_client, cloud, entra_token):

@@ -37,9 +37,10 @@ ImageRequest = namedtuple("ImageRequest", "source source_acr username password t
 ImageRequest.__new__.__defaults__ = (None, (), None, None, False, ())
 
 # What an import needs that is shared by every image of a run. no_api_hosts: a set shared by the run's referrer discoveries
-# (hosts known to lack the referrers API); None gives each image its own.
-Context = namedtuple("Context", "arm registry_client target redactor check_mode wait timeout no_api_hosts")
-Context.__new__.__defaults__ = (None,)
+# (hosts known to lack the referrers API); None gives each image its own. prefetch: a source_prefetch.SourcePrefetch whose
+# source reads started before Azure was reached, or None.
+Context = namedtuple("Context", "arm registry_client target redactor check_mode wait timeout no_api_hosts prefetch")
+Context.__new__.__defaults__ = (None, None)
 
 # Referrer actions in results.
 REFERRER_IMPORTED = "imported"
@@ -97,12 +98,11 @@ class ImageImport:
         try:
             if self.request.platform:
                 return self._platform_digest(host, ref)
-            if self.request.referrers:
-                # Referrers of an index are looked for on its children too: the same HEAD says whether it is one.
-                info = self.ctx.registry_client.manifest_info(host, ref.repository, ref.reference, self.credentials)
-                digest, self.media_type = info if info else (None, None)
-            else:
-                digest = self.ctx.registry_client.manifest_digest(host, ref.repository, ref.reference, self.credentials)
+            # The media type matters with referrers: those of an index are looked for on its children too.
+            ahead = self.ctx.prefetch.take(ref, self.request.username, self.request.password) if self.ctx.prefetch and not self.request.source_acr \
+                else None
+            info = ahead.result() if ahead else self.ctx.registry_client.manifest_info(host, ref.repository, ref.reference, self.credentials)
+            digest, self.media_type = info if info else (None, None)
         except RegistryUnreachable as exc:
             if ref.digest and not self.request.platform:
                 return ref.digest

@@ -59,17 +59,25 @@ class RegistryClient:
 
     def __init__(self, redactor, verify=True, pool_size=8, timeout=30, entra_token=None, tenant=None):
         import requests  # pylint: disable=import-outside-toplevel
-        from requests.adapters import HTTPAdapter  # pylint: disable=import-outside-toplevel
+        from ansible_collections.acrops.registry.plugins.module_utils.tls import SharedContextAdapter  # pylint: disable=import-outside-toplevel
 
         class Session(requests.Session):
             """A session whose explicit CA bundle (ca_bundle) outranks REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE: plain requests lets
             the environment silently replace Session.verify, and trust_env must stay on for HTTPS_PROXY/NO_PROXY."""
 
+            def __init__(self):
+                super().__init__()
+                self.by_origin = {}  # the environment does not change during a run: read it (proxies, CA) once per origin
+
             def merge_environment_settings(self, url, proxies, stream, verify, cert):
-                settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
-                if verify is None and self.verify is not True:
-                    settings["verify"] = self.verify
-                return settings
+                key = ("/".join(url.split("/", 3)[:3]), tuple(sorted((proxies or {}).items())), stream, verify, cert)
+                settings = self.by_origin.get(key)
+                if settings is None:
+                    settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+                    if verify is None and self.verify is not True:
+                        settings["verify"] = self.verify
+                    self.by_origin[key] = settings
+                return dict(settings, proxies=dict(settings["proxies"]))
 
         self._requests = requests
         self.redactor = redactor
@@ -77,7 +85,7 @@ class RegistryClient:
         self.session = Session()
         if verify is not True:
             self.session.verify = verify
-        adapter = HTTPAdapter(max_retries=urllib3_retry(), pool_connections=pool_size, pool_maxsize=pool_size)
+        adapter = SharedContextAdapter(max_retries=urllib3_retry(), pool_connections=pool_size, pool_maxsize=pool_size)
         self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = USER_AGENT
         self._entra_token = entra_token  # callable -> Entra access token, for ACR hosts
@@ -316,14 +324,19 @@ class RegistryClient:
         """(digest, media type) of a tag or digest from one HEAD (free of Docker Hub's pull quota), or None when absent.
         The media type is None when the registry does not say."""
         path = "/v2/%s/manifests/%s" % (repository, reference)
-        response = self.request("HEAD", host, path, self._scope(host, repository), credentials, headers={"Accept": MANIFEST_ACCEPT})
+        scope = self._scope(host, repository)
+        response = self.request("HEAD", host, path, scope, credentials, headers={"Accept": MANIFEST_ACCEPT})
         if response.status_code == 404:
             return None
         if response.status_code == 200 and response.headers.get("Docker-Content-Digest"):
             return response.headers["Docker-Content-Digest"], _media_type(response)
         if response.status_code == 200:
-            digest = self.manifest_digest(host, repository, reference, credentials)
-            return (digest, _media_type(response)) if digest else None
+            # Some registries omit the header on HEAD: the digest of the exact bytes is the answer.
+            fetched = self.request("GET", host, path, scope, credentials, headers={"Accept": MANIFEST_ACCEPT})
+            if fetched.status_code == 200:
+                digest = fetched.headers.get("Docker-Content-Digest") or "sha256:" + hashlib.sha256(fetched.content).hexdigest()
+                return digest, _media_type(response) or _media_type(fetched)
+            response = fetched
         raise self._error(response, host, "%s:%s" % (repository, reference), credentials)
 
     def manifest(self, host, repository, reference, credentials=None):
@@ -410,19 +423,8 @@ class RegistryClient:
 
     def manifest_digest(self, host, repository, reference, credentials=None):
         """The digest the registry serves for a tag or digest, or None if it does not exist."""
-        path = "/v2/%s/manifests/%s" % (repository, reference)
-        scope = self._scope(host, repository)
-        response = self.request("HEAD", host, path, scope, credentials, headers={"Accept": MANIFEST_ACCEPT})
-        if response.status_code == 404:
-            return None
-        if response.status_code == 200 and response.headers.get("Docker-Content-Digest"):
-            return response.headers["Docker-Content-Digest"]
-        if response.status_code == 200:
-            # Some registries omit the header on HEAD: the digest of the exact bytes is the answer.
-            response = self.request("GET", host, path, scope, credentials, headers={"Accept": MANIFEST_ACCEPT})
-            if response.status_code == 200:
-                return response.headers.get("Docker-Content-Digest") or "sha256:" + hashlib.sha256(response.content).hexdigest()
-        raise self._error(response, host, "%s:%s" % (repository, reference), credentials)
+        info = self.manifest_info(host, repository, reference, credentials)
+        return info[0] if info else None
 
     def acr_tag(self, login_server, repository, tag):
         """A tag's state in an ACR (digest and lock), or None when the tag does not exist."""

@@ -524,8 +524,9 @@ from ansible_collections.acrops.registry.plugins.module_utils import importer, i
 from ansible_collections.acrops.registry.plugins.module_utils.arm import (
     LOGIN_SERVER, REGISTRY_NAME, RESOURCE_GROUP, SUBSCRIPTION_ID, parse_registry_id)
 from ansible_collections.acrops.registry.plugins.module_utils.auth import AUTH_ARGUMENT_SPEC
-from ansible_collections.acrops.registry.plugins.module_utils.clients import build, validate_auth
+from ansible_collections.acrops.registry.plugins.module_utils.clients import connect_azure, connect_registries, validate_auth
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor, show
+from ansible_collections.acrops.registry.plugins.module_utils.source_prefetch import SourcePrefetch
 from ansible_collections.acrops.registry.plugins.module_utils.source_reads import RequestBudget
 
 MAX_TEXT = 1024      # no name, reference, label or username is longer (image references stop at 1024 characters too)
@@ -729,18 +730,26 @@ class AcrImport:
         started = time.time()
         settings, pending = self.validate()
         params = self.params
-        clients = build(params, self.redactor, settings, pool_size=max(8, params["concurrency"] * 2))
-        target = clients.arm.get_registry(params["registry"], params.get("resource_group"))
-        clients.registry_client.add_acr(target.login_server)
-        requests = self.resolve(clients, pending)
-        ctx = importer.Context(clients.arm, clients.registry_client, target, self.redactor, self.module.check_mode,
-                               params["wait"], params["timeout"], set())
-        budget = RequestBudget(params["tag_list_budget"])
-        requests, policies, failures = importer.expand_policies(ctx, requests, params["max_tags"], budget, params["concurrency"])
-        if failures and not params["keep_going"]:
-            results = failures + [self.skipped(r) for r in requests]
-        else:
-            results = failures + importer.run_batch(ctx, requests, params["concurrency"], params["keep_going"]) if requests else failures
+        pool_size = max(8, params["concurrency"] * 2)
+        registry_client, cloud = connect_registries(params, self.redactor, settings, pool_size)
+        prefetch = SourcePrefetch(registry_client, params["concurrency"])
+        try:
+            # Source reads need nothing from Azure: they run while the credential, Entra and Resource Manager are reached.
+            prefetch.start(pending, cloud.acr_suffix)
+            clients = connect_azure(params, self.redactor, settings, registry_client, cloud, pool_size)
+            target = clients.arm.get_registry(params["registry"], params.get("resource_group"))
+            clients.registry_client.add_acr(target.login_server)
+            requests = self.resolve(clients, pending)
+            ctx = importer.Context(clients.arm, clients.registry_client, target, self.redactor, self.module.check_mode,
+                                   params["wait"], params["timeout"], set(), prefetch)
+            budget = RequestBudget(params["tag_list_budget"])
+            requests, policies, failures = importer.expand_policies(ctx, requests, params["max_tags"], budget, params["concurrency"])
+            if failures and not params["keep_going"]:
+                results = failures + [self.skipped(r) for r in requests]
+            else:
+                results = failures + importer.run_batch(ctx, requests, params["concurrency"], params["keep_going"]) if requests else failures
+        finally:
+            prefetch.close()
         registry = {"name": target.name, "resource_group": target.resource_group, "login_server": target.login_server,
                     "subscription_id": target.subscription_id}
         output = {"changed": any(r.get("changed") for r in results), "registry": registry,

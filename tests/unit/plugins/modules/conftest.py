@@ -19,7 +19,8 @@ class NetworkTouched(AssertionError):
 
 @pytest.fixture
 def network_trap(monkeypatch, tmp_path):
-    """Call with a module: its client factory (`build`) and every socket connect raise NetworkTouched. Returns the class."""
+    """Call with a module: its client factories (`build`, `connect_registries`) and every socket connect raise NetworkTouched.
+    Returns the class."""
     for name in AZURE_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
@@ -28,7 +29,10 @@ def network_trap(monkeypatch, tmp_path):
         raise NetworkTouched("validation let the input through to the network layer")
 
     def arm(module):
-        monkeypatch.setattr(module, "build", trap)
+        factories = [name for name in ("build", "connect_registries") if hasattr(module, name)]
+        assert factories, "the module has no client factory to trap"
+        for name in factories:
+            monkeypatch.setattr(module, name, trap)
         monkeypatch.setattr(socket.socket, "connect", trap)
         monkeypatch.setattr(socket, "create_connection", trap)
         return NetworkTouched

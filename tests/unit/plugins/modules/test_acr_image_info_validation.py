@@ -45,6 +45,7 @@ BAD = [
     ("resource-group-query", dict(resource_group="rg?api-version=1"), ["resource_group"]),
     ("subscription-not-guid", dict(subscription_id="../subscriptions"), ["subscription_id", "GUID"]),
     ("subscription-with-slash", dict(subscription_id=SUBSCRIPTION + "/x"), ["subscription_id", "GUID"]),
+    ("ca-bundle-missing", dict(ca_bundle="/nonexistent/acrops/ca.pem"), ["ca_bundle", "does not exist"]),
     ("tenant-with-slash", dict(tenant="contoso.com/../x"), ["tenant", "GUID or its domain"]),
     ("uppercase-repository", dict(repository="Mirror/NGINX"), ["invalid repository or tag", "lowercase"]),
     ("repository-with-tag", dict(repository="mirror/nginx:1"), ["invalid repository or tag"]),

@@ -109,6 +109,7 @@ NONSENSE = [
     ("resource-group-too-long", case(source="nginx:1", resource_group="g" * 91), ["resource_group", "90"]),
     ("subscription-not-guid", case(source="nginx:1", subscription_id="my-subscription"), ["subscription_id", "GUID"]),
     ("subscription-traversal", case(source="nginx:1", subscription_id="../../providers"), ["subscription_id"]),
+    ("ca-bundle-missing", case(source="nginx:1", ca_bundle="/nonexistent/acrops/ca.pem"), ["ca_bundle", "does not exist", "PEM"]),
     ("tenant-traversal", case(source="nginx:1", tenant="../evil", client_id="c", secret=SECRET), ["tenant"]),
     ("unknown-cloud", case(source="nginx:1", cloud_environment="AzureMoonCloud"), ["unknown cloud_environment", "AzureCloud"]),
     ("http-cloud", case(source="nginx:1", cloud_environment="http://management.example.com"), ["https://"]),
