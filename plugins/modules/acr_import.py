@@ -520,7 +520,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.acrops.registry.plugins.module_utils import importer, image_requests, planner
+from ansible_collections.acrops.registry.plugins.module_utils import importer, image_requests, planner, policy_expansion
 from ansible_collections.acrops.registry.plugins.module_utils.arm import (
     LOGIN_SERVER, REGISTRY_NAME, RESOURCE_GROUP, SUBSCRIPTION_ID, parse_registry_id)
 from ansible_collections.acrops.registry.plugins.module_utils.auth import AUTH_ARGUMENT_SPEC
@@ -743,7 +743,7 @@ class AcrImport:
             ctx = importer.Context(clients.arm, clients.registry_client, target, self.redactor, self.module.check_mode,
                                    params["wait"], params["timeout"], set(), prefetch)
             budget = RequestBudget(params["tag_list_budget"])
-            requests, policies, failures = importer.expand_policies(ctx, requests, params["max_tags"], budget, params["concurrency"])
+            requests, policies, failures = policy_expansion.expand_policies(ctx, requests, params["max_tags"], budget, params["concurrency"])
             if failures and not params["keep_going"]:
                 results = failures + [self.skipped(r) for r in requests]
             else:

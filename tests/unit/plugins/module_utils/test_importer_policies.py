@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.acrops.registry.plugins.module_utils import importer, reference, tag_policy
+from ansible_collections.acrops.registry.plugins.module_utils import importer, policy_expansion, reference, tag_policy
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor
 from ansible_collections.acrops.registry.plugins.module_utils.source_reads import PlatformChoice, RequestBudget, pick_platform
 
@@ -42,7 +42,7 @@ def test_each_selected_tag_becomes_one_request_into_every_target_repository():
     client = StubClient()
     policy = request("docker.io/library/nginx", {"semver": ">=1.25 <1.27"}, ("nginx", "mirror/nginx"), label="p", platform="linux/amd64",
                      password="s3cret")
-    out, reports, failures = importer.expand_policies(ctx(client), [policy], max_tags=10)
+    out, reports, failures = policy_expansion.expand_policies(ctx(client), [policy], max_tags=10)
     assert [str(r.source) for r in out] == ["docker.io/library/nginx:1.26.0", "docker.io/library/nginx:1.25.3", "docker.io/library/nginx:1.25.0"]
     assert out[0].tags == (("nginx", "1.26.0"), ("mirror/nginx", "1.26.0"))
     assert all(r.policy is None and r.selected_by == "p" and r.platform == "linux/amd64" and r.password == "s3cret" for r in out)
@@ -52,14 +52,14 @@ def test_each_selected_tag_becomes_one_request_into_every_target_repository():
 
 def test_requests_without_policy_pass_through_untouched_and_in_order():
     plain = [request("nginx:1.25.0", tags=[("nginx", "1.25.0")]), request("redis:7", tags=[("redis", "7")])]
-    out, reports, failures = importer.expand_policies(ctx(StubClient()), plain, max_tags=10)
+    out, reports, failures = policy_expansion.expand_policies(ctx(StubClient()), plain, max_tags=10)
     assert out == plain and reports == [] and failures == []
 
 
 def test_a_selected_tag_that_another_entry_mirrors_is_imported_once():
     by_hand = request("nginx:1.25.3", tags=[("nginx", "1.25.3"), ("extra/nginx", "1.25.3")])
     policy = request("docker.io/library/nginx", {"regex": r"1\.25\..*"}, ("nginx", "mirror/nginx"))
-    out, dummy, dummy2 = importer.expand_policies(ctx(StubClient()), [policy, by_hand], max_tags=10)
+    out, dummy, dummy2 = policy_expansion.expand_policies(ctx(StubClient()), [policy, by_hand], max_tags=10)
     assert [(str(r.source), r.tags) for r in out] == [
         ("docker.io/library/nginx:1.25.3", (("mirror/nginx", "1.25.3"),)),
         ("docker.io/library/nginx:1.25.3-alpine", (("nginx", "1.25.3-alpine"), ("mirror/nginx", "1.25.3-alpine"))),
@@ -72,13 +72,13 @@ def test_a_selected_tag_fed_by_another_source_is_a_conflict():
     other = request("ghcr.io/org/nginx:1.26.0", tags=[("nginx", "1.26.0")])
     policy = request("docker.io/library/nginx", {"latest": 1}, ("nginx",))
     with pytest.raises(AcrOpsError, match="target nginx:1.26.0 is fed by two sources"):
-        importer.expand_policies(ctx(StubClient()), [other, policy], max_tags=10)
+        policy_expansion.expand_policies(ctx(StubClient()), [other, policy], max_tags=10)
 
 
 def test_max_tags_fails_the_policy_with_the_count_and_imports_nothing_of_it():
     policy = request("docker.io/library/nginx", {"regex": ".*"}, ("nginx",), label="all")
     keep = request("redis:7.2.5", tags=[("redis", "7.2.5")])
-    out, reports, failures = importer.expand_policies(ctx(StubClient()), [policy, keep], max_tags=5)
+    out, reports, failures = policy_expansion.expand_policies(ctx(StubClient()), [policy, keep], max_tags=5)
     assert out == [keep]
     assert reports[0]["failed"] and "selects 6 tags, more than max_tags (5)" in reports[0]["msg"]
     assert failures[0]["failed"] and failures[0]["error_code"] == "TOO_MANY_TAGS" and failures[0]["label"] == "all"
@@ -87,7 +87,7 @@ def test_max_tags_fails_the_policy_with_the_count_and_imports_nothing_of_it():
 
 def test_an_empty_selection_is_a_warning_with_the_reason():
     policy = request("docker.io/library/redis", {"semver": ">=8"}, ("redis",), label="eight")
-    out, reports, failures = importer.expand_policies(ctx(StubClient()), [policy], max_tags=5)
+    out, reports, failures = policy_expansion.expand_policies(ctx(StubClient()), [policy], max_tags=5)
     assert out == [] and failures == [] and not reports[0]["failed"]
     assert reports[0]["warnings"] == ["the tag policy of eight selected no tag of docker.io/library/redis: none of the 3 tags passed (semver left 0)"]
 
@@ -97,7 +97,7 @@ def test_listing_failures_and_spent_budgets_fail_only_their_policy():
     redis = request("docker.io/library/redis", {"latest": 1}, ("redis",), label="r")
     nginx = request("docker.io/library/nginx", {"latest": 1}, ("nginx",), label="n")
     budget = RequestBudget(2)
-    out, reports, failures = importer.expand_policies(ctx(StubClient()), [missing, redis, nginx], max_tags=5, budget=budget, concurrency=1)
+    out, reports, failures = policy_expansion.expand_policies(ctx(StubClient()), [missing, redis, nginx], max_tags=5, budget=budget, concurrency=1)
     assert [f["label"] for f in failures] == ["m", "n"]
     assert failures[0]["error_code"] == "UNAUTHORIZED" and "listing the tags of docker.io/library/missing failed" in failures[0]["msg"]
     assert failures[1]["error_code"] == "BUDGET_EXHAUSTED" and "raise tag_list_budget" in failures[1]["msg"]

@@ -1,0 +1,91 @@
+# Copyright (c) 2026 acrops.registry contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Tag policies become concrete images: list the source's tags, select (tag_policy.select), one ImageRequest per tag.
+
+Runs before the batch (importer.run_batch), so that a policy's images are planned, imported and reported like any other.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.acrops.registry.plugins.module_utils import image_requests, tag_policy
+from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
+
+
+def expand_policy(ctx, request, max_tags, budget):
+    """List the source's tags and apply the request's policy -> (concrete ImageRequests, policy report dict)."""
+    ref = request.source
+    host = request.source_acr.login_server if request.source_acr else ref.api_host
+    credentials = (request.username, request.password) if request.password else None
+    report = {"label": request.label, "source": str(ref), "policy": request.policy.describe(), "targets": list(request.repositories),
+              "platform": request.platform, "listed": None, "selected": [], "notes": [], "warnings": [], "failed": False}
+    try:
+        tags = ctx.registry_client.list_tags(host, ref.repository, credentials, budget=budget)
+    except AcrOpsError as exc:
+        report.update(failed=True, msg=ctx.redactor.scrub("listing the tags of %s failed: %s" % (ref, exc)), error_code=exc.code)
+        return [], report
+    selection = tag_policy.select(request.policy, tags)
+    report.update(listed=selection.listed, selected=list(selection.selected), notes=list(selection.notes))
+    if len(selection.selected) > max_tags:
+        report.update(failed=True, error_code="TOO_MANY_TAGS",
+                      msg="the tag policy of %s selects %d tags, more than max_tags (%d): narrow the policy (regex, semver, latest) or "
+                          "raise max_tags; first selected: %s" % (request.label, len(selection.selected), max_tags,
+                                                                  ", ".join(selection.selected[:10])))
+        return [], report
+    if not selection.selected:
+        report["warnings"].append("the tag policy of %s selected no tag of %s: %s" % (request.label, ref, tag_policy.explain_empty(request.policy, selection)))
+        return [], report
+    expanded = []
+    for tag in selection.selected:
+        expanded.append(request._replace(source=ref.with_tag(tag), tags=tuple((repository, tag) for repository in request.repositories),
+                                         policy=None, repositories=(), selected_by=request.label))
+    return expanded, report
+
+
+def policy_failure(report):
+    """A failed policy as a batch result, so that counts, the summary and the module's failure include it."""
+    return {"source": report["source"], "label": report["label"], "changed": False, "failed": True, "msg": report["msg"],
+            "error_code": report.get("error_code"), "targets": [], "untagged": [], "warnings": [], "policy": report["policy"]}
+
+
+def expand_policies(ctx, requests, max_tags, budget=None, concurrency=8):
+    """Replace every request that has a tag policy by one request per selected tag, in place of the entry.
+
+    Returns (requests, policy reports, failure results). A selected image that another entry already mirrors to the same
+    target from the same source (and platform) is not imported twice; a target fed by two different sources is an error."""
+    policy_requests = [r for r in requests if r.policy is not None]
+    if not policy_requests:
+        return list(requests), [], []
+    workers = max(1, min(concurrency, len(policy_requests)))
+    if workers == 1:
+        expansions = [expand_policy(ctx, r, max_tags, budget) for r in policy_requests]
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            expansions = list(pool.map(lambda r: expand_policy(ctx, r, max_tags, budget), policy_requests))
+    by_request = dict(zip((id(r) for r in policy_requests), expansions))
+    owned = {}
+    for request in requests:
+        if request.policy is None:
+            for repository, tag in request.tags:
+                owned["%s:%s" % (repository, tag)] = (str(request.source), request.platform)
+    out, reports, failures = [], [], []
+    for request in requests:
+        if request.policy is None:
+            out.append(request)
+            continue
+        expanded, report = by_request[id(request)]
+        reports.append(report)
+        if report["failed"]:
+            failures.append(policy_failure(report))
+        for item in expanded:
+            origin = (str(item.source), item.platform)
+            tags = tuple(t for t in item.tags if owned.get("%s:%s" % t) != origin)
+            if not tags:
+                continue  # listed by another entry too: mirrored once
+            for repository, tag in tags:
+                owned.setdefault("%s:%s" % (repository, tag), origin)
+            out.append(item._replace(tags=tags))
+    image_requests.check_targets(out)
+    return out, reports, failures
