@@ -47,6 +47,7 @@ options:
     description:
       - A PEM file of CA certificates to trust for every Azure and registry connection (private CAs, TLS-inspecting proxies).
       - Without it the standard environment applies (E(REQUESTS_CA_BUNDLE)). TLS is always verified.
+      - A path that does not exist is refused before any request. The bundle is read once per run and shared by every connection.
     type: path
   timeout_connect:
     description: Seconds to wait for a registry connection or response before giving up on that call (retries follow the shared policy).
