@@ -47,12 +47,13 @@ def test_many_connections_share_one_parsed_bundle(standin_client, repo, loads, e
     standin = standin_client
     images = push_many(standin, repo, 12)
     before = tunnels(standin)
-    # A small pool and more threads than it holds: urllib3 opens (and drops) extra connections, each a new TLS handshake.
+    # Six threads on a pool of two: at least two TLS connections (more when urllib3 opens and drops extra ones, which
+    # depends on timing); before the shared context each one parsed the bundle again.
     client = RegistryClient(Redactor([]), verify=standin.env["ca_bundle"] if explicit else True, pool_size=2)
     with ThreadPoolExecutor(max_workers=6) as pool:
         digests = list(pool.map(lambda image: client.manifest_digest(DOCKER_HUB, image[0], "1"), images))
     assert digests == [digest for dummy, digest in images]
-    assert tunnels(standin) - before > 2, "the test needs more connections than the pool keeps"
+    assert tunnels(standin) - before >= 2, "the test needs more than one connection"
     assert len(loads) == 1, "the CA bundle was parsed %d times" % len(loads)
 
     # A second client in the same process (the ARM transport is one) reuses the parsed bundle too.
