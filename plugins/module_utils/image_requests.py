@@ -226,6 +226,12 @@ def validate_batch(images, defaults):
     return pending
 
 
+def is_entra_acr_source(item, acr_suffix):
+    """A source in an ACR of this cloud given without a password: like az acr import, it is imported by resource ID with
+    Entra auth, so its registry must be found through Resource Manager first."""
+    return bool(acr_suffix) and not item.password and item.source.registry.endswith("." + acr_suffix)
+
+
 def bind_source_registry(ref, login_server):
     """The reference with the placeholder domain replaced by the source ACR's real login server."""
     text = str(ref)

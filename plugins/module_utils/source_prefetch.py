@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.acrops.registry.plugins.module_utils import image_requests
+
 
 def source_key(ref, username, password):
     return ref.api_host, ref.repository, ref.reference, username, password
@@ -37,8 +39,7 @@ class SourcePrefetch:
         """A validated image (image_requests.PendingImage) whose source can be read before Azure is reached."""
         if item.policy is not None or item.platform or item.source_registry:
             return False
-        # An ACR source without a password is imported by resource ID with Entra auth (see acr_import's resolve()).
-        return bool(item.password) or not (acr_suffix and item.source.registry.endswith("." + acr_suffix))
+        return not image_requests.is_entra_acr_source(item, acr_suffix)
 
     def start(self, items, acr_suffix):
         """Start reading every eligible item's source; returns how many reads were started."""

@@ -709,14 +709,12 @@ class AcrImport:
     def resolve(self, clients, pending):
         """Resolve source ACRs (name / login server / resource ID) and ACR-hosted sources to registries."""
         resolved = []
-        acr_suffix = "." + clients.cloud.acr_suffix if clients.cloud.acr_suffix else None
         for item in pending:
             source_acr, ref = None, item.source
             if item.source_registry:
                 source_acr = clients.arm.resolve_registry(item.source_registry)
                 ref = image_requests.bind_source_registry(ref, source_acr.login_server)
-            elif acr_suffix and ref.registry.endswith(acr_suffix) and not item.password:
-                # Like az acr import: an ACR of this subscription is imported by resource ID with Entra auth.
+            elif image_requests.is_entra_acr_source(item, clients.cloud.acr_suffix):
                 matches = [r for r in clients.arm.list_registries() if (r.login_server or "").lower() == ref.registry.lower()]
                 source_acr = matches[0] if matches else None
             if source_acr is not None:
