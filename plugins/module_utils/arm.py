@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections import namedtuple
 
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
-from ansible_collections.acrops.registry.plugins.module_utils.retries import RETRY_STATUSES, azure_retry_kwargs
+from ansible_collections.acrops.registry.plugins.module_utils.retries import ARM_MIN_WAIT, RETRY_STATUSES, azure_retry_kwargs
 
 Registry = namedtuple("Registry", "name resource_group subscription_id login_server id location")
 
@@ -94,6 +95,18 @@ def is_transient(exc, status=None):
     return status in RETRY_STATUSES and not retried
 
 
+def paced(transport_class):
+    """The transport with a floor under its waits: azure-core's poller and retry policy sleep through transport.sleep()
+    for the service's hint (x-ms-retry-after-ms may be a few milliseconds); never shorter than ARM_MIN_WAIT. Longer
+    hints (ACR sends Retry-After: 10) are kept as they are."""
+
+    class PacedTransport(transport_class):
+        def sleep(self, duration):
+            time.sleep(max(duration, ARM_MIN_WAIT))
+
+    return PacedTransport
+
+
 class ArmClient:
     """Resource Manager calls for one module run; one SDK client per subscription, created lazily."""
 
@@ -137,7 +150,7 @@ class ArmClient:
                                        max_retries=Retry(total=False, redirect=False, raise_on_status=False))
         session.mount("https://", adapter)
         session.mount("http://", adapter)
-        return RequestsTransport(session=session, session_owner=True, **self.transport_kwargs)
+        return paced(RequestsTransport)(session=session, session_owner=True, **self.transport_kwargs)
 
     @staticmethod
     def _registry(model, subscription_id):

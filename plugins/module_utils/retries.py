@@ -18,6 +18,11 @@ RETRY_STATUSES = (408, 429, 500, 502, 503, 504)
 TOTAL_ATTEMPTS = 5          # the first try plus four retries
 BACKOFF_FACTOR = 0.5        # 0.5 s, 1 s, 2 s, 4 s (plus jitter)
 BACKOFF_MAX = 30.0          # longest single wait, Retry-After included
+# Shortest wait between two Resource Manager calls of one operation (import polls, retries), whatever the service's hint:
+# a sub-second x-ms-retry-after-ms had 16 concurrent imports polling 320 times a second, CPU-bound on the controller and
+# far past ARM's read throttling (a bucket of 250 reads per subscription and principal, refilled at 25 a second), for at
+# most a quarter second earlier news.
+ARM_MIN_WAIT = 0.25
 
 # Import failures that ACR reports on the poll but that a second attempt usually survives.
 TRANSIENT_IMPORT_ERRORS = re.compile(

@@ -260,7 +260,9 @@ options:
     type: int
     default: 900
   polling_interval:
-    description: Seconds between polls of a running import when the service gives no retry hint (it normally does).
+    description:
+      - Seconds between polls of a running import when the service gives no retry hint (it normally does).
+      - Whatever the hint, polls of one import are at least a quarter second apart (ARM throttles reads per principal).
     type: int
     default: 5
 seealso:

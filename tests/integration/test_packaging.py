@@ -116,6 +116,7 @@ def test_tarball_of_the_checkout_has_no_junk_and_complete_metadata(tarball):
     for needed in ("MANIFEST.json", "FILES.json", "README.md", "LICENSES/GPL-3.0-or-later.txt", "meta/runtime.yml",
                    "meta/execution-environment.yml", "requirements.txt", "bindep.txt", "CHANGELOG.rst",
                    "changelogs/changelog.yaml", "plugins/modules/acr_import.py", "plugins/modules/acr_image_info.py",
+                   "plugins/modules/report_file.py", "plugins/action/report_file.py",
                    "plugins/doc_fragments/auth.py", "roles/acr_mirror/meta/argument_specs.yml", "playbooks/mirror.yml"):
         assert needed in names, needed
     with tarfile.open(tarball) as tar:
@@ -199,6 +200,14 @@ def test_ansible_doc_renders_the_modules_with_attributes_as_community_docker_doe
     for section in ("> MODULE %s" % name, "OPTIONS", "ATTRIBUTES:", "check_mode:", "diff_mode:", "idempotent:", "action_group:",
                     "membership:", "- acrops.registry.acr", "EXAMPLES:", "RETURN VALUES:"):
         assert section in text, (section, text[:2000])
+
+
+def test_ansible_doc_renders_report_file_as_an_action_plugin():
+    name = "acrops.registry.report_file"
+    doc = json.loads(ansible_doc("--json", name))[name]
+    assert {k: v["support"] for k, v in doc["doc"]["attributes"].items()} == {
+        "action": "full", "async": "none", "check_mode": "full", "diff_mode": "none", "idempotent": "full"}
+    assert set(doc["doc"]["options"]) == {"content", "dest", "mode"} and doc["examples"].strip() and doc["return"]
 
 
 def test_ansible_doc_renders_the_role():

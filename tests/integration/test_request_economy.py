@@ -82,3 +82,18 @@ def test_a_token_service_that_refuses_a_batched_request_falls_back_to_single_sco
     routes = controller_counts(standin)[1]
     assert routes["%s GET fault" % DOCKERHUB] == 1, routes  # the refused batch (the stand-in counts it as the fault's)
     assert routes["%s GET source:token" % DOCKERHUB] == 2, routes  # the first image's scope alone, then the other three at once
+
+
+def test_import_polls_keep_a_floor_under_a_tiny_retry_hint(standin, ansible, repo):
+    """A service hint of 20 ms (x-ms-retry-after-ms) would mean ~50 polls per import held for a second; the poller waits at
+    least retries.ARM_MIN_WAIT (0.25 s) between polls, and still sees each import end."""
+    images = push(standin, repo, 2)
+    standin.control.settings(retry_after_ms=20)
+    standin.control.import_behaviour(delay=1.0)
+    result = mirror(ansible, images, concurrency=2)
+    assert result["counts"]["imported"] == 2
+    for (dummy, digest), image in zip(images, result["results"]):
+        assert image["targets"][0]["after"] == digest, image
+    routes = controller_counts(standin)[1]
+    polls = sum(count for route, count in routes.items() if route.endswith("GET arm:operation"))
+    assert 2 <= polls <= 2 * (1.0 / 0.25 + 2), routes   # without the floor: ~100
