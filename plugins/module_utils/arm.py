@@ -107,6 +107,26 @@ def paced(transport_class):
     return PacedTransport
 
 
+def requests_transport(transport_kwargs, pool_size, paced_waits=False):
+    """azure-core's RequestsTransport over a session of ours: its HTTPS pools share the process's parsed CA bundle
+    (tls.SharedContextAdapter) with the registry client, and hold pool_size connections. Used for ARM and for
+    azure-identity's token calls."""
+    # pylint: disable=import-outside-toplevel  # azure-core and requests load only once Azure is really needed
+    import requests
+    from azure.core.pipeline.transport import RequestsTransport
+    from urllib3.util.retry import Retry
+    from ansible_collections.acrops.registry.plugins.module_utils.tls import SharedContextAdapter
+
+    session = requests.Session()
+    # No urllib3 retries: azure-core's retry policy (azure_retry_kwargs) is the one that retries, as in its own transport.
+    adapter = SharedContextAdapter(pool_connections=pool_size, pool_maxsize=pool_size,
+                                   max_retries=Retry(total=False, redirect=False, raise_on_status=False))
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    transport_class = paced(RequestsTransport) if paced_waits else RequestsTransport
+    return transport_class(session=session, session_owner=True, **dict(transport_kwargs or {}))
+
+
 class ArmClient:
     """Resource Manager calls for one module run; one SDK client per subscription, created lazily."""
 
@@ -139,18 +159,7 @@ class ArmClient:
     def _transport(self):
         """azure-core's transport over a session whose pool holds a connection per concurrent import: its default pool
         keeps 10, so a batch polling more operations than that would open (and TLS-handshake) a new connection per poll."""
-        import requests  # pylint: disable=import-outside-toplevel
-        from azure.core.pipeline.transport import RequestsTransport  # pylint: disable=import-outside-toplevel
-        from urllib3.util.retry import Retry  # pylint: disable=import-outside-toplevel
-        from ansible_collections.acrops.registry.plugins.module_utils.tls import SharedContextAdapter  # pylint: disable=import-outside-toplevel
-
-        session = requests.Session()
-        # No urllib3 retries: azure-core's retry policy (azure_retry_kwargs) is the one that retries, as in its own transport.
-        adapter = SharedContextAdapter(pool_connections=self.pool_size, pool_maxsize=self.pool_size,
-                                       max_retries=Retry(total=False, redirect=False, raise_on_status=False))
-        session.mount("https://", adapter)
-        session.mount("http://", adapter)
-        return paced(RequestsTransport)(session=session, session_owner=True, **self.transport_kwargs)
+        return requests_transport(self.transport_kwargs, self.pool_size, paced_waits=True)
 
     @staticmethod
     def _registry(model, subscription_id):

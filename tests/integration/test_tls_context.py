@@ -82,3 +82,25 @@ def test_a_bundle_that_cannot_be_read_fails_with_advice(standin_client, repo, lo
         with pytest.raises(AcrOpsError) as caught:
             RegistryClient(Redactor([]), verify=path).manifest_digest(DOCKER_HUB, image, "1")
         assert "cannot be used" in str(caught.value) and "ca_bundle" in caught.value.hint, caught.value
+
+
+def test_one_parse_serves_registries_entra_and_resource_manager(standin_client, repo, loads, monkeypatch):
+    """What acr_import builds for a run (clients.build): the registry client, azure-identity's token calls and the ARM SDK
+    all verify the stand-in's TLS with the one context parsed from REQUESTS_CA_BUNDLE."""
+    from ansible_collections.acrops.registry.plugins.module_utils import clients  # pylint: disable=import-outside-toplevel
+
+    parsed = []
+    real = tls.ssl.SSLContext.load_verify_locations
+
+    def counting(context, *args, **kwargs):
+        parsed.append(args or kwargs)
+        return real(context, *args, **kwargs)
+
+    monkeypatch.setattr(tls.ssl.SSLContext, "load_verify_locations", counting)
+    built = clients.build({}, Redactor())
+    registry = built.arm.get_registry("standinacr")        # Entra token (azure-identity), then ARM (the management SDK)
+    assert registry.login_server == standin_client.env["registries"]["standinacr"]["login_server"]
+    digest = standin_client.push("standinacr", repo, "1", **SMALL)
+    built.registry_client.add_acr(registry.login_server)
+    assert built.registry_client.acr_tag(registry.login_server, repo, "1").digest == digest   # ACR data plane
+    assert len(loads) == 1 and len(parsed) == 1, parsed
