@@ -11,7 +11,9 @@ exchange), caches tokens per (registry, scope, identity), and reuses one pooled 
 current image costs one manifest HEAD and one tag read once tokens are cached. Callers announce the repositories a
 run will read (`expect`); a token request then asks for up to SCOPE_BATCH of their scopes at once (the distribution
 token spec allows `scope` repeatedly; Docker Hub, GHCR, quay and ACR honour it), so a batch of N images needs about
-N / SCOPE_BATCH token requests per registry instead of N.
+N / SCOPE_BATCH token requests per registry instead of N. While a batch's images use its token, the next batch's token
+is requested in the background (one batch ahead, never more: tokens live minutes), so the threads do not all stop at
+every 20th image to wait for a token round trip.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ USER_AGENT = "acrops.registry/0.1 (+ansible)"
 TOKEN_MARGIN = 30  # seconds: renew tokens this long before they expire
 ACR_ANONYMOUS_USER = "00000000-0000-0000-0000-000000000000"
 SCOPE_BATCH = 20  # scopes per token request: keeps the token's query/form (and the JWT it returns) small
+TOKEN_READ_AHEAD_WAIT = 120  # seconds the read-ahead waits for its batch to be used before it stops asking
 
 TagState = namedtuple("TagState", "digest locked created updated")
 _CHALLENGE_PARAM = re.compile(r'(\w+)="([^"]*)"')
@@ -96,6 +99,9 @@ class RegistryClient:
         self._refresh_tokens = {}
         self._expected = {}  # (host, identity) -> {scope: None}, in announcement order: scopes to batch
         self._single = set()  # token keys refused with a batched token: asked for alone from then on
+        self._pending = {}  # token key -> Event set when the read-ahead request covering it has ended
+        self._batch_used = {}  # token key -> Event set when a token fetched for its batch is first used
+        self._readers = set()  # (host, identity) with a read-ahead thread
         self._tag_lists = {}  # (host, repository, identity) -> tags, listed once per run
         self._locks = {}
         self._lock = threading.Lock()
@@ -150,7 +156,14 @@ class RegistryClient:
         identity = credentials[0] if credentials else None
         key = (host, scope, identity)
         cached = self._fresh(key)
+        pending = None if cached else self._pending.get(key)
+        if pending is not None:
+            pending.wait(self.timeout)  # the read-ahead is asking for this scope right now
+            cached = self._fresh(key)
         if cached:
+            used = self._batch_used.pop(key, None)
+            if used is not None:
+                used.set()
             return "Bearer", cached[0]
         # One token request per host and identity at a time: the threads of a batch wait for the one that asks for
         # their scopes too, instead of each asking for its own.
@@ -170,10 +183,57 @@ class RegistryClient:
                     self._expected.setdefault((host, identity), {}).update((s, None) for s in scopes[1:])
                 scopes = [scope]
                 token, lifetime = self._token(host, params, scopes, credentials)
-            expires = time.time() + lifetime
-            for each in scopes:
-                self._tokens[(host, each, identity)] = (token, expires, len(scopes) > 1)
+            self._store(host, scopes, identity, token, lifetime)
+            self._read_ahead(host, params, identity, credentials)
             return "Bearer", token
+
+    def _store(self, host, scopes, identity, token, lifetime, used=None):
+        expires = time.time() + lifetime
+        for each in scopes:
+            self._tokens[(host, each, identity)] = (token, expires, len(scopes) > 1)
+            if used is not None:
+                self._batch_used[(host, each, identity)] = used
+
+    def _read_ahead(self, host, params, identity, credentials):
+        """Start the background thread that asks for the next batch of announced scopes, once per host and identity."""
+        with self._lock:
+            if (host, identity) in self._readers or not self._expected.get((host, identity)):
+                return
+            self._readers.add((host, identity))
+        threading.Thread(target=self._read_ahead_loop, args=(host, params, identity, credentials), daemon=True,
+                         name="token-read-ahead").start()
+
+    def _read_ahead_loop(self, host, params, identity, credentials):
+        used = None  # the batch just fetched: the next one is asked for once this one is in use
+        try:
+            while used is None or used.wait(TOKEN_READ_AHEAD_WAIT):
+                with self._lock:
+                    expected = self._expected.get((host, identity), {})
+                    batch = [s for s in expected if not self._fresh((host, s, identity)) and (host, s, identity) not in self._single]
+                    batch = batch[:SCOPE_BATCH]
+                    if not batch:
+                        return
+                    done = threading.Event()
+                    for each in batch:
+                        expected.pop(each, None)
+                        self._pending[(host, each, identity)] = done
+                try:
+                    token, lifetime = self._token(host, params, batch, credentials)
+                except Exception:  # pylint: disable=broad-exception-caught  # the images then ask for themselves, and name the error
+                    with self._lock:
+                        expected.update((each, None) for each in batch)
+                    return
+                else:
+                    used = threading.Event()
+                    self._store(host, batch, identity, token, lifetime, used)
+                finally:
+                    with self._lock:
+                        for each in batch:
+                            self._pending.pop((host, each, identity), None)
+                    done.set()
+        finally:
+            with self._lock:
+                self._readers.discard((host, identity))
 
     def _token(self, host, params, scopes, credentials):
         if host in self._acr_hosts and not credentials:

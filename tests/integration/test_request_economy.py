@@ -97,3 +97,19 @@ def test_import_polls_keep_a_floor_under_a_tiny_retry_hint(standin, ansible, rep
     routes = controller_counts(standin)[1]
     polls = sum(count for route, count in routes.items() if route.endswith("GET arm:operation"))
     assert 2 <= polls <= 2 * (1.0 / 0.25 + 2), routes   # without the floor: ~100
+
+
+def test_the_next_batch_token_is_asked_for_while_the_current_batch_is_in_use(standin, ansible, repo):
+    """Slow source reads (0.3 s each, 4 at a time): the second batch's token request must not wait until the first batch's
+    images are read (which takes 20 reads), yet no more token requests are made than batches."""
+    images = push(standin, repo, 45)
+    standin.control.faults([{"host": DOCKERHUB, "method": "HEAD", "path_regex": "^/v2/.*/manifests/", "action": "delay", "delay": 0.3,
+                             "client": "controller"}])
+    result, run = ansible.module("acr_import", registry="standinacr", images=[{"source": s} for s, dummy in images], concurrency=4,
+                                 check=True)
+    assert not result.get("failed") and result["counts"]["would_import"] == 45, run
+    log = sorted((e for e in standin.control.log(0) if e["client"] == "controller" and e["host"] == DOCKERHUB), key=lambda e: e["time"])
+    tokens = [e for e in log if e["route"] == "source:token"]
+    assert len(tokens) == math.ceil(45 / SCOPE_BATCH), [e["query"] for e in tokens]
+    reads_before = [e for e in log if e["method"] == "HEAD" and e["status"] == 200 and e["time"] < tokens[1]["time"]]
+    assert len(reads_before) <= 4, len(reads_before)   # without the read-ahead: at least 20 - 4

@@ -10,6 +10,7 @@ A repository that does not exist, or a request without a valid token, gets 401 U
 per client and answers 429 once it is spent. mcr.microsoft.com needs no auth at all. Fronts are read-only.
 """
 
+import asyncio
 import base64
 import collections
 import json
@@ -62,16 +63,19 @@ class SourceFronts:
         username, ok = self._basic_user(request, source)
         if not ok:
             return json_response({"details": "incorrect username or password"}, 401)
-        access = []
+        repos = []
         for value in limit_scopes(self.world, request.query.getall("scope", [])):
             for item in value.split():
                 parts = item.split(":")
-                if len(parts) < 3 or parts[0] != "repository":
-                    continue
-                repo = ":".join(parts[1:-1])
-                private = repo.startswith(DOCKERHUB_USER + "/") and source.key == "dockerhub"
-                allowed = await self._repo_exists(source, repo) and (not private or username == DOCKERHUB_USER)
-                access.append({"type": "repository", "name": repo, "actions": ["pull"] if allowed else []})
+                if len(parts) >= 3 and parts[0] == "repository":
+                    repos.append(":".join(parts[1:-1]))
+        # The repositories are looked up together: a token for 20 scopes takes one storage round trip, not 20 in a row.
+        exists = await asyncio.gather(*(self._repo_exists(source, repo) for repo in repos))
+        access = []
+        for repo, found in zip(repos, exists):
+            private = repo.startswith(DOCKERHUB_USER + "/") and source.key == "dockerhub"
+            allowed = found and (not private or username == DOCKERHUB_USER)
+            access.append({"type": "repository", "name": repo, "actions": ["pull"] if allowed else []})
         lifetime = int(self.world.settings["source_token_lifetime"])
         token = self.world.signer.issue({"aud": source.host, "sub": username or "anonymous", "access": access, "typ": "source"}, lifetime)
         return json_response({"token": token, "access_token": token, "expires_in": lifetime, "issued_at": iso_now()})
