@@ -102,6 +102,7 @@ class RegistryClient:
         self._pending = {}  # token key -> Event set when the read-ahead request covering it has ended
         self._batch_used = {}  # token key -> Event set when a token fetched for its batch is first used
         self._readers = set()  # (host, identity) with a read-ahead thread
+        self._refused_read_ahead = set()  # (host, identity) whose read-ahead request failed: not tried again this run
         self._tag_lists = {}  # (host, repository, identity) -> tags, listed once per run
         self._locks = {}
         self._lock = threading.Lock()
@@ -197,7 +198,7 @@ class RegistryClient:
     def _read_ahead(self, host, params, identity, credentials):
         """Start the background thread that asks for the next batch of announced scopes, once per host and identity."""
         with self._lock:
-            if (host, identity) in self._readers or not self._expected.get((host, identity)):
+            if (host, identity) in self._readers or (host, identity) in self._refused_read_ahead or not self._expected.get((host, identity)):
                 return
             self._readers.add((host, identity))
         threading.Thread(target=self._read_ahead_loop, args=(host, params, identity, credentials), daemon=True,
@@ -222,6 +223,8 @@ class RegistryClient:
                 except Exception:  # pylint: disable=broad-exception-caught  # the images then ask for themselves, and name the error
                     with self._lock:
                         expected.update((each, None) for each in batch)
+                        # A registry that refused this batch would refuse the next read-ahead too: none again this run.
+                        self._refused_read_ahead.add((host, identity))
                     return
                 else:
                     used = threading.Event()
