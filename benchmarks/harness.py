@@ -181,7 +181,8 @@ class Bench:
     def playbook(self, inventory, playbook=MIRROR_PLAYBOOK, extra_vars=None, args=(), label="", check=True, report=False):
         """One timed ansible-playbook run. Returns a dict: wall, rc, counts (the import task's batch counts), report (the role's
         JSON report, only with report=True: writing it is a task of its own, in-process on the controller since
-        acrops.registry.report_file, that users without acr_mirror_report skip), timings (bench_timer callback), counters (delta of the stand-in's counters over the run)."""
+        acrops.registry.report_file, that users without acr_mirror_report skip), timings (bench_timer callback), counters
+        (delta of the stand-in's counters over the run)."""
         self.runs += 1
         run_dir = self.workdir / "runs" / ("%04d-%s" % (self.runs, label or "run"))
         run_dir.mkdir(parents=True, exist_ok=True)
