@@ -138,13 +138,16 @@ class RegistryClient:
         if (host, scope, identity) in self._single:
             return [scope]
         with self._lock:
-            expected = self._expected.get((host, identity), {})
-            expected.pop(scope, None)
-            extra = [s for s in expected if not self._fresh((host, s, identity)) and (host, s, identity) not in self._single]
-            extra = extra[:SCOPE_BATCH - 1]
-            for other in extra:
-                expected.pop(other, None)
-        return [scope] + extra
+            self._expected.get((host, identity), {}).pop(scope, None)
+            return [scope] + self._take_announced(host, identity, SCOPE_BATCH - 1)
+
+    def _take_announced(self, host, identity, limit):
+        """Up to `limit` announced scopes without a token (nor a refusal), removed from the announced ones; under self._lock."""
+        expected = self._expected.get((host, identity), {})
+        taken = [s for s in expected if not self._fresh((host, s, identity)) and (host, s, identity) not in self._single][:limit]
+        for each in taken:
+            expected.pop(each, None)
+        return taken
 
     def _authorization(self, host, scope, credentials):
         scheme, params = self._challenges.get(host, (None, {}))
@@ -209,20 +212,17 @@ class RegistryClient:
         try:
             while used is None or used.wait(TOKEN_READ_AHEAD_WAIT):
                 with self._lock:
-                    expected = self._expected.get((host, identity), {})
-                    batch = [s for s in expected if not self._fresh((host, s, identity)) and (host, s, identity) not in self._single]
-                    batch = batch[:SCOPE_BATCH]
+                    batch = self._take_announced(host, identity, SCOPE_BATCH)
                     if not batch:
                         return
                     done = threading.Event()
                     for each in batch:
-                        expected.pop(each, None)
                         self._pending[(host, each, identity)] = done
                 try:
                     token, lifetime = self._token(host, params, batch, credentials)
                 except Exception:  # pylint: disable=broad-exception-caught  # the images then ask for themselves, and name the error
                     with self._lock:
-                        expected.update((each, None) for each in batch)
+                        self._expected.setdefault((host, identity), {}).update((each, None) for each in batch)
                         # A registry that refused this batch would refuse the next read-ahead too: none again this run.
                         self._refused_read_ahead.add((host, identity))
                     return
