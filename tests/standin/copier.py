@@ -256,15 +256,20 @@ class Copier:
         # The referrers API lists what names a subject: remember every manifest the import writes (tagged or not).
         registry.referrers.record(repo, digest_of(body), media_type, body)
 
-    async def copy(self, plan):
-        request, registry = plan.operation.request, plan.registry
+    @staticmethod
+    def _target_repos(request):
         repos = []
         for repo in [t[0] for t in request.target_tags] + list(request.untagged):
             if repo not in repos:
                 repos.append(repo)
+        return repos
+
+    async def stage(self, plan):
+        """The bulk of the work, done while the operation is still running: blobs and child manifests into every target
+        repository. Nothing is tagged yet, so a reader sees no change until publish()."""
         images = plan.children if plan.children else [plan.top]
         first_repo = None
-        for repo in repos:
+        for repo in self._target_repos(plan.operation.request):
             for _digest, media_type, body in images:
                 if media_type in INDEX_TYPES:
                     continue
@@ -273,7 +278,13 @@ class Copier:
                     if descriptor and descriptor.get("digest"):
                         await self._copy_blob(plan, repo, descriptor["digest"], first_repo)
             for digest, media_type, body in plan.children:
-                await self._put_manifest(registry, repo, digest, media_type, body)
+                await self._put_manifest(plan.registry, repo, digest, media_type, body)
+            first_repo = first_repo or repo
+
+    async def publish(self, plan):
+        """The end of the operation: the top manifest under each target tag (or by digest for untagged targets)."""
+        request, registry = plan.operation.request, plan.registry
+        for repo in self._target_repos(request):
             tags = [tag for target_repo, tag in request.target_tags if target_repo == repo]
             for tag in tags:
                 if registry.tags.is_locked(repo, tag):
@@ -284,4 +295,3 @@ class Copier:
             if not tags:
                 await self._put_manifest(registry, repo, plan.top[0], plan.top[1], plan.top[2])
             registry.tags.observe_manifest(repo, plan.top[0])
-            first_repo = first_repo or repo
