@@ -116,7 +116,8 @@ def test_tarball_of_the_checkout_has_no_junk_and_complete_metadata(tarball):
     for needed in ("MANIFEST.json", "FILES.json", "README.md", "LICENSES/GPL-3.0-or-later.txt", "meta/runtime.yml",
                    "meta/execution-environment.yml", "requirements.txt", "bindep.txt", "CHANGELOG.rst",
                    "changelogs/changelog.yaml", "plugins/modules/acr_import.py", "plugins/modules/acr_image_info.py",
-                   "plugins/modules/report_file.py", "plugins/action/report_file.py",
+                   "plugins/modules/report_file.py", "plugins/action/report_file.py", "plugins/action/acr_import.py",
+                   "plugins/module_utils/acr_import_task.py",
                    "plugins/doc_fragments/auth.py", "roles/acr_mirror/meta/argument_specs.yml", "playbooks/mirror.yml"):
         assert needed in names, needed
     with tarfile.open(tarball) as tar:
@@ -167,10 +168,10 @@ def test_installed_tarball_runs_by_fqcn_against_the_standin(standin_clean, tarba
     assert imported["changed"] is True and imported["source_digest"] == digest, imported
     assert [t["action"] for t in imported["targets"]] == ["imported"] and imported["verified"] is True
     assert [(i["tag"], i["digest"]) for i in info["images"]] == [("1", digest)], info
-    # Both modules came from the install (ansible-playbook -vvv names the module file it sends).
+    # acr_image_info came from the install (ansible-playbook -vvv names the module file it sends); acr_import ran in-process
+    # (controller, controller's Python), so its action plugin and module_utils came from the only collection path: the install.
     used = {p for p in re.findall(r"Using module file (\S+)", result.stdout) if "acr_" in p}
-    assert used == {str(installed / "plugins" / "modules" / "acr_import.py"),
-                    str(installed / "plugins" / "modules" / "acr_image_info.py")}, used
+    assert used == {str(installed / "plugins" / "modules" / "acr_image_info.py")}, used
     assert standin.control.counters()["import_calls"] == 1
 
 
@@ -181,12 +182,15 @@ def ansible_doc(*args):
     return run(["ansible-doc"] + list(args), env=dict(only(COLLECTIONS_ROOT), ANSIBLE_NOCOLOR="1")).stdout
 
 
-@pytest.mark.parametrize("module, diff_support", [("acr_import", "full"), ("acr_image_info", "none")])
-def test_ansible_doc_renders_the_modules_with_attributes_as_community_docker_does(module, diff_support):
+@pytest.mark.parametrize("module, diff_support, action", [("acr_import", "full", True), ("acr_image_info", "none", False)])
+def test_ansible_doc_renders_the_modules_with_attributes_as_community_docker_does(module, diff_support, action):
     name = "acrops.registry." + module
     doc = json.loads(ansible_doc("--json", name))[name]
     attributes = doc["doc"]["attributes"]
     expected = {"check_mode": "full", "diff_mode": diff_support, "idempotent": "full", "action_group": "full"}
+    if action:  # it has an action plugin (runs in-process on the controller)
+        expected["action"] = "full"
+        assert (REPO / "plugins" / "action" / (module + ".py")).is_file()
     assert {k: v["support"] for k, v in attributes.items()} == expected
     assert all(v["description"] for v in attributes.values())
     runtime = yaml.safe_load((REPO / "meta" / "runtime.yml").read_text())

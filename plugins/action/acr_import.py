@@ -1,0 +1,123 @@
+# Copyright (c) 2026 acrops.registry contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""acrops.registry.acr_import's action: on the controller, with the controller's own Python, the task runs right here in
+Ansible's worker process; anywhere else (another host, another interpreter, become, async) it runs as the module, as usual.
+
+Why: packaging the module (AnsiballZ), starting a Python and importing ansible.module_utils.basic once more cost ~1.5 s per
+task on a 2-core machine, more than the work of a 100-image no-op mirror. The same code runs either way
+(module_utils/acr_import_task.py), with the same argument validation, result and masking of no_log values. Ansible forks a
+worker per task and host, so nothing started here outlives the task.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from ansible import constants as C
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.parameters import remove_values
+from ansible.module_utils.errors import UnsupportedError
+from ansible.plugins.action import ActionBase
+from ansible.utils.vars import merge_hash
+
+from ansible_collections.acrops.registry.plugins.module_utils.acr_import_task import ARGUMENT_RULES, argument_spec, execute
+
+MODULE = "acrops.registry.acr_import"
+
+
+class ActionModule(ActionBase):
+
+    _supports_check_mode = True
+    _supports_async = True
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp  # no effect since ansible-core 2.10
+        task_vars = task_vars or {}
+        if self._module_needed(task_vars):
+            return merge_hash(result, self._run_module(task_vars))
+        return merge_hash(result, self._run_here(task_vars))
+
+    def _module_needed(self, task_vars):
+        """True unless the module would run on this machine, as this user, in this very Python, synchronously."""
+        if self._task.async_val or self._play_context.become:
+            return True
+        if self._connection.transport not in ("local", "ansible.builtin.local"):
+            return True
+        host_vars = task_vars
+        if self._task.delegate_to:
+            host_vars = (task_vars.get("ansible_delegated_vars") or {}).get(self._task.delegate_to, task_vars)
+        interpreter = C.config.get_config_value("INTERPRETER_PYTHON", variables=host_vars)
+        interpreter = self._templar.template(interpreter) if isinstance(interpreter, str) else None
+        # Paths compared as written: two venvs' pythons resolve to the same binary but not to the same packages.
+        return not interpreter or os.path.normpath(str(interpreter).strip()) != os.path.normpath(sys.executable)
+
+    def _run_module(self, task_vars):
+        wrap_async = self._task.async_val and not getattr(self._connection, "has_native_async", False)
+        result = self._execute_module(module_name=MODULE, task_vars=task_vars, wrap_async=wrap_async)
+        if not wrap_async:
+            self._remove_tmp_path(self._connection._shell.tmpdir)  # pylint: disable=protected-access  # as the normal action does
+        return result
+
+    def _run_here(self, task_vars):
+        validated = ArgumentSpecValidator(argument_spec(), **ARGUMENT_RULES).validate(self._task.args)
+        no_log_values = validated._no_log_values  # pylint: disable=protected-access  # what AnsibleModule masks, too
+        if validated.error_messages:
+            msg = validated.errors.msg
+            if isinstance(validated.errors[0], UnsupportedError):
+                msg = "Unsupported parameters for (%s) module: %s" % (MODULE, msg)
+            return self._masked({"failed": True, "msg": msg}, validated.validated_parameters, no_log_values, task_vars)
+        params = validated.validated_parameters
+        with task_environment(self._environment()):
+            outcome = execute(params, bool(self._task.check_mode), bool(self._task.diff))
+        result = dict(outcome.result, failed=outcome.failed)
+        if outcome.warnings:
+            result["warnings"] = list(outcome.warnings)
+        return self._masked(result, params, no_log_values, task_vars)
+
+    def _environment(self):
+        """The task's `environment` keyword, templated, as the module would get it."""
+        final = {}
+        self._compute_environment_string(final)
+        return final
+
+    @staticmethod
+    def _masked(result, params, no_log_values, task_vars):
+        """As AnsibleModule returns it: the invocation added (ansible-core 2.21: only with inject_invocation), every no_log
+        value masked, booleans and None kept."""
+        if inject_invocation(task_vars):
+            result = dict(result, invocation={"module_args": params})
+        kept = dict((k, v) for k, v in result.items() if v is None or isinstance(v, bool))
+        result = remove_values(result, no_log_values)
+        result.update(kept)
+        return result
+
+
+def inject_invocation(task_vars):
+    if C.config.get_configuration_definition("INJECT_INVOCATION") is None:
+        return True  # before ansible-core 2.21 a module always returns its invocation
+    return bool(C.config.get_config_value("INJECT_INVOCATION", variables=task_vars))
+
+
+class task_environment:  # pylint: disable=invalid-name  # used as a context manager, named like one
+    """Set the task's environment variables for the run and put the worker's back afterwards."""
+
+    def __init__(self, variables):
+        self.variables = dict((str(k), str(v)) for k, v in (variables or {}).items())
+        self.saved = {}
+
+    def __enter__(self):
+        for name, value in self.variables.items():
+            self.saved[name] = os.environ.get(name)
+            os.environ[name] = value
+        return self
+
+    def __exit__(self, *exc_info):
+        for name, value in self.saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        return False

@@ -1,0 +1,290 @@
+# Copyright (c) 2026 acrops.registry contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The acr_import task: its options, its validation, one run over the images, and the result.
+
+Shared by the module (plugins/modules/acr_import.py, packaged and run in a new Python as usual) and by its action plugin,
+which runs it inside Ansible's worker process when the task runs on the controller with the controller's own Python.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import traceback
+from collections import namedtuple
+
+from ansible_collections.acrops.registry.plugins.module_utils import importer, image_requests, planner, policy_expansion
+from ansible_collections.acrops.registry.plugins.module_utils.arm import (
+    LOGIN_SERVER, REGISTRY_NAME, RESOURCE_GROUP, SUBSCRIPTION_ID, parse_registry_id)
+from ansible_collections.acrops.registry.plugins.module_utils.auth import AUTH_ARGUMENT_SPEC
+from ansible_collections.acrops.registry.plugins.module_utils.clients import connect_azure, connect_registries, validate_auth
+from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor, show
+from ansible_collections.acrops.registry.plugins.module_utils.source_prefetch import SourcePrefetch
+from ansible_collections.acrops.registry.plugins.module_utils.source_reads import RequestBudget
+
+# AnsibleModule's rules beside the argument spec (the action plugin validates with the same ones).
+ARGUMENT_RULES = {"mutually_exclusive": [("source", "images")], "required_one_of": [("source", "images")]}
+MAX_TEXT = 1024      # no name, reference, label or username is longer (image references stop at 1024 characters too)
+MAX_SECRET = 65536   # passwords and tokens: an Entra access token given as a password is a few KB
+SECRET_OPTIONS = frozenset(("source_password", "secret"))
+# Control characters, and invisible ones (zero-width, bidirectional overrides): never part of a name, reference or label.
+HIDDEN_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+IMAGE_KEYS = ("source", "targets", "untagged_repositories", "source_registry", "source_username", "source_password", "force", "tag_policy",
+              "platform", "referrers", "referrers_types")
+POLICY_OPTIONS = dict(
+    regex=dict(type="raw"),
+    exclude=dict(type="raw"),
+    semver=dict(type="str"),
+    latest=dict(type="int"),
+)
+VERBS = {planner.IMPORTED: "Imported", planner.OVERWRITTEN: "Overwrote", planner.WOULD_IMPORT: "Would import",
+         planner.WOULD_OVERWRITE: "Would overwrite"}
+REFERRER_VERBS = {importer.REFERRER_IMPORTED: "Imported", importer.REFERRER_WOULD_IMPORT: "Would import"}
+
+
+def argument_spec():
+    spec = dict(
+        registry=dict(type="str", required=True),
+        resource_group=dict(type="str"),
+        source=dict(type="str"),
+        source_registry=dict(type="str"),
+        source_username=dict(type="str"),
+        source_password=dict(type="str", no_log=True),
+        targets=dict(type="list", elements="str"),
+        untagged_repositories=dict(type="list", elements="str"),
+        force=dict(type="bool", default=False),
+        tag_policy=dict(type="dict", options=POLICY_OPTIONS),
+        platform=dict(type="str"),
+        referrers=dict(type="bool", default=False),
+        referrers_types=dict(type="list", elements="str"),
+        max_tags=dict(type="int", default=50),
+        tag_list_budget=dict(type="int", default=100),
+        images=dict(type="list", elements="dict", options=dict(
+            source=dict(type="str", required=True),
+            targets=dict(type="list", elements="str"),
+            untagged_repositories=dict(type="list", elements="str"),
+            source_registry=dict(type="str"),
+            source_username=dict(type="str"),
+            source_password=dict(type="str", no_log=True),
+            force=dict(type="bool"),
+            label=dict(type="str"),
+            tag_policy=dict(type="dict", options=POLICY_OPTIONS),
+            platform=dict(type="str"),
+            referrers=dict(type="bool"),
+            referrers_types=dict(type="list", elements="str"),
+        )),
+        concurrency=dict(type="int", default=8),
+        keep_going=dict(type="bool", default=True),
+        wait=dict(type="bool", default=True),
+        timeout=dict(type="int", default=900),
+        polling_interval=dict(type="int", default=5),
+    )
+    spec.update(AUTH_ARGUMENT_SPEC)
+    return spec
+
+
+def action_lines(result):
+    lines = []
+    platform = " [%s]" % result["platform"] if result.get("platform") else ""
+    for target in result.get("targets", []) + result.get("untagged", []):
+        verb = VERBS.get(target["action"])
+        if verb:
+            lines.append("%s %s%s (%s) as %s" % (verb, result["source"], platform, (result.get("source_digest") or "digest unknown")[:19],
+                                                 target["name"]))
+    for referrer in result.get("referrers") or []:
+        verb = REFERRER_VERBS.get(referrer["action"])
+        if verb:
+            lines.append("%s referrer %s (%s) of %s into %s%s" % (
+                verb, referrer["digest"][:19], referrer.get("artifact_type") or "unknown type", result["source"], referrer["repository"],
+                " as tag " + referrer["tag"] if referrer.get("tag") else ""))
+    return lines
+
+
+def policy_lines(policies):
+    lines = []
+    for policy in policies:
+        if policy.get("failed"):
+            continue
+        selected = policy["selected"]
+        lines.append("Tag policy of %s selected %d of %d tags of %s%s" % (
+            policy["label"], len(selected), policy["listed"] or 0, policy["source"], (": " + ", ".join(selected)) if selected else ""))
+    return lines
+
+
+def diff_of(results):
+    before, after = {}, {}
+    for result in results:
+        for target in result.get("targets", []) + result.get("untagged", []):
+            before[target["name"]] = target["before"]
+            after[target["name"]] = target["after"]
+    return {"before": {"targets": before}, "after": {"targets": after}}
+
+
+def check_strings(value, path="", key=""):
+    """Every string option, nested ones included: bounded length and, except secrets, no control or invisible characters.
+
+    Checked first, so that no later message echoes a 10 MB value and nothing hostile reaches a URL or a report."""
+    if isinstance(value, dict):
+        for name, item in value.items():
+            check_strings(item, "%s.%s" % (path, name) if path else name, name)
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            check_strings(item, "%s[%d]" % (path, index), key)
+    elif isinstance(value, str):
+        if key in SECRET_OPTIONS:
+            if len(value) > MAX_SECRET:
+                raise AcrOpsError("%s is %d characters long: no password or token is longer than %d; check what the variable holds"
+                                  % (path, len(value), MAX_SECRET))
+            return
+        if len(value) > MAX_TEXT:
+            raise AcrOpsError("%s is %d characters long: no name, reference or label is longer than %d; check what the variable holds"
+                              % (path, len(value), MAX_TEXT))
+        bad = HIDDEN_CHARACTERS.search(value)
+        if bad:
+            raise AcrOpsError("%s %s contains the control or invisible character %s at position %d: remove it (names, references and "
+                              "labels never contain one)" % (path, show(value), ascii(bad.group()), bad.start()))
+
+
+def check_source_registry(text, where):
+    parsed = parse_registry_id(text)
+    if parsed:
+        valid = SUBSCRIPTION_ID.match(parsed[0]) and RESOURCE_GROUP.match(parsed[1]) and REGISTRY_NAME.match(parsed[2])
+    elif "." in text:
+        valid = LOGIN_SERVER.match(text)
+    else:
+        valid = REGISTRY_NAME.match(text)
+    if not valid:
+        raise AcrOpsError("%s %s is not a registry name, login server or resource ID: write e.g. 'devregistry', 'devregistry.azurecr.io' "
+                          "or '/subscriptions/<GUID>/resourceGroups/<group>/providers/Microsoft.ContainerRegistry/registries/<name>'"
+                          % (where, show(text)))
+
+
+class AcrImport:
+    """Validate everything, then build clients once, resolve registries, and run the images."""
+
+    def __init__(self, params, check_mode):
+        self.params = params
+        self.check_mode = check_mode
+        self.redactor = Redactor([self.params.get("secret"), self.params.get("source_password")]
+                                 + [i.get("source_password") for i in self.params.get("images") or []])
+
+    def validate(self):
+        params = self.params
+        check_strings(params)
+        if not REGISTRY_NAME.match(params["registry"] or ""):
+            raise AcrOpsError("registry %s is not a registry name: use the 5-50 letters and digits of its name (not the login server, "
+                              "e.g. 'myregistry', not 'myregistry.azurecr.io')" % show(params["registry"] or ""))
+        for key, minimum in (("concurrency", 1), ("timeout", 1), ("polling_interval", 1), ("max_tags", 1), ("tag_list_budget", 1)):
+            if params[key] < minimum:
+                raise AcrOpsError("%s must be at least %d" % (key, minimum))
+        settings = validate_auth(params)
+        if params.get("source_registry"):
+            check_source_registry(params["source_registry"], "source_registry")
+        for index, image in enumerate(params.get("images") or []):
+            if isinstance(image, dict) and image.get("source_registry"):
+                check_source_registry(image["source_registry"], "images[%d].source_registry" % index)
+        if params.get("images") is not None:
+            if not params["images"]:
+                raise AcrOpsError("images is an empty list: list at least one image, or use source")
+            defaults = dict((k, params.get(k)) for k in ("source_registry", "source_username", "source_password", "force", "platform",
+                                                         "referrers", "referrers_types"))
+            if params.get("tag_policy") is not None:
+                raise AcrOpsError("tag_policy goes on each entry of images (images[N].tag_policy), not beside images: write it into the "
+                                  "entries it applies to")
+            pending = image_requests.validate_batch(params["images"], defaults)
+        else:
+            pending = [image_requests.validate_image(dict((k, params.get(k)) for k in IMAGE_KEYS), {}, "source")]
+        return settings, pending
+
+    @staticmethod
+    def skipped(request):
+        return {"source": str(request.source), "label": request.label, "changed": False, "failed": True, "skipped": True,
+                "msg": "not attempted: a tag policy failed and keep_going is false", "warnings": []}
+
+    def resolve(self, clients, pending):
+        """Resolve source ACRs (name / login server / resource ID) and ACR-hosted sources to registries."""
+        resolved = []
+        for item in pending:
+            source_acr, ref = None, item.source
+            if item.source_registry:
+                source_acr = clients.arm.resolve_registry(item.source_registry)
+                ref = image_requests.bind_source_registry(ref, source_acr.login_server)
+            elif image_requests.is_entra_acr_source(item, clients.cloud.acr_suffix):
+                matches = [r for r in clients.arm.list_registries() if (r.login_server or "").lower() == ref.registry.lower()]
+                source_acr = matches[0] if matches else None
+            if source_acr is not None:
+                clients.registry_client.add_acr(source_acr.login_server)
+            resolved.append(importer.ImageRequest(ref, source_acr, item.username, item.password, item.tags,
+                                                  item.untagged, item.force, item.label, item.policy, item.repositories, item.platform,
+                                                  referrers=item.referrers, referrers_types=item.referrers_types))
+        return resolved
+
+    def run(self):
+        started = time.time()
+        settings, pending = self.validate()
+        params = self.params
+        pool_size = max(8, params["concurrency"] * 2)
+        registry_client, cloud = connect_registries(params, self.redactor, settings, pool_size)
+        prefetch = SourcePrefetch(registry_client, params["concurrency"])
+        try:
+            # Source reads need nothing from Azure: they run while the credential, Entra and Resource Manager are reached.
+            prefetch.start(pending, cloud.acr_suffix)
+            clients = connect_azure(params, self.redactor, settings, registry_client, cloud, pool_size)
+            target = clients.arm.get_registry(params["registry"], params.get("resource_group"))
+            clients.registry_client.add_acr(target.login_server)
+            requests = self.resolve(clients, pending)
+            ctx = importer.Context(clients.arm, clients.registry_client, target, self.redactor, self.check_mode,
+                                   params["wait"], params["timeout"], set(), prefetch)
+            budget = RequestBudget(params["tag_list_budget"])
+            requests, policies, failures = policy_expansion.expand_policies(ctx, requests, params["max_tags"], budget, params["concurrency"])
+            if failures and not params["keep_going"]:
+                results = failures + [self.skipped(r) for r in requests]
+            else:
+                results = failures + importer.run_batch(ctx, requests, params["concurrency"], params["keep_going"]) if requests else failures
+        finally:
+            prefetch.close()
+        registry = {"name": target.name, "resource_group": target.resource_group, "login_server": target.login_server,
+                    "subscription_id": target.subscription_id}
+        output = {"changed": any(r.get("changed") for r in results), "registry": registry,
+                  "actions": policy_lines(policies) + [line for r in results for line in action_lines(r)], "diff": diff_of(results)}
+        if policies:
+            output.update(policies=policies, tag_list_requests=budget.used)
+        if params.get("images") is not None or params.get("tag_policy") is not None:
+            output.update(results=results, counts=importer.count(results))
+        else:
+            output.update(results[0])
+            output.pop("label", None)
+            output.pop("warnings", None)  # execute() returns each one as a warning: once, not twice
+        output["elapsed"] = round(time.time() - started, 3)
+        return self.redactor.scrub_data(output), results
+
+
+Outcome = namedtuple("Outcome", "result warnings failed")
+
+
+def execute(params, check_mode, diff):
+    """One run -> Outcome(result, warnings, failed): the result the task returns (with msg when failed, secrets scrubbed) and
+    the warnings to show. A bug is a failed result too, so that its message and traceback pass the redactor."""
+    runner = AcrImport(params, check_mode)
+    try:
+        output, results = runner.run()
+    except AcrOpsError as exc:
+        return Outcome({"msg": runner.redactor.scrub(str(exc)), "error_code": exc.code, "changed": False}, [], True)
+    except Exception as exc:  # pylint: disable=broad-exception-caught  # a bug: reported, but through the redactor
+        return Outcome({"msg": runner.redactor.scrub("unexpected error (a bug, please report it): %s: %s" % (type(exc).__name__, exc)),
+                        "exception": runner.redactor.scrub(traceback.format_exc()), "changed": False}, [], True)
+    warnings = []
+    for policy in output.get("policies") or []:
+        warnings.extend(runner.redactor.scrub(warning) for warning in policy.get("warnings") or [])
+    for result in results:
+        warnings.extend(runner.redactor.scrub("%s: %s" % (result["source"], warning)) for warning in result.get("warnings") or [])
+    if not diff:
+        output.pop("diff", None)
+    failed = [r for r in results if r.get("failed")]
+    if failed:
+        output.pop("failed", None)
+        msg = output.pop("msg", None) if len(results) == 1 and "msg" in output else "%d of %d images failed: %s" % (
+            len(failed), len(results), "; ".join("%s: %s" % (r["source"], r.get("msg")) for r in failed[:10]))
+        output["msg"] = runner.redactor.scrub(msg)
+    return Outcome(output, warnings, bool(failed))

@@ -1,0 +1,141 @@
+# Copyright (c) 2026 acrops.registry contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""acr_import's action runs the task in Ansible's worker when it would run on the controller in the controller's Python, and
+as a packaged module otherwise; both ways give the same result, honour check and diff mode, the task's environment and
+no_log, and refuse bad arguments with the same words. Real ansible-playbook runs against the stand-in over HTTPS.
+
+Which way ran is read from -vvv: only the module way transfers an AnsiballZ_acr_import.py.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from playbook_runner import storage_digest
+
+pytestmark = pytest.mark.usefixtures("standin_clean")
+PACKAGED = "AnsiballZ_acr_import.py"
+VOLATILE = ("elapsed",)
+
+
+def other_name_of_this_python():
+    """This very interpreter under another path (a venv has python, python3 and python3.X side by side): the same packages,
+    but not the controller's own path, so the action must run the module."""
+    here = Path(sys.executable)
+    for name in ("python3", "python", "python%d.%d" % sys.version_info[:2]):
+        candidate = here.with_name(name)
+        if candidate != here and candidate.exists():
+            return str(candidate)
+    pytest.skip("no second name for %s" % here)
+    return None
+
+
+WAYS = {"in_process": sys.executable, "module": None}
+
+
+def interpreter(way):
+    return WAYS[way] or other_name_of_this_python()
+
+
+def run_task(ansible, way, task, args=()):
+    task = dict(task, vars={"ansible_python_interpreter": interpreter(way)})
+    # ansible-core 2.21 returns the invocation only with inject_invocation (2.19 always does).
+    run = ansible.tasks([task], ["-vvv"] + list(args), env={"ANSIBLE_INJECT_INVOCATION": "1"})
+    assert (PACKAGED in run.stdout) is (way == "module"), "the task did not run the %s way" % way
+    return run.results["r0"], run
+
+
+def stable(value):
+    """A result without its timings (elapsed, at the top and per image) and Ansible's internal keys."""
+    if isinstance(value, dict):
+        return dict((k, stable(v)) for k, v in value.items() if k not in VOLATILE and not k.startswith("_ansible"))
+    if isinstance(value, list):
+        return [stable(v) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("way", sorted(WAYS))
+def test_both_ways_import_then_change_nothing_with_the_same_result(standin, ansible, repo, way):
+    digest = standin.push("dockerhub", "library/" + repo, "1")
+    task = {"acrops.registry.acr_import": {"registry": "standinacr", "source": "%s:1" % repo}}
+    preview, run = run_task(ansible, way, task, ["--check", "--diff"])
+    assert preview["changed"] is True and preview["targets"][0]["action"] == "would_import", run
+    assert preview["diff"]["after"]["targets"]["%s:1" % repo] == digest
+    assert standin.control.counters()["import_calls"] == 0, "check mode imported"
+    first, run = run_task(ansible, way, task)
+    assert first["changed"] is True and first["targets"][0]["after"] == digest and "diff" not in first, run
+    assert storage_digest(standin.env["registries"]["standinacr"]["storage_url"], repo, "1") == digest
+    # -vvv shows the invocation (registered results never hold it): the arguments after validation, defaults included.
+    assert '"concurrency": 8' in run.stdout and '"source": "%s:1"' % repo in run.stdout, run
+    second, run = run_task(ansible, way, task)
+    assert second["changed"] is False and second["targets"][0]["action"] == "unchanged", run
+    assert standin.control.counters()["import_calls"] == 1
+
+
+def test_the_two_ways_return_the_same_result(standin, ansible, repo):
+    standin.push("dockerhub", "library/" + repo, "1")
+    standin.push("dockerhub", "library/" + repo, "2")
+    task = {"acrops.registry.acr_import": {"registry": "standinacr", "images": [{"source": "%s:1" % repo}, {"source": "%s:2" % repo}]}}
+    results = {}
+    for way in sorted(WAYS):
+        results[way], dummy = run_task(ansible, way, task, ["--check", "--diff"])
+    assert stable(results["in_process"]) == stable(results["module"])
+
+
+@pytest.mark.parametrize("way", sorted(WAYS))
+def test_no_log_values_are_masked_the_same_way(standin, ansible, repo, way):
+    password = "In-Process-Planted-Secret-%s" % way
+    task = {"acrops.registry.acr_import": {"registry": "standinacr", "source": "%s:1" % repo, "source_username": "someone",
+                                           "source_password": password}}
+    result, run = run_task(ansible, way, task)
+    assert result["failed"] is True, run    # the tag does not exist
+    assert '"source_password": "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"' in run.stdout, run   # the invocation, as -vvv shows it
+    assert password not in run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("way", sorted(WAYS))
+def test_the_task_environment_reaches_the_run(ansible, repo, way):
+    task = {"acrops.registry.acr_import": {"registry": "standinacr", "source": "%s:1" % repo},
+            "environment": {"AZURE_SUBSCRIPTION_ID": "not-a-subscription"}}
+    result, run = run_task(ansible, way, task)
+    assert result["failed"] is True and "subscription_id 'not-a-subscription' is not a subscription ID" in result["msg"], run
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ({"source": "nginx:1", "bogus": 1}, "Unsupported parameters for (acrops.registry.acr_import) module: bogus. Supported parameters include: "),
+    ({"source": "nginx:1", "images": [{"source": "nginx:2"}]}, "parameters are mutually exclusive: source|images"),
+    ({"images": [{"targets": ["x:1"]}]}, "missing required arguments: source found in images"),
+])
+def test_bad_arguments_are_refused_in_ansible_modules_words(ansible, arguments, message):
+    for way in sorted(WAYS):
+        result, run = run_task(ansible, way, {"acrops.registry.acr_import": dict(arguments, registry="standinacr")})
+        assert result["failed"] is True and result["msg"].startswith(message), (way, result["msg"], run)
+
+
+def test_an_async_task_runs_as_the_module(standin, ansible, repo):
+    digest = standin.push("dockerhub", "library/" + repo, "1")
+    task = {"acrops.registry.acr_import": {"registry": "standinacr", "source": "%s:1" % repo}, "async": 120, "poll": 1,
+            "vars": {"ansible_python_interpreter": sys.executable}}
+    run = ansible.tasks([task], ["-vvv"])
+    result = run.results["r0"]
+    assert PACKAGED in run.stdout and "async_wrapper" in run.stdout, run
+    assert result["changed"] is True and result["targets"][0]["after"] == digest, run
+
+
+def test_delegated_to_localhost_from_a_remote_host_it_runs_in_process(standin, ansible, repo, tmp_path):
+    """The play's host is unreachable (ssh to TEST-NET-1): the delegated task must not touch it."""
+    digest = standin.push("dockerhub", "library/" + repo, "1")
+    inventory = tmp_path / "hosts.ini"
+    inventory.write_text("far ansible_host=192.0.2.1 ansible_connection=ssh ansible_ssh_timeout=2\n"
+                         "localhost ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable)
+    play = [{"hosts": "far", "gather_facts": False, "tasks": [
+        {"acrops.registry.acr_import": {"registry": "standinacr", "source": "%s:1" % repo}, "delegate_to": "localhost",
+         "register": "r"},
+        {"ansible.builtin.copy": {"content": "{{ {'r0': r} | to_json }}", "dest": str(tmp_path / "results.json")},
+         "delegate_to": "localhost", "check_mode": False}]}]
+    run = ansible.playbook(play, inventory, ["-vvv"])
+    assert run.rc == 0 and PACKAGED not in run.stdout, run
+    assert run.results["r0"]["targets"][0]["after"] == digest
