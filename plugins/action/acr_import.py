@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """acrops.registry.acr_import's action: on the controller, with the controller's own Python, the task runs right here in
-Ansible's worker process; anywhere else (another host, another interpreter, become, async) it runs as the module, as usual.
+Ansible's worker process; anywhere else (another host, another interpreter, become, async, a task timeout) it runs as the
+module, as usual.
 
 Why: packaging the module (AnsiballZ), starting a Python and importing ansible.module_utils.basic once more cost ~1.5 s per
 task on a 2-core machine, more than the work of a 100-image no-op mirror. The same code runs either way
@@ -12,8 +13,10 @@ worker per task and host, so nothing started here outlives the task.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+import warnings
 
 from ansible import constants as C
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -41,8 +44,9 @@ class ActionModule(ActionBase):
         return merge_hash(result, self._run_here(task_vars))
 
     def _module_needed(self, task_vars):
-        """True unless the module would run on this machine, as this user, in this very Python, synchronously."""
-        if self._task.async_val or self._play_context.become:
+        """True unless the module would run on this machine, as this user, in this very Python, synchronously. A task
+        `timeout` also keeps the module: Ansible's alarm would interrupt the run here, in the middle of its threads."""
+        if self._task.async_val or self._play_context.become or self._task.timeout:
             return True
         if self._connection.transport not in ("local", "ansible.builtin.local"):
             return True
@@ -70,7 +74,7 @@ class ActionModule(ActionBase):
                 msg = "Unsupported parameters for (%s) module: %s" % (MODULE, msg)
             return self._masked({"failed": True, "msg": msg}, validated.validated_parameters, no_log_values, task_vars)
         params = validated.validated_parameters
-        with task_environment(self._environment()):
+        with task_environment(self._environment()), library_output_muted():
             outcome = execute(params, bool(self._task.check_mode), bool(self._task.diff))
         result = dict(outcome.result, failed=outcome.failed)
         if outcome.warnings:
@@ -120,4 +124,33 @@ class task_environment:  # pylint: disable=invalid-name  # used as a context man
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+        return False
+
+
+class library_output_muted:  # pylint: disable=invalid-name  # used as a context manager, named like one
+    """The libraries' own log records and Python warnings go nowhere during the run, as they do from a module, whose stderr
+    Ansible drops: here they would reach the console (Python's last-resort handler) or Ansible's log_path file, unredacted
+    (azure-identity logs each refused token request with the identity provider's answer). What matters reaches the result."""
+
+    LOGGERS = ("azure", "msal", "urllib3", "requests")
+
+    def __init__(self):
+        self.saved = []
+        self.warnings = warnings.catch_warnings()
+
+    def __enter__(self):
+        for name in self.LOGGERS:
+            logger = logging.getLogger(name)
+            self.saved.append((logger, logger.propagate, logger.handlers[:]))
+            logger.propagate = False
+            logger.handlers = [logging.NullHandler()]
+        self.warnings.__enter__()
+        warnings.simplefilter("ignore")
+        return self
+
+    def __exit__(self, *exc_info):
+        self.warnings.__exit__(*exc_info)
+        for logger, propagate, handlers in self.saved:
+            logger.propagate = propagate
+            logger.handlers = handlers
         return False
