@@ -6,7 +6,8 @@
 - skopeo (client-side copy through the stand-in's proxy, every byte through this machine): a `skopeo copy --all` loop
   and one `skopeo sync --all` of a YAML list (sync skips images already present at the destination).
 - azure-cli: a sequential `az acr import --force` loop (the seed's tool), from ~/.cache/acrops-registry/az-venv.
-- a naive role: an Ansible `loop:` over single-image acrops.registry.acr_import tasks.
+- a naive role: an Ansible `loop:` over single-image acrops.registry.acr_import tasks, run as modules (the target's
+  peer) and in Ansible's worker (the in-process action a naive role gets on the controller).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -180,9 +182,22 @@ class AzureCli:
         return timed_loop(self.bench, commands, self.env, label)
 
 
-def per_item_loop(bench, inventory, label="per-item loop"):
-    """The naive role: `loop:` over single-image acr_import tasks (one module run, auth and SDK import per image)."""
+def other_name_of_this_python():
+    """This interpreter under another path (a venv has python and python3 side by side): same packages, but not the
+    controller's own path, so acrops.registry.acr_import runs as a module, not in Ansible's worker."""
+    here = Path(sys.executable)
+    for name in ("python3", "python", "python%d.%d" % sys.version_info[:2]):
+        if here.with_name(name) != here and here.with_name(name).exists():
+            return str(here.with_name(name))
+    raise RuntimeError("no second name for %s in its directory" % here)
+
+
+def per_item_loop(bench, inventory, label="per-item loop", as_modules=True):
+    """The naive role: `loop:` over single-image acr_import tasks. as_modules: each item is a module run (packaged, a new
+    Python, auth and SDK import per image), the issue's peer and what runs anywhere but the controller's own Python;
+    otherwise the items run in Ansible's worker (acr_import's action on the controller), auth still per image."""
     path = bench.workdir / "per-item-loop.yml"
     if not path.exists():
         path.write_text(yaml.safe_dump(PER_ITEM_PLAYBOOK, sort_keys=False))
-    return bench.playbook(inventory, playbook=path, label=label)
+    extra = {"ansible_python_interpreter": other_name_of_this_python()} if as_modules else None
+    return bench.playbook(inventory, playbook=path, extra_vars=extra, label=label)

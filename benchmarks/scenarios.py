@@ -350,6 +350,8 @@ def scenario_peers(suite):
     else:
         out["notes"].append("skopeo not installed: skipped")
     tools.append(("per-item acr_import loop", lambda rep: peers.per_item_loop(bench, inventory, label="peers-per-item-r%d" % rep)))
+    tools.append(("per-item acr_import loop, in-process", lambda rep: peers.per_item_loop(
+        bench, inventory, label="peers-per-item-in-process-r%d" % rep, as_modules=False)))
     if az.ready:
         tools.append(("az acr import --force loop", lambda rep: az.import_loop(images, label="peers-az-r%d" % rep)))
     results = {name: [] for name, _run in tools}
