@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from harness import REGISTRY
+from harness import REGISTRY, playbook_runner
 
 ACR_ANONYMOUS_USER = "00000000-0000-0000-0000-000000000000"
 AZ_VENV = Path(os.environ.get("AZ_VENV", str(Path.home() / ".cache" / "acrops-registry" / "az-venv")))
@@ -182,16 +182,6 @@ class AzureCli:
         return timed_loop(self.bench, commands, self.env, label)
 
 
-def other_name_of_this_python():
-    """This interpreter under another path (a venv has python and python3 side by side): same packages, but not the
-    controller's own path, so acrops.registry.acr_import runs as a module, not in Ansible's worker."""
-    here = Path(sys.executable)
-    for name in ("python3", "python", "python%d.%d" % sys.version_info[:2]):
-        if here.with_name(name) != here and here.with_name(name).exists():
-            return str(here.with_name(name))
-    raise RuntimeError("no second name for %s in its directory" % here)
-
-
 def per_item_loop(bench, inventory, label="per-item loop", as_modules=True):
     """The naive role: `loop:` over single-image acr_import tasks. as_modules: each item is a module run (packaged, a new
     Python, auth and SDK import per image), the issue's peer and what runs anywhere but the controller's own Python;
@@ -199,5 +189,10 @@ def per_item_loop(bench, inventory, label="per-item loop", as_modules=True):
     path = bench.workdir / "per-item-loop.yml"
     if not path.exists():
         path.write_text(yaml.safe_dump(PER_ITEM_PLAYBOOK, sort_keys=False))
-    extra = {"ansible_python_interpreter": other_name_of_this_python()} if as_modules else None
+    extra = None
+    if as_modules:
+        other = playbook_runner.other_name_of_this_python()
+        if other is None:
+            raise RuntimeError("no second name for %s in its directory: the loop of module runs cannot be forced" % sys.executable)
+        extra = {"ansible_python_interpreter": other}
     return bench.playbook(inventory, playbook=path, extra_vars=extra, label=label)

@@ -13,6 +13,7 @@ worker per task and host, so nothing started here outlives the task.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -66,6 +67,8 @@ class ActionModule(ActionBase):
         return result
 
     def _run_here(self, task_vars):
+        # Not ActionBase.validate_argument_spec(): it raises the validator's message as it is, and a conversion error can quote
+        # a no_log value; here, as in AnsibleModule.fail_json, the message is masked like the rest of the result.
         validated = ArgumentSpecValidator(argument_spec(), **ARGUMENT_RULES).validate(self._task.args)
         no_log_values = validated._no_log_values  # pylint: disable=protected-access  # what AnsibleModule masks, too
         if validated.error_messages:
@@ -105,52 +108,41 @@ def inject_invocation(task_vars):
     return bool(C.config.get_config_value("INJECT_INVOCATION", variables=task_vars))
 
 
-class task_environment:  # pylint: disable=invalid-name  # used as a context manager, named like one
-    """Set the task's environment variables for the run and put the worker's back afterwards."""
-
-    def __init__(self, variables):
-        self.variables = dict((str(k), str(v)) for k, v in (variables or {}).items())
-        self.saved = {}
-
-    def __enter__(self):
-        for name, value in self.variables.items():
-            self.saved[name] = os.environ.get(name)
-            os.environ[name] = value
-        return self
-
-    def __exit__(self, *exc_info):
-        for name, value in self.saved.items():
+@contextlib.contextmanager
+def task_environment(variables):
+    """Set the task's environment variables for the run and put the worker's back afterwards (set or unset)."""
+    saved = {}
+    try:
+        for name, value in (variables or {}).items():
+            saved.setdefault(str(name), os.environ.get(str(name)))
+            os.environ[str(name)] = str(value)
+        yield
+    finally:
+        for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-        return False
 
 
-class library_output_muted:  # pylint: disable=invalid-name  # used as a context manager, named like one
+LIBRARY_LOGGERS = ("azure", "msal", "urllib3", "requests")
+
+
+@contextlib.contextmanager
+def library_output_muted():
     """The libraries' own log records and Python warnings go nowhere during the run, as they do from a module, whose stderr
     Ansible drops: here they would reach the console (Python's last-resort handler) or Ansible's log_path file, unredacted
     (azure-identity logs each refused token request with the identity provider's answer). What matters reaches the result."""
-
-    LOGGERS = ("azure", "msal", "urllib3", "requests")
-
-    def __init__(self):
-        self.saved = []
-        self.warnings = warnings.catch_warnings()
-
-    def __enter__(self):
-        for name in self.LOGGERS:
-            logger = logging.getLogger(name)
-            self.saved.append((logger, logger.propagate, logger.handlers[:]))
-            logger.propagate = False
-            logger.handlers = [logging.NullHandler()]
-        self.warnings.__enter__()
+    loggers = [logging.getLogger(name) for name in LIBRARY_LOGGERS]
+    saved = [(logger.propagate, logger.handlers[:]) for logger in loggers]
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return self
-
-    def __exit__(self, *exc_info):
-        self.warnings.__exit__(*exc_info)
-        for logger, propagate, handlers in self.saved:
-            logger.propagate = propagate
-            logger.handlers = handlers
-        return False
+        try:
+            for logger in loggers:
+                logger.propagate = False
+                logger.handlers = [logging.NullHandler()]
+            yield
+        finally:
+            for logger, (propagate, handlers) in zip(loggers, saved):
+                logger.propagate = propagate
+                logger.handlers = handlers

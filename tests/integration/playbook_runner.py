@@ -17,6 +17,18 @@ REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 
+def other_name_of_this_python():
+    """This very interpreter under another path (a venv has python, python3 and python3.X side by side): the same packages,
+    but not the controller's own path, so acrops.registry.acr_import runs as a module, not in Ansible's worker. None if the
+    directory has no second name."""
+    here = Path(sys.executable)
+    for name in ("python3", "python", "python%d.%d" % sys.version_info[:2]):
+        candidate = here.with_name(name)
+        if candidate != here and candidate.exists():
+            return str(candidate)
+    return None
+
+
 def ansible_env(standin, collections_root, extra=None):
     env = dict(os.environ)
     env.update(standin.client_env())

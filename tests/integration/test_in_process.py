@@ -11,33 +11,25 @@ Which way ran is read from -vvv: only the module way transfers an AnsiballZ_acr_
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import pytest
-from playbook_runner import storage_digest
+from playbook_runner import other_name_of_this_python, storage_digest
 
 pytestmark = pytest.mark.usefixtures("standin_clean")
 PACKAGED = "AnsiballZ_acr_import.py"
 VOLATILE = ("elapsed",)
 
 
-def other_name_of_this_python():
-    """This very interpreter under another path (a venv has python, python3 and python3.X side by side): the same packages,
-    but not the controller's own path, so the action must run the module."""
-    here = Path(sys.executable)
-    for name in ("python3", "python", "python%d.%d" % sys.version_info[:2]):
-        candidate = here.with_name(name)
-        if candidate != here and candidate.exists():
-            return str(candidate)
-    pytest.skip("no second name for %s" % here)
-    return None
-
-
 WAYS = {"in_process": sys.executable, "module": None}
 
 
 def interpreter(way):
-    return WAYS[way] or other_name_of_this_python()
+    if WAYS[way]:
+        return WAYS[way]
+    other = other_name_of_this_python()
+    if other is None:
+        pytest.skip("no second name for %s" % sys.executable)
+    return other
 
 
 def run_task(ansible, way, task, args=()):
