@@ -13,7 +13,7 @@ import math
 import sys
 from pathlib import Path
 
-SCOPE_BATCH = 20  # scopes per token request (plugins/module_utils/registry_client.py)
+SCOPE_BATCH = 20  # scopes per token request (plugins/module_utils/registry_auth.py)
 
 BENCH_DIR = Path(__file__).resolve().parent
 ANALYSIS = BENCH_DIR / "analysis.md"   # hand-written profile analysis of the last full run, embedded when present

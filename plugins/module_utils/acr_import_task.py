@@ -21,7 +21,7 @@ from ansible_collections.acrops.registry.plugins.module_utils.auth import AUTH_A
 from ansible_collections.acrops.registry.plugins.module_utils.clients import connect_azure, connect_registries, validate_auth
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor, show
 from ansible_collections.acrops.registry.plugins.module_utils.source_prefetch import SourcePrefetch
-from ansible_collections.acrops.registry.plugins.module_utils.source_reads import RequestBudget
+from ansible_collections.acrops.registry.plugins.module_utils.policy_expansion import RequestBudget
 
 # AnsibleModule's rules beside the argument spec (the action plugin validates with the same ones).
 ARGUMENT_RULES = {"mutually_exclusive": [("source", "images")], "required_one_of": [("source", "images")]}

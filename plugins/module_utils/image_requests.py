@@ -10,7 +10,7 @@ from collections import namedtuple
 
 from ansible_collections.acrops.registry.plugins.module_utils import reference, tag_policy
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
-from ansible_collections.acrops.registry.plugins.module_utils.source_reads import parse_platform
+from ansible_collections.acrops.registry.plugins.module_utils.oci import parse_platform
 
 # A validated request whose source ACR (if any) is still a name/ID/login server to resolve through ARM.
 # policy: a tag_policy.TagPolicy (the source then has no tag, and tags is empty until the policy is expanded);

@@ -17,11 +17,10 @@ import time
 from collections import namedtuple
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.acrops.registry.plugins.module_utils import planner, referrers
+from ansible_collections.acrops.registry.plugins.module_utils import oci, planner, referrers
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 from ansible_collections.acrops.registry.plugins.module_utils.registry_client import RegistryUnreachable
 from ansible_collections.acrops.registry.plugins.module_utils.retries import backoff, is_transient_import_error
-from ansible_collections.acrops.registry.plugins.module_utils.source_reads import INDEX_TYPES
 
 IMPORT_ATTEMPTS = 3
 ALREADY_EXISTS = re.compile(r"already exists in target registry")
@@ -228,15 +227,15 @@ class ImageImport:
 
         With platform, the child that was imported (the index's referrers are not about it). An index is fetched once (one
         GET, by digest); a plain manifest costs nothing more than the HEAD that read its digest."""
-        if self.request.platform or (self.media_type is not None and self.media_type not in INDEX_TYPES):
+        if self.request.platform or (self.media_type is not None and self.media_type not in oci.INDEX_TYPES):
             return [digest]
         fetched = self.ctx.registry_client.manifest(self.source_host(), self.request.source.repository, digest, self.credentials)
         if fetched is None:
             raise AcrOpsError("%s@%s disappeared from the source while its referrers were looked for; run again"
                               % (self.request.source.repository, digest), transient=True)
         media_type, body = fetched[1], fetched[2]
-        if media_type in INDEX_TYPES or (media_type is None and "manifests" in body):
-            return [digest] + [d for d in referrers.index_children(body) if d != digest]
+        if oci.is_index(media_type, body):
+            return [digest] + [d for d in oci.index_children(body) if d != digest]
         return [digest]
 
     def _discover(self, digest):

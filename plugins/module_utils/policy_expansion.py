@@ -1,17 +1,45 @@
 # Copyright (c) 2026 acrops.registry contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Tag policies become concrete images: list the source's tags, select (tag_policy.select), one ImageRequest per tag.
+"""Tag policies become concrete images: list the source's tags (within a RequestBudget), select (tag_policy.select), one
+ImageRequest per tag.
 
 Runs before the batch (importer.run_batch), so that a policy's images are planned, imported and reported like any other.
 """
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.acrops.registry.plugins.module_utils import image_requests, tag_policy
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
+
+
+class RequestBudget:
+    """How many requests a run may spend on something (listing tags): shared by the threads of a batch."""
+
+    def __init__(self, limit, what="tag-list requests", option="tag_list_budget"):
+        self.limit = limit
+        self.used = 0
+        self.what = what
+        self.option = option
+        self._lock = threading.Lock()
+
+    def take(self, host, repository):
+        """Count one request, or refuse it when the budget is spent."""
+        with self._lock:
+            if self.limit is not None and self.used >= self.limit:
+                raise AcrOpsError("the budget of %d %s for this run is spent; %s/%s was not listed (completely)"
+                                  % (self.limit, self.what, host, repository), code="BUDGET_EXHAUSTED",
+                                  hint="raise %s, or narrow the policies (fewer repositories to list)" % self.option)
+            self.used += 1
+
+    def add(self, count):
+        """Count requests already made (retries the session made on its own)."""
+        if count:
+            with self._lock:
+                self.used += count
 
 
 def expand_policy(ctx, request, max_tags, budget):

@@ -23,8 +23,8 @@ Recursion: one level. Referrers that pass the artifact type filter are asked for
 SBOM); those are not asked further. The filter applies at both levels: a signature of an SBOM that is filtered out would
 be left dangling, so it is not looked for.
 
-Everything that talks to a registry goes through a RegistryClient's public ``request`` (auth, token cache, retries);
-the rest is pure and unit-tested.
+Everything that talks to a registry goes through a RegistryClient's public ``request`` and ``scope`` (auth, token cache,
+retries); the wire facts (media types, Link paging, error bodies) are oci.py's; the rest is pure and unit-tested.
 """
 
 from __future__ import annotations
@@ -33,23 +33,15 @@ import re
 from collections import namedtuple
 from urllib.parse import quote
 
+from ansible_collections.acrops.registry.plugins.module_utils import oci
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
-from ansible_collections.acrops.registry.plugins.module_utils.registry_client import _media_type, _next_link
 
 REFERRERS_API = "referrers-api"
 TAG_SCHEMA = "tag-schema"
 COSIGN_TAG = "cosign-tag"
 
-OCI_INDEX = "application/vnd.oci.image.index.v1+json"
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-# The Accept of a referrers API call and of the tag-schema index: an index first, every manifest type for the cosign HEADs.
-INDEX_ACCEPT = OCI_INDEX
-MANIFEST_ACCEPT = ", ".join((
-    OCI_INDEX,
-    OCI_MANIFEST,
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-    "application/vnd.docker.distribution.manifest.v2+json",
-))
+# The Accept of a referrers API call and of the tag-schema index: an index; every manifest type for the cosign HEADs.
+INDEX_ACCEPT = oci.OCI_INDEX
 NOTATION_SIGNATURE = "application/vnd.cncf.notary.signature"
 # cosign's tag suffixes and the artifact type a referrer found by that tag is given (cosign's sidecar manifests carry none:
 # these are the names cosign uses for the same artifacts in its OCI 1.1 mode, and what registries such as zot map them to).
@@ -138,35 +130,11 @@ def merge(referrers):
     return [by_digest[d] for d in order]
 
 
-def index_children(document):
-    """Child manifest digests of an image index (every child: platforms and attestation manifests alike); [] for a manifest."""
-    if not isinstance(document, dict):
-        return []
-    return [m["digest"] for m in document.get("manifests") or [] if isinstance(m, dict) and isinstance(m.get("digest"), str)]
-
-
-def summary(referrer):
-    """A referrer as a result entry (what a module returns per referrer)."""
-    entry = {"digest": referrer.digest, "artifact_type": referrer.artifact_type, "media_type": referrer.media_type,
-             "found": referrer.found, "subject": referrer.subject, "depth": referrer.depth}
-    if referrer.tag:
-        entry["tag"] = referrer.tag
-    return entry
-
-
-def _error_code(response):
-    try:
-        errors = response.json().get("errors") or []
-        return errors[0].get("code") if errors and isinstance(errors[0], dict) else None
-    except (ValueError, AttributeError):
-        return None
-
-
 # ---- discovery -----------------------------------------------------------------------------------------------------
 class ReferrerDiscovery:
     """Discovers referrers through a RegistryClient. One instance per run: it remembers hosts without a referrers API.
 
-    client: a RegistryClient (only ``request`` and ``_scope`` are used). credentials: (username, password) for the host,
+    client: a RegistryClient (only ``request`` and ``scope`` are used). credentials: (username, password) for the host,
     or None. types: an allow-list of artifact types (None or empty: all). cosign: also look for cosign's tags.
     recurse: also find the referrers of the referrers found (one level)."""
 
@@ -206,8 +174,7 @@ class ReferrerDiscovery:
 
     # -- the three ways ---------------------------------------------------------------------------------------------
     def _get(self, method, host, path, repository, accept):
-        return self.client.request(method, host, path, self.client._scope(host, repository),  # pylint: disable=protected-access
-                                   self.credentials, headers={"Accept": accept})
+        return self.client.request(method, host, path, self.client.scope(host, repository), self.credentials, headers={"Accept": accept})
 
     def _from_api(self, host, repository, subject, depth):
         """Referrers from the referrers API, or None when the host has none (then remembered for the run)."""
@@ -222,7 +189,7 @@ class ReferrerDiscovery:
             self.requests["referrers-api"] += 1
             response = self._get("GET", host, path, repository, INDEX_ACCEPT)
             if response.status_code in NO_API_STATUSES and pages == 1:
-                if not (response.status_code == 404 and _error_code(response) in ("NAME_UNKNOWN", "MANIFEST_UNKNOWN")):
+                if not (response.status_code == 404 and oci.error_code(response) in ("NAME_UNKNOWN", "MANIFEST_UNKNOWN")):
                     self.no_api_hosts.add(host)
                 # NAME_UNKNOWN: an unknown repository on a registry that may well have the API (ACR says so): the tag schema
                 # is asked this once (one HEAD), and the API is asked again for the next subject.
@@ -230,20 +197,20 @@ class ReferrerDiscovery:
             if response.status_code != 200:
                 raise self._failure(response, host, "the referrers of %s@%s" % (repository, subject))
             found.extend(self._parse(response, REFERRERS_API, subject, depth, host, repository))
-            path = _next_link(response.headers.get("Link"))
+            path = oci.next_link(response.headers.get("Link"))
         return found
 
     def _from_tag_schema(self, host, repository, subject, depth):
         tag = tag_schema_tag(subject)
         path = "/v2/%s/manifests/%s" % (repository, tag)
         self.requests["tag-schema-head"] += 1
-        head = self._get("HEAD", host, path, repository, MANIFEST_ACCEPT)
+        head = self._get("HEAD", host, path, repository, oci.MANIFEST_ACCEPT)
         if head.status_code == 404:
             return []
         if head.status_code != 200:
             raise self._failure(head, host, "%s:%s" % (repository, tag))
         self.requests["tag-schema-get"] += 1
-        response = self._get("GET", host, path, repository, MANIFEST_ACCEPT)
+        response = self._get("GET", host, path, repository, oci.MANIFEST_ACCEPT)
         if response.status_code == 404:
             return []  # removed between HEAD and GET
         if response.status_code != 200:
@@ -254,7 +221,7 @@ class ReferrerDiscovery:
         found = []
         for tag, artifact_type in cosign_tags(subject):
             self.requests["cosign-head"] += 1
-            response = self._get("HEAD", host, "/v2/%s/manifests/%s" % (repository, tag), repository, MANIFEST_ACCEPT)
+            response = self._get("HEAD", host, "/v2/%s/manifests/%s" % (repository, tag), repository, oci.MANIFEST_ACCEPT)
             if response.status_code == 404:
                 continue
             if response.status_code != 200:
@@ -263,7 +230,7 @@ class ReferrerDiscovery:
             if not digest or not DIGEST_RE.match(digest):
                 raise AcrOpsError("%s answered HEAD %s:%s without a Docker-Content-Digest" % (host, repository, tag))
             length = response.headers.get("Content-Length")
-            found.append(Referrer(digest, _media_type(response), artifact_type, int(length) if length and length.isdigit() else None,
+            found.append(Referrer(digest, oci.media_type(response), artifact_type, int(length) if length and length.isdigit() else None,
                                   {}, COSIGN_TAG, tag, subject, depth))
         return found
 
@@ -278,25 +245,6 @@ class ReferrerDiscovery:
     @staticmethod
     def _failure(response, host, what):
         status = response.status_code
-        try:
-            errors = response.json().get("errors") or []
-            text = "; ".join("%s %s" % (e.get("code", ""), e.get("message", "")) for e in errors if isinstance(e, dict))[:300]
-        except (ValueError, AttributeError):
-            text = (getattr(response, "text", "") or "")[:300]
         codes = {401: "UNAUTHORIZED", 403: "DENIED", 429: "TOOMANYREQUESTS"}
-        return AcrOpsError("%s answered HTTP %s for %s: %s" % (host, status, what, text), code=codes.get(status),
+        return AcrOpsError("%s answered HTTP %s for %s: %s" % (host, status, what, oci.error_text(response)), code=codes.get(status),
                            transient=status == 429 or status >= 500)
-
-
-def discover(client, host, repository, subjects, credentials=None, types=None, cosign=True, recurse=True):
-    """One-shot discovery: ReferrerDiscovery(client, ...).discover(host, repository, subjects)."""
-    return ReferrerDiscovery(client, credentials, types, cosign, recurse).discover(host, repository, subjects)
-
-
-def artifact_types_of(referrers):
-    """{artifact type: count}: a compact view for results and logs."""
-    counts = {}
-    for referrer in referrers:
-        key = referrer.artifact_type or "unknown"
-        counts[key] = counts.get(key, 0) + 1
-    return counts

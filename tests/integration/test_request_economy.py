@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """What a batch costs in requests: one source HEAD and one tag read per current image, and token requests that
-cover many repositories at once (registry_client.SCOPE_BATCH scopes each), also when a token service grants less."""
+cover many repositories at once (registry_auth.SCOPE_BATCH scopes each), also when a token service grants less."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.usefixtures("standin_clean")
 
 SMALL = dict(platforms="linux/amd64", size=256)
 DOCKERHUB = "registry-1.docker.io"
-SCOPE_BATCH = 20  # plugins/module_utils/registry_client.py
+SCOPE_BATCH = 20  # plugins/module_utils/registry_auth.py
 
 
 def push(standin, repo, count):

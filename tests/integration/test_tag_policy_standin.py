@@ -17,7 +17,7 @@ from standin import images
 
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor
 from ansible_collections.acrops.registry.plugins.module_utils.registry_client import RegistryClient
-from ansible_collections.acrops.registry.plugins.module_utils.source_reads import RequestBudget
+from ansible_collections.acrops.registry.plugins.module_utils.policy_expansion import RequestBudget
 
 pytestmark = pytest.mark.usefixtures("standin_clean")
 

@@ -7,7 +7,8 @@ import pytest
 
 from ansible_collections.acrops.registry.plugins.module_utils import auth, cloud
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor
-from ansible_collections.acrops.registry.plugins.module_utils.registry_client import _next_link, parse_challenge
+from ansible_collections.acrops.registry.plugins.module_utils.oci import next_link as _next_link
+from ansible_collections.acrops.registry.plugins.module_utils.registry_auth import parse_challenge
 
 
 def test_redactor_removes_known_secrets_and_token_shapes():

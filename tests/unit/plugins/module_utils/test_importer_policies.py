@@ -9,7 +9,8 @@ import pytest
 
 from ansible_collections.acrops.registry.plugins.module_utils import importer, policy_expansion, reference, tag_policy
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor
-from ansible_collections.acrops.registry.plugins.module_utils.source_reads import PlatformChoice, RequestBudget, pick_platform
+from ansible_collections.acrops.registry.plugins.module_utils.oci import PlatformChoice, pick_platform
+from ansible_collections.acrops.registry.plugins.module_utils.policy_expansion import RequestBudget
 
 TAGS = {"library/nginx": ["1.24.0", "1.25.0", "1.25.3", "1.25.3-alpine", "1.26.0", "latest"], "library/redis": ["7.2.4", "7.2.5", "latest"]}
 

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-from ansible_collections.acrops.registry.plugins.module_utils import referrers
+from ansible_collections.acrops.registry.plugins.module_utils import oci, referrers
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 from ansible_collections.acrops.registry.plugins.module_utils.referrers import (COSIGN_TAG, REFERRERS_API, TAG_SCHEMA, Referrer,
                                                                                 ReferrerDiscovery)
@@ -91,7 +91,7 @@ class FakeRegistry:
         return entry
 
     # -- the RegistryClient surface ----------------------------------------------------------------------------------
-    def _scope(self, host, repository):
+    def scope(self, host, repository):
         return "repository:%s:pull" % repository
 
     def request(self, method, host, path, scope, credentials=None, headers=None):
@@ -186,13 +186,9 @@ def test_merge_gives_a_cosign_tag_to_a_digest_found_another_way():
     assert referrers.filter_types(merged, None) == merged
 
 
-def test_index_children_and_summary():
-    assert referrers.index_children({"manifests": [{"digest": "sha256:a"}, {"size": 1}, "x"]}) == ["sha256:a"]
-    assert referrers.index_children({"layers": []}) == [] and referrers.index_children(None) == []
-    entry = referrers.summary(Referrer("d", OCI_MANIFEST, NOTATION, 1, {}, COSIGN_TAG, "sha256-x.sig", "s", 2))
-    assert entry == {"digest": "d", "artifact_type": NOTATION, "media_type": OCI_MANIFEST, "found": COSIGN_TAG, "subject": "s",
-                     "depth": 2, "tag": "sha256-x.sig"}
-    assert referrers.artifact_types_of([Referrer("d", None, None, 1, {}, COSIGN_TAG, None, "s", 1)]) == {"unknown": 1}
+def test_index_children():
+    assert oci.index_children({"manifests": [{"digest": "sha256:a"}, {"size": 1}, "x"]}) == ["sha256:a"]
+    assert oci.index_children({"layers": []}) == [] and oci.index_children(None) == []
 
 
 # ---- discovery -------------------------------------------------------------------------------------------------------
@@ -311,7 +307,7 @@ def test_index_and_children_are_merged():
                          media_type="application/vnd.oci.image.index.v1+json")
     on_index = registry.referrer(index, NOTATION, "i")
     on_child = registry.referrer(child_b, "application/vnd.in-toto+json", "att")
-    subjects = [index] + referrers.index_children(json.loads(registry.manifests[index][1]))
+    subjects = [index] + oci.index_children(json.loads(registry.manifests[index][1]))
     found = ReferrerDiscovery(registry, cosign=False).discover(HOST, REPO, subjects)
     assert {(r.digest, r.subject) for r in found} == {(on_index, index), (on_child, child_b)}
 
@@ -340,7 +336,7 @@ def test_garbage_answers_are_errors():
         ReferrerDiscovery(registry).discover(HOST, REPO, image)
 
 
-def test_discover_function():
+def test_discover_with_a_type_filter():
     registry = FakeRegistry(api=False)
     image, signature, _sbom, _sbom_signature = signed_image(registry, tag_schema=True)
-    assert signature in {r.digest for r in referrers.discover(registry, HOST, REPO, image, types=[NOTATION])}
+    assert signature in {r.digest for r in ReferrerDiscovery(registry, types=[NOTATION]).discover(HOST, REPO, image)}

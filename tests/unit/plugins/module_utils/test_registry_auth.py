@@ -1,0 +1,277 @@
+# Copyright (c) 2026 acrops.registry contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""registry_auth.RegistryAuth with a fake transport: token cache per credential, challenge learning, scope batching and its
+fallback, expiry, ACR's exchange, and concurrency (one challenge and one exchange per host under 16 threads)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
+
+import pytest
+
+from ansible_collections.acrops.registry.plugins.module_utils import registry_auth
+from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor
+from ansible_collections.acrops.registry.plugins.module_utils.registry_auth import SCOPE_BATCH, TOKEN_MARGIN, RegistryAuth
+
+HUB = "registry.test"
+REALM = "https://auth.test/token"
+BEARER = 'Bearer realm="%s",service="registry.test"' % REALM
+ACR = "myregistry.azurecr.test"
+
+
+class FakeResponse:
+    def __init__(self, status, body=None, headers=None):
+        self.status_code = status
+        self._body = body
+        self.headers = dict(headers or {})
+        self.text = "" if body is None else str(body)
+        self.reason = "reason"
+        self.content = b""
+
+    def json(self):
+        if not isinstance(self._body, dict):
+            raise ValueError("not JSON")
+        return self._body
+
+
+class FakeTransport:
+    """A token service (GET realm), ACR's exchange and token endpoints, and a registry whose manifests need a token.
+
+    refuse(scopes, credentials) -> True to answer 401 for a token request; lifetime: expires_in of tokens."""
+
+    def __init__(self, refuse=None, lifetime=300, delay=0.0, first_contact_challenge=BEARER):
+        self.calls = []
+        self.refuse = refuse or (lambda scopes, auth: False)
+        self.lifetime = lifetime
+        self.delay = delay
+        self.challenge = first_contact_challenge
+        self.issued = {}  # token -> (scopes, auth)
+        self._lock = threading.Lock()
+
+    def __call__(self, method, url, **kwargs):
+        time.sleep(self.delay)
+        kwargs = dict(kwargs, headers=dict(kwargs.get("headers") or {}))  # as sent: the caller reuses its headers dict
+        with self._lock:
+            self.calls.append((method, url, kwargs))
+            number = len(self.calls)
+        parts = urlsplit(url)
+        if url.startswith(REALM):
+            scopes = list(kwargs["params"]["scope"])
+            if self.refuse(scopes, kwargs.get("auth")):
+                return FakeResponse(401, {"errors": [{"code": "UNAUTHORIZED", "message": "no"}]})
+            token = "token-%d" % number
+            self.issued[token] = (scopes, kwargs.get("auth"))
+            return FakeResponse(200, {"token": token, "expires_in": self.lifetime})
+        if parts.path == "/oauth2/exchange":
+            return FakeResponse(200, {"refresh_token": "refresh-%d" % number})
+        if parts.path == "/oauth2/token":
+            token = "acr-access-%d" % number
+            self.issued[token] = (list(kwargs["data"]["scope"]), kwargs["data"]["refresh_token"])
+            return FakeResponse(200, {"access_token": token})
+        # A registry: a manifest HEAD needs a token for its repository's scope.
+        header = (kwargs.get("headers") or {}).get("Authorization", "")
+        repository = parts.path.split("/manifests/")[0][len("/v2/"):]
+        granted = self.issued.get(header[len("Bearer "):], ((), None))[0]
+        if "repository:%s:pull" % repository in granted:
+            return FakeResponse(200, headers={"Docker-Content-Digest": "sha256:" + "a" * 64})
+        return FakeResponse(401, headers={"WWW-Authenticate": self.challenge})
+
+    def token_requests(self):
+        return [c for c in self.calls if c[1].startswith(REALM) or c[1].endswith("/oauth2/token")]
+
+    def count(self, path):
+        return sum(1 for c in self.calls if urlsplit(c[1]).path == path)
+
+
+def scope(repository):
+    return "repository:%s:pull" % repository
+
+
+def learned(auth, header=BEARER, host=HUB):
+    assert auth.challenged(host, header, scope("first"), None, None) == scope("first")
+    return auth
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+# ---- challenges --------------------------------------------------------------------------------------------------------
+def test_challenges_are_learned_and_answered():
+    auth = RegistryAuth(FakeTransport(), Redactor())
+    assert not auth.knows(HUB) and auth.authorization(HUB, scope("a"), None) is None
+    assert auth.challenged(HUB, "Negotiate", scope("a"), None, None) is None                        # not a scheme we answer
+    assert auth.challenged(HUB, 'Basic realm="r"', scope("a"), None, None) is None                  # Basic without credentials
+    assert auth.challenged(HUB, 'Basic realm="r"', scope("a"), ("u", "p"), None) == scope("a")
+    assert auth.knows(HUB) and auth.authorization(HUB, scope("a"), ("u", "p")) == ("Basic", ("u", "p"))
+    # The same Basic challenge after we answered it: the credentials are wrong, asking again cannot help.
+    assert auth.challenged(HUB, 'Basic realm="r"', scope("a"), ("u", "p"), ("Basic", ("u", "p"))) is None
+    # A Bearer challenge's own scope is the one to retry with.
+    assert auth.challenged(HUB, BEARER + ',scope="repository:b:pull,push"', scope("a"), None, None) == "repository:b:pull,push"
+
+
+def test_a_host_that_answers_without_auth_gets_nothing_sent():
+    auth = RegistryAuth(FakeTransport(), Redactor())
+    auth.no_challenge("mcr.test")
+    assert auth.knows("mcr.test") and auth.authorization("mcr.test", scope("a"), ("u", "p")) is None
+
+
+def test_a_refused_token_for_a_known_challenge_is_dropped_and_asked_for_again():
+    transport = FakeTransport()
+    auth = learned(RegistryAuth(transport, Redactor()))
+    first = auth.authorization(HUB, scope("a"), None)
+    assert auth.authorization(HUB, scope("a"), None) == first and len(transport.token_requests()) == 1
+    assert auth.challenged(HUB, BEARER, scope("a"), None, first) == scope("a")
+    second = auth.authorization(HUB, scope("a"), None)
+    assert second != first and len(transport.token_requests()) == 2
+
+
+# ---- cache -----------------------------------------------------------------------------------------------------------
+def test_tokens_are_cached_per_credential():
+    transport = FakeTransport()
+    auth = learned(RegistryAuth(transport, Redactor()))
+    alice = auth.authorization(HUB, scope("a"), ("alice", "pw-alice"))
+    assert auth.authorization(HUB, scope("a"), ("alice", "pw-alice")) == alice
+    bob = auth.authorization(HUB, scope("a"), ("bob", "pw-bob"))
+    anonymous = auth.authorization(HUB, scope("a"), None)
+    assert len({alice, bob, anonymous}) == 3
+    assert [c[2].get("auth") for c in transport.token_requests()] == [("alice", "pw-alice"), ("bob", "pw-bob"), None]
+
+
+def test_a_password_alone_is_sent_with_the_anonymous_user():
+    transport = FakeTransport()
+    auth = learned(RegistryAuth(transport, Redactor()))
+    auth.authorization(HUB, scope("a"), (None, "a-refresh-token"))
+    assert transport.token_requests()[0][2]["auth"] == (registry_auth.ACR_ANONYMOUS_USER, "a-refresh-token")
+
+
+def test_tokens_are_renewed_before_they_expire_and_secrets_are_remembered():
+    clock, transport, redactor = Clock(), FakeTransport(lifetime=60), Redactor()
+    auth = learned(RegistryAuth(transport, redactor, clock=clock))
+    first = auth.authorization(HUB, scope("a"), None)[1]
+    clock.now += 60 - TOKEN_MARGIN - 1
+    assert auth.authorization(HUB, scope("a"), None)[1] == first
+    clock.now += 2
+    assert auth.authorization(HUB, scope("a"), None)[1] != first
+    assert redactor.scrub("x %s y" % first) == "x ******** y"
+
+
+# ---- batching ----------------------------------------------------------------------------------------------------------
+def test_announced_scopes_ride_along_and_the_next_batch_is_read_ahead():
+    transport = FakeTransport()
+    auth = learned(RegistryAuth(transport, Redactor()))
+    repositories = ["r%02d" % n for n in range(SCOPE_BATCH + 5)]
+    for repository in repositories:
+        auth.expect(HUB, repository)
+    auth.authorization(HUB, scope("r07"), None)
+    first = transport.token_requests()[0][2]["params"]["scope"]
+    assert first[0] == scope("r07") and len(first) == SCOPE_BATCH
+    auth.authorization(HUB, scope("r00"), None)  # the batch is in use: the read-ahead asks for the rest
+    deadline = time.time() + 5
+    while len(transport.token_requests()) < 2 and time.time() < deadline:
+        time.sleep(0.01)
+    for repository in repositories:
+        auth.authorization(HUB, scope(repository), None)
+    requested = [c[2]["params"]["scope"] for c in transport.token_requests()]
+    assert len(requested) == 2 and sorted(sum(requested, [])) == sorted(scope(r) for r in repositories)
+
+
+def test_a_refused_batch_falls_back_to_single_scopes_and_names_the_refused_one():
+    # A token service that refuses any request including the private repository's scope.
+    transport = FakeTransport(refuse=lambda scopes, auth: scope("private") in scopes)
+    auth = learned(RegistryAuth(transport, Redactor()))
+    for repository in ("public-a", "private", "public-b"):
+        auth.expect(HUB, repository)
+    assert auth.authorization(HUB, scope("public-a"), None)[0] == "Bearer"
+    with pytest.raises(AcrOpsError, match="repository:private:pull"):
+        auth.authorization(HUB, scope("private"), None)
+    assert auth.authorization(HUB, scope("public-b"), None)[0] == "Bearer"
+    granted = [scopes for scopes, dummy in transport.issued.values()]
+    assert scope("public-a") in granted[0] and all(scope("private") not in g for g in granted)
+
+
+def test_a_batched_token_refused_for_its_scope_asks_for_that_scope_alone():
+    transport = FakeTransport()
+    auth = learned(RegistryAuth(transport, Redactor()))
+    auth.expect(HUB, "a")
+    auth.expect(HUB, "b")
+    token = auth.authorization(HUB, scope("a"), None)
+    assert len(transport.token_requests()[0][2]["params"]["scope"]) == 2
+    auth.challenged(HUB, BEARER, scope("b"), None, auth.authorization(HUB, scope("b"), None))  # b was left out of the batch
+    assert auth.authorization(HUB, scope("b"), None) != token
+    assert transport.token_requests()[-1][2]["params"]["scope"] == [scope("b")]
+
+
+# ---- ACR ---------------------------------------------------------------------------------------------------------------
+def test_acr_exchange_then_access_tokens_and_refresh_expiry():
+    clock, transport, redactor = Clock(), FakeTransport(), Redactor()
+    auth = RegistryAuth(transport, redactor, entra_token=lambda: "entra-token", tenant="tenant-1", clock=clock)
+    auth.add_acr(ACR)
+    assert auth.knows(ACR) and auth.scope(ACR, "app") == "repository:app:pull,metadata_read"
+    first = auth.authorization(ACR, auth.scope(ACR, "app"), None)[1]
+    exchange = [c for c in transport.calls if c[1].endswith("/oauth2/exchange")]
+    assert len(exchange) == 1 and exchange[0][2]["data"]["access_token"] == "entra-token" and exchange[0][2]["data"]["tenant"] == "tenant-1"
+    auth.authorization(ACR, auth.scope(ACR, "other"), None)
+    assert transport.count("/oauth2/exchange") == 1 and transport.count("/oauth2/token") == 2  # one refresh token serves both
+    clock.now += registry_auth.ACR_REFRESH_LIFETIME
+    auth.authorization(ACR, auth.scope(ACR, "third"), None)
+    assert transport.count("/oauth2/exchange") == 2  # the refresh token expired: exchanged again
+    assert redactor.scrub(first) == "********"
+
+
+def test_acr_without_azure_credentials_says_so():
+    auth = RegistryAuth(FakeTransport(), Redactor())
+    auth.add_acr(ACR)
+    with pytest.raises(AcrOpsError, match="no Azure credentials"):
+        auth.authorization(ACR, auth.scope(ACR, "app"), None)
+
+
+# ---- concurrency -------------------------------------------------------------------------------------------------------
+def test_sixteen_threads_share_one_exchange_and_one_token_request():
+    transport = FakeTransport(delay=0.02)
+    auth = RegistryAuth(transport, Redactor(), entra_token=lambda: "entra-token")
+    auth.add_acr(ACR)
+    repositories = ["app%d" % n for n in range(16)]
+    for repository in repositories:
+        auth.expect(ACR, repository)
+    start = threading.Barrier(16)
+
+    def one(repository):
+        start.wait()
+        return auth.authorization(ACR, auth.scope(ACR, repository), None)
+
+    with ThreadPoolExecutor(16) as pool:
+        tokens = list(pool.map(one, repositories))
+    assert transport.count("/oauth2/exchange") == 1
+    assert transport.count("/oauth2/token") == 1 and len(set(tokens)) == 1
+
+
+def test_sixteen_threads_meeting_a_new_host_pay_one_challenge():
+    """The registry client's first contact: one thread learns the challenge, the others wait for it."""
+    from ansible_collections.acrops.registry.plugins.module_utils.registry_client import RegistryClient  # pylint: disable=import-outside-toplevel
+
+    transport = FakeTransport(delay=0.02)
+    client = RegistryClient(Redactor())
+    client.session.request = transport  # the fake transport under the client's real request loop
+    repositories = ["app%d" % n for n in range(16)]
+    for repository in repositories:
+        client.expect(HUB, repository)
+    start = threading.Barrier(16)
+
+    def one(repository):
+        start.wait()
+        return client.manifest_digest(HUB, repository, "v1")
+
+    with ThreadPoolExecutor(16) as pool:
+        digests = list(pool.map(one, repositories))
+    assert digests == ["sha256:" + "a" * 64] * 16
+    challenges = [c for c in transport.calls if "/manifests/" in c[1] and "Authorization" not in (c[2].get("headers") or {})]
+    assert len(challenges) == 1 and len(transport.token_requests()) == 1
