@@ -215,9 +215,7 @@ class AcrImport:
                 source_acr = matches[0] if matches else None
             if source_acr is not None:
                 clients.registry_client.add_acr(source_acr.login_server)
-            resolved.append(importer.ImageRequest(ref, source_acr, item.username, item.password, item.tags,
-                                                  item.untagged, item.force, item.label, item.policy, item.repositories, item.platform,
-                                                  referrers=item.referrers, referrers_types=item.referrers_types))
+            resolved.append(item.resolved(source_acr, ref))
         return resolved
 
     def run(self):

@@ -12,13 +12,69 @@ from ansible_collections.acrops.registry.plugins.module_utils import reference, 
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 from ansible_collections.acrops.registry.plugins.module_utils.oci import parse_platform
 
-# A validated request whose source ACR (if any) is still a name/ID/login server to resolve through ARM.
-# policy: a tag_policy.TagPolicy (the source then has no tag, and tags is empty until the policy is expanded);
-# repositories: with a policy, the target repositories each selected tag is imported into; platform: 'os/arch[/variant]'.
-# referrers: also copy the image's referrers; referrers_types: their artifact type allow-list (empty: all).
-PendingImage = namedtuple("PendingImage", "source source_registry username password tags untagged force label policy repositories platform "
-                                          "referrers referrers_types")
-PendingImage.__new__.__defaults__ = (None, (), None, False, ())
+_REQUEST_FIELDS = ("source source_registry source_acr username password tags untagged force label policy repositories platform selected_by "
+                   "referrers referrers_types")
+
+
+class ImageRequest(namedtuple("ImageRequest", _REQUEST_FIELDS)):
+    """One image to import, from validation (source_acr still None) to the importer (resolve() sets it).
+
+    source: reference.ImageReference (with source_registry, its registry is a placeholder until the source ACR is resolved,
+    then that ACR's login server); source_registry: the source ACR as the user named it (name, login server or resource ID),
+    or None; source_acr: arm.Registry once resolved, else None; username/password: registry credentials of the source, or None;
+    tags: ((repository, tag), ...) to write; untagged: (repository, ...) to copy the manifest into without a tag; force:
+    overwrite tags that hold another digest; label: names the entry in messages; policy: a tag_policy.TagPolicy (source then
+    has no tag, tags is empty and repositories are the target repositories until policy_expansion turns it into one request
+    per selected tag); platform: 'os/arch[/variant]' to import one child of an index; selected_by: the label of the policy
+    entry that selected this tag; referrers: also copy the image's referrers; referrers_types: their artifact type
+    allow-list (empty: all)."""
+
+    __slots__ = ()
+
+    @property
+    def source_host(self):
+        """The host the source is read from: the resolved source ACR's login server, else the reference's API host."""
+        return self.source_acr.login_server if self.source_acr is not None else self.source.api_host
+
+    @property
+    def credentials(self):
+        """(username, password) for the source registry, or None (anonymous, or Entra for an ACR source)."""
+        return (self.username, self.password) if self.password else None
+
+    @property
+    def read_key(self):
+        """What identifies a read of this source: the same manifest, read with the same credentials."""
+        return self.source_host, self.source.repository, self.source.reference, self.username, self.password
+
+    def resolved(self, source_acr, source):
+        """This request once Resource Manager has named its source ACR (and the reference carries its login server)."""
+        return self._replace(source_acr=source_acr, source=source)
+
+    def import_body(self, source_digest, tags, untagged, mode):
+        """The importImage body: the source by digest when known (what lands is what was planned), by resource ID for a
+        resolved source ACR (Entra auth, like az acr import), else by registry URI with the credentials given."""
+        ref = self.source
+        image = "%s@%s" % (ref.repository, source_digest) if source_digest else "%s%s" % (
+            ref.repository, "@" + ref.digest if ref.digest else ":" + ref.tag)
+        source = {"sourceImage": image}
+        if self.source_acr is not None:
+            source["resourceId"] = self.source_acr.id
+        else:
+            source["registryUri"] = ref.registry  # a real name, Docker Hub as docker.io
+            if self.password:
+                source["credentials"] = {"password": self.password}
+                if self.username:
+                    source["credentials"]["username"] = self.username
+        body = {"source": source, "mode": mode}
+        if tags:
+            body["targetTags"] = list(tags)
+        if untagged:
+            body["untaggedTargetRepositories"] = list(untagged)
+        return body
+
+
+ImageRequest.__new__.__defaults__ = (None, None, None, None, (), (), False, None, None, (), None, None, False, ())
+
 
 # An artifact type is a media type (RFC 6838: type/subtype, restricted name characters, at most 127 each).
 _MEDIA_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$")
@@ -167,7 +223,7 @@ def validate_policy_image(spec, label, policy_spec):
 
 
 def validate_image(spec, defaults, label):
-    """One image mapping (module options or a batch entry) -> PendingImage. Raises AcrOpsError."""
+    """One image mapping (module options or a batch entry) -> ImageRequest. Raises AcrOpsError."""
     def get(key):
         value = spec.get(key)
         return defaults.get(key) if value is None else value
@@ -183,21 +239,21 @@ def validate_image(spec, defaults, label):
     follow, types = parse_referrers(spec, defaults, label)
     if spec.get("tag_policy") is not None:
         ref, policy, repositories = validate_policy_image(dict(spec, source_registry=source_registry), label, spec["tag_policy"])
-        return PendingImage(ref, source_registry, username, password, (), (), bool(get("force")), spec.get("label") or label,
-                            policy, repositories, platform, follow, types)
+        return ImageRequest(ref, source_registry, username=username, password=password, force=bool(get("force")),
+                            label=spec.get("label") or label, policy=policy, repositories=repositories, platform=platform, referrers=follow,
+                            referrers_types=types)
     ref = parse_source(spec.get("source"), source_registry)
     untagged = parse_untagged(spec.get("untagged_repositories"))
     if spec.get("targets") is None and untagged and not ref.tag:
         tags = ()  # a digest-only source copied manifest-only: no tag at all
     else:
         tags = parse_targets(spec.get("targets"), ref)
-    return PendingImage(ref, source_registry, username, password, tags, untagged, bool(get("force")), spec.get("label") or label,
-                        None, (), platform, follow, types)
+    return ImageRequest(ref, source_registry, username=username, password=password, tags=tags, untagged=untagged, force=bool(get("force")),
+                        label=spec.get("label") or label, platform=platform, referrers=follow, referrers_types=types)
 
 
 def check_targets(items):
-    """Refuse one target tag fed by two different sources (or by one source for two platforms); items: PendingImage or
-    importer.ImageRequest-like values with source, tags, label and platform."""
+    """Refuse one target tag fed by two different sources (or by one source for two platforms); items: ImageRequests."""
     owners = {}
     for item in items:
         for repository, tag in item.tags:
@@ -226,7 +282,7 @@ def validate_batch(images, defaults):
     return pending
 
 
-def is_entra_acr_source(item, acr_suffix):
+def is_entra_acr_source(item, acr_suffix):  # item: an ImageRequest
     """A source in an ACR of this cloud given without a password: like az acr import, it is imported by resource ID with
     Entra auth, so its registry must be found through Resource Manager first."""
     return bool(acr_suffix) and not item.password and item.source.registry.endswith("." + acr_suffix)

@@ -25,16 +25,6 @@ from ansible_collections.acrops.registry.plugins.module_utils.retries import bac
 IMPORT_ATTEMPTS = 3
 ALREADY_EXISTS = re.compile(r"already exists in target registry")
 
-# One image to import. source: ImageReference (its registry is the source registry's login server when
-# source_registry is an ACR); source_acr: arm.Registry or None; tags: ((repository, tag), ...); untagged: (repository, ...).
-# policy: a tag_policy.TagPolicy (source has no tag; policy_expansion.expand_policies() turns it into one request per selected tag, importing
-# into each of repositories); platform: 'os/arch[/variant]' to import one child of an index; selected_by: the label of the
-# policy entry that selected this tag. referrers: also copy the image's referrers (signatures, SBOMs, attestations);
-# referrers_types: their artifact type allow-list (empty: all).
-ImageRequest = namedtuple("ImageRequest", "source source_acr username password tags untagged force label policy repositories platform "
-                                          "selected_by referrers referrers_types")
-ImageRequest.__new__.__defaults__ = (None, (), None, None, False, ())
-
 # What an import needs that is shared by every image of a run. no_api_hosts: a set shared by the run's referrer discoveries
 # (hosts known to lack the referrers API); None gives each image its own. prefetch: a source_prefetch.SourcePrefetch whose
 # source reads started before Azure was reached, or None.
@@ -48,59 +38,28 @@ REFERRER_WOULD_IMPORT = "would_import"
 REFERRER_FAILED = "failed"
 
 
-def source_host_for_arm(ref):
-    """The registry host ARM's importImage gets as registryUri: a real name, Docker Hub as docker.io."""
-    return ref.registry
-
-
-def import_body(request, source_digest, tags, untagged, mode):
-    ref = request.source
-    image = "%s@%s" % (ref.repository, source_digest) if source_digest else "%s%s" % (
-        ref.repository, "@" + ref.digest if ref.digest else ":" + ref.tag)
-    source = {"sourceImage": image}
-    if request.source_acr is not None:
-        source["resourceId"] = request.source_acr.id
-    else:
-        source["registryUri"] = source_host_for_arm(ref)
-        if request.password:
-            source["credentials"] = {"password": request.password}
-            if request.username:
-                source["credentials"]["username"] = request.username
-    body = {"source": source, "mode": mode}
-    if tags:
-        body["targetTags"] = list(tags)
-    if untagged:
-        body["untaggedTargetRepositories"] = list(untagged)
-    return body
-
-
 class ImageImport:
-    """Runs one ImageRequest against a Context and builds its result dict."""
+    """Runs one image_requests.ImageRequest against a Context and builds its result dict."""
 
     def __init__(self, ctx, request):
         self.ctx = ctx
         self.request = request
         self.warnings = []
-        self.credentials = (request.username, request.password) if request.password else None
         self.planned = None
         self.index_digest = None   # with platform: the digest of the index the child was picked from
         self.chosen_platform = None
         self.media_type = None     # with referrers (and no platform): the source manifest's media type, from its HEAD
 
     # ---- read ---------------------------------------------------------------------------------------
-    def source_host(self):
-        return self.request.source_acr.login_server if self.request.source_acr else self.request.source.api_host
-
     def source_digest(self):
         ref = self.request.source
-        host = self.source_host()
+        host = self.request.source_host
         try:
             if self.request.platform:
                 return self._platform_digest(host, ref)
             # The media type matters with referrers: those of an index are looked for on its children too.
-            ahead = self.ctx.prefetch.take(ref, self.request.username, self.request.password) if self.ctx.prefetch and not self.request.source_acr \
-                else None
-            info = ahead.result() if ahead else self.ctx.registry_client.manifest_info(host, ref.repository, ref.reference, self.credentials)
+            ahead = self.ctx.prefetch.take(self.request) if self.ctx.prefetch else None
+            info = ahead.result() if ahead else self.ctx.registry_client.manifest_info(host, ref.repository, ref.reference, self.request.credentials)
             digest, self.media_type = info if info else (None, None)
         except RegistryUnreachable as exc:
             if ref.digest and not self.request.platform:
@@ -115,7 +74,7 @@ class ImageImport:
 
     def _platform_digest(self, host, ref):
         """The child manifest of the source's index for the requested platform: what is imported and compared."""
-        choice = self.ctx.registry_client.platform_digest(host, ref.repository, ref.reference, self.request.platform, self.credentials)
+        choice = self.ctx.registry_client.platform_digest(host, ref.repository, ref.reference, self.request.platform, self.request.credentials)
         self._checked(ref, choice.index_digest or choice.digest if choice else None)
         if choice.index_digest is None:
             self.warnings.append("source %s is a single manifest, not an index: imported as it is, its platform was not checked "
@@ -192,7 +151,7 @@ class ImageImport:
                 return result
             if self.ctx.check_mode or not plan.needs_import:
                 return result
-            body = import_body(self.request, digest, plan.import_tags, plan.import_untagged, plan.mode)
+            body = self.request.import_body(digest, plan.import_tags, plan.import_untagged, plan.mode)
             try:
                 result["operation_url"] = self.ctx.arm.import_image(self.ctx.target, body, self.ctx.wait, self.ctx.timeout)
             except AcrOpsError as exc:
@@ -229,7 +188,7 @@ class ImageImport:
         GET, by digest); a plain manifest costs nothing more than the HEAD that read its digest."""
         if self.request.platform or (self.media_type is not None and self.media_type not in oci.INDEX_TYPES):
             return [digest]
-        fetched = self.ctx.registry_client.manifest(self.source_host(), self.request.source.repository, digest, self.credentials)
+        fetched = self.ctx.registry_client.manifest(self.request.source_host, self.request.source.repository, digest, self.request.credentials)
         if fetched is None:
             raise AcrOpsError("%s@%s disappeared from the source while its referrers were looked for; run again"
                               % (self.request.source.repository, digest), transient=True)
@@ -239,10 +198,10 @@ class ImageImport:
         return [digest]
 
     def _discover(self, digest):
-        discovery = referrers.ReferrerDiscovery(self.ctx.registry_client, self.credentials, self.request.referrers_types)
+        discovery = referrers.ReferrerDiscovery(self.ctx.registry_client, self.request.credentials, self.request.referrers_types)
         if self.ctx.no_api_hosts is not None:
             discovery.no_api_hosts = self.ctx.no_api_hosts  # shared by the run: a host without the API is asked once
-        return discovery.discover(self.source_host(), self.request.source.repository, self.referrer_subjects(digest))
+        return discovery.discover(self.request.source_host, self.request.source.repository, self.referrer_subjects(digest))
 
     def _follow_referrers(self, result, digest):
         """Discover the subject's referrers on the source and copy the missing ones into every target repository by digest.
@@ -320,10 +279,10 @@ class ImageImport:
         elif missing:
             if referrer.tag:
                 # cosign finds its signatures by tag: the same tag name, and the tag's content is the source's (Force).
-                body = import_body(self.request, referrer.digest, ["%s:%s" % (r, referrer.tag) for r in missing], (), "Force")
+                body = self.request.import_body(referrer.digest, ["%s:%s" % (r, referrer.tag) for r in missing], (), "Force")
             else:
                 # Manifest-only, by digest: the subject link survives and ACR's referrers API lists it.
-                body = import_body(self.request, referrer.digest, (), missing, "NoForce")
+                body = self.request.import_body(referrer.digest, (), missing, "NoForce")
             try:
                 self._submit(body, "referrer %s of %s" % (referrer.digest, self.request.source))
             except AcrOpsError as exc:
@@ -360,7 +319,7 @@ class ImageImport:
         if digest and not self.request.source.digest:
             # We imported the digest we planned; say so if the source tag moved meanwhile (for a platform: if its index moved).
             ref = self.request.source
-            now = self.ctx.registry_client.manifest_digest(self.source_host(), ref.repository, ref.tag, self.credentials)
+            now = self.ctx.registry_client.manifest_digest(self.request.source_host, ref.repository, ref.tag, self.request.credentials)
             if now and now != (self.index_digest or digest):
                 self.warnings.append("source %s moved to %s during the import; imported %s as planned, the next run will follow"
                                      % (ref, now, digest))
@@ -387,9 +346,7 @@ def announce(ctx, requests):
     """Tell the registry client every repository the batch will read, so that its token requests cover many at once."""
     client, server = ctx.registry_client, ctx.target.login_server
     for request in requests:
-        ref = request.source
-        credentials = (request.username, request.password) if request.password else None
-        client.expect(request.source_acr.login_server if request.source_acr else ref.api_host, ref.repository, credentials)
+        client.expect(request.source_host, request.source.repository, request.credentials)
         for repository in sorted(set([repository for repository, dummy in request.tags] + list(request.untagged))):
             client.expect(server, repository)
 

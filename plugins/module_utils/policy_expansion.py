@@ -45,12 +45,10 @@ class RequestBudget:
 def expand_policy(ctx, request, max_tags, budget):
     """List the source's tags and apply the request's policy -> (concrete ImageRequests, policy report dict)."""
     ref = request.source
-    host = request.source_acr.login_server if request.source_acr else ref.api_host
-    credentials = (request.username, request.password) if request.password else None
     report = {"label": request.label, "source": str(ref), "policy": request.policy.describe(), "targets": list(request.repositories),
               "platform": request.platform, "listed": None, "selected": [], "notes": [], "warnings": [], "failed": False}
     try:
-        tags = ctx.registry_client.list_tags(host, ref.repository, credentials, budget=budget)
+        tags = ctx.registry_client.list_tags(request.source_host, ref.repository, request.credentials, budget=budget)
     except AcrOpsError as exc:
         report.update(failed=True, msg=ctx.redactor.scrub("listing the tags of %s failed: %s" % (ref, exc)), error_code=exc.code)
         return [], report

@@ -21,10 +21,6 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.acrops.registry.plugins.module_utils import image_requests
 
 
-def source_key(ref, username, password):
-    return ref.api_host, ref.repository, ref.reference, username, password
-
-
 class SourcePrefetch:
     """Manifest HEADs of plain sources, started early on a pool of their own."""
 
@@ -36,7 +32,7 @@ class SourcePrefetch:
 
     @staticmethod
     def eligible(item, acr_suffix):
-        """A validated image (image_requests.PendingImage) whose source can be read before Azure is reached."""
+        """A validated image (image_requests.ImageRequest) whose source can be read before Azure is reached."""
         if item.policy is not None or item.platform or item.source_registry:
             return False
         return not image_requests.is_entra_acr_source(item, acr_suffix)
@@ -45,22 +41,22 @@ class SourcePrefetch:
         """Start reading every eligible item's source; returns how many reads were started."""
         todo = {}
         for item in items:
-            key = source_key(item.source, item.username, item.password)
+            key = item.read_key
             if key in self._futures or key in todo or not self.eligible(item, acr_suffix):
                 continue
-            credentials = (item.username, item.password) if item.password else None
-            self._client.expect(item.source.api_host, item.source.repository, credentials)  # token requests cover many scopes
-            todo[key] = credentials
+            self._client.expect(item.source_host, item.source.repository, item.credentials)  # token requests cover many scopes
+            todo[key] = item
         if todo:
             self._pool = self._pool or ThreadPoolExecutor(max_workers=min(self._workers, len(todo)), thread_name_prefix="source-read")
-        for key, credentials in todo.items():
-            self._futures[key] = self._pool.submit(self._client.manifest_info, key[0], key[1], key[2], credentials)
+        for key, item in todo.items():
+            self._futures[key] = self._pool.submit(self._client.manifest_info, item.source_host, item.source.repository, item.source.reference,
+                                                   item.credentials)
         return len(todo)
 
-    def take(self, ref, username, password):
-        """The read-ahead future for this source (manifest_info's result or exception), or None: read it yourself. Entries
-        of a run that name the same source share its one read."""
-        return self._futures.get(source_key(ref, username, password))
+    def take(self, request):
+        """The read-ahead future for this request's source (manifest_info's result or exception), or None: read it yourself.
+        Keyed by the request's read_key, as the importer reads it: entries of a run that name the same source share one read."""
+        return self._futures.get(request.read_key)
 
     def close(self):
         """Stop reads nobody will take (the run failed before the batch): cancel what has not started, wait for the rest."""

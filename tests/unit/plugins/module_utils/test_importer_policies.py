@@ -9,6 +9,7 @@ import pytest
 
 from ansible_collections.acrops.registry.plugins.module_utils import importer, policy_expansion, reference, tag_policy
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor
+from ansible_collections.acrops.registry.plugins.module_utils.image_requests import ImageRequest
 from ansible_collections.acrops.registry.plugins.module_utils.oci import PlatformChoice, pick_platform
 from ansible_collections.acrops.registry.plugins.module_utils.policy_expansion import RequestBudget
 
@@ -35,8 +36,8 @@ def ctx(client):
 
 def request(source, policy=None, repositories=(), tags=(), label=None, platform=None, password=None):
     ref = reference.parse(source, default_tag=None if policy else reference.DEFAULT_TAG)
-    return importer.ImageRequest(ref, None, "u" if password else None, password, tuple(tags), (), True, label or source,
-                                 tag_policy.parse_policy(policy) if policy else None, tuple(repositories), platform)
+    return ImageRequest(ref, username="u" if password else None, password=password, tags=tuple(tags), force=True, label=label or source,
+                        policy=tag_policy.parse_policy(policy) if policy else None, repositories=tuple(repositories), platform=platform)
 
 
 def test_each_selected_tag_becomes_one_request_into_every_target_repository():

@@ -11,6 +11,7 @@ import pytest
 from ansible_collections.acrops.registry.plugins.filter import mirror
 from ansible_collections.acrops.registry.plugins.module_utils import image_requests, importer, reference
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor
+from ansible_collections.acrops.registry.plugins.module_utils.image_requests import ImageRequest
 from ansible_collections.acrops.registry.plugins.module_utils.referrers import COSIGN_TAG, TAG_SCHEMA, Referrer
 from ansible_collections.acrops.registry.plugins.module_utils.registry_client import TagState
 
@@ -112,8 +113,8 @@ def make(found, registry=None, arm=None, check_mode=False, tags=(("app", "1"),),
     registry = registry or Registry()
     arm = arm or Arm()
     ctx = importer.Context(arm, registry, Target(), Redactor(["s3cret"]), check_mode, True, 60, set())
-    request = importer.ImageRequest(reference.parse("docker.io/library/app:1"), None, "bot", "s3cret", tuple(tags), tuple(untagged), False,
-                                    "app", platform=platform, referrers=True, referrers_types=())
+    request = ImageRequest(reference.parse("docker.io/library/app:1"), username="bot", password="s3cret", tags=tuple(tags),
+                           untagged=tuple(untagged), label="app", platform=platform, referrers=True)
     job = importer.ImageImport(ctx, request)
     job.media_type = media_type
     job._discover = lambda digest: list(found)  # pylint: disable=protected-access

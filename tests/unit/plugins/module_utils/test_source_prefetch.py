@@ -76,9 +76,7 @@ def test_the_importer_takes_the_read_ahead_result_and_does_not_read_again():
     try:
         assert prefetch.start(items, ACR_SUFFIX) == 2
         ctx = importer.Context(None, registry, Target(), Redactor([]), True, True, 60, set(), prefetch)
-        requests = [importer.ImageRequest(i.source, None, i.username, i.password, i.tags, i.untagged, i.force, i.label, i.policy,
-                                          i.repositories, i.platform) for i in items]
-        results = importer.run_batch(ctx, requests, concurrency=1)
+        results = importer.run_batch(ctx, items, concurrency=1)  # the validated requests themselves: one type from end to end
     finally:
         prefetch.close()
     announced = [(host, repository) for host, repository, dummy in registry.expected[:2]]
@@ -95,10 +93,9 @@ def test_a_read_ahead_error_is_the_images_error_and_credentials_are_kept_apart()
     items = pending({"source": "nginx:1", "source_username": "me", "source_password": "s3cret"})
     prefetch = SourcePrefetch(registry, 2)
     prefetch.start(items, ACR_SUFFIX)
-    assert prefetch.take(items[0].source, "me", "other") is None, "another identity's read is not this one's"
+    assert prefetch.take(items[0]._replace(password="other")) is None, "another identity's read is not this one's"
     ctx = importer.Context(None, registry, Target(), Redactor(["s3cret"]), True, True, 60, set(), prefetch)
-    request = importer.ImageRequest(items[0].source, None, "me", "s3cret", items[0].tags, (), False, items[0].label, None, (), None)
-    result = importer.ImageImport(ctx, request).run()
+    result = importer.ImageImport(ctx, items[0]).run()
     prefetch.close()
     assert result["failed"] and result["error_code"] == "UNAUTHORIZED"
     assert registry.reads == [("registry-1.docker.io", "library/nginx", "1", ("me", "s3cret"))]
@@ -112,4 +109,4 @@ def test_closing_a_failed_run_cancels_reads_nobody_will_take():
     threading.Timer(0.2, gate.set).start()
     prefetch.close()  # e.g. Entra refused the credentials: the batch never runs
     assert len(registry.reads) <= 4, "queued reads were not cancelled: %d ran" % len(registry.reads)
-    assert prefetch.take(pending("app0:1")[0].source, None, None) is None
+    assert prefetch.take(pending("app0:1")[0]) is None
