@@ -14,7 +14,7 @@ import time
 import traceback
 from collections import namedtuple
 
-from ansible_collections.acrops.registry.plugins.module_utils import importer, image_requests, planner, policy_expansion
+from ansible_collections.acrops.registry.plugins.module_utils import importer, image_requests, planner, policy_expansion, referrer_import
 from ansible_collections.acrops.registry.plugins.module_utils.arm import (
     LOGIN_SERVER, REGISTRY_NAME, RESOURCE_GROUP, SUBSCRIPTION_ID, parse_registry_id)
 from ansible_collections.acrops.registry.plugins.module_utils.auth import AUTH_ARGUMENT_SPEC
@@ -40,7 +40,7 @@ POLICY_OPTIONS = dict(
 )
 VERBS = {planner.IMPORTED: "Imported", planner.OVERWRITTEN: "Overwrote", planner.WOULD_IMPORT: "Would import",
          planner.WOULD_OVERWRITE: "Would overwrite"}
-REFERRER_VERBS = {importer.REFERRER_IMPORTED: "Imported", importer.REFERRER_WOULD_IMPORT: "Would import"}
+REFERRER_VERBS = {referrer_import.REFERRER_IMPORTED: "Imported", referrer_import.REFERRER_WOULD_IMPORT: "Would import"}
 
 
 def argument_spec():
@@ -233,7 +233,7 @@ class AcrImport:
             clients.registry_client.add_acr(target.login_server)
             requests = self.resolve(clients, pending)
             ctx = importer.Context(clients.arm, clients.registry_client, target, self.redactor, self.check_mode,
-                                   params["wait"], params["timeout"], set(), prefetch)
+                                   params["wait"], params["timeout"], referrer_import.RunDiscovery(clients.registry_client), prefetch)
             budget = RequestBudget(params["tag_list_budget"])
             requests, policies, failures = policy_expansion.expand_policies(ctx, requests, params["max_tags"], budget, params["concurrency"])
             if failures and not params["keep_going"]:

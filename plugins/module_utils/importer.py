@@ -7,6 +7,8 @@ read:   the source digest (manifest HEAD) and each target's state (ACR tag attri
 plan:   planner.plan(), pure
 act:    one importImage with only the targets that need it, by digest, so what lands is what was planned
 verify: re-read the targets; each must hold the planned digest
+A transient import failure repeats the whole of it (retries.retry_operation). With referrers, referrer_import.py then copies
+what refers to the image.
 """
 
 from __future__ import annotations
@@ -17,25 +19,18 @@ import time
 from collections import namedtuple
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.acrops.registry.plugins.module_utils import oci, planner, referrers
+from ansible_collections.acrops.registry.plugins.module_utils import planner, referrer_import
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 from ansible_collections.acrops.registry.plugins.module_utils.registry_client import RegistryUnreachable
-from ansible_collections.acrops.registry.plugins.module_utils.retries import backoff, is_transient_import_error
+from ansible_collections.acrops.registry.plugins.module_utils.retries import retry_operation, transient_wait
 
-IMPORT_ATTEMPTS = 3
 ALREADY_EXISTS = re.compile(r"already exists in target registry")
 
-# What an import needs that is shared by every image of a run. no_api_hosts: a set shared by the run's referrer discoveries
-# (hosts known to lack the referrers API); None gives each image its own. prefetch: a source_prefetch.SourcePrefetch whose
-# source reads started before Azure was reached, or None.
-Context = namedtuple("Context", "arm registry_client target redactor check_mode wait timeout no_api_hosts prefetch")
+# What an import needs that is shared by every image of a run. discover: the run's referrer discovery
+# (referrer_import.RunDiscovery, shared so that a host without the referrers API is asked once), or None for one per image.
+# prefetch: a source_prefetch.SourcePrefetch whose source reads started before Azure was reached, or None.
+Context = namedtuple("Context", "arm registry_client target redactor check_mode wait timeout discover prefetch")
 Context.__new__.__defaults__ = (None, None)
-
-# Referrer actions in results.
-REFERRER_IMPORTED = "imported"
-REFERRER_UNCHANGED = "unchanged"
-REFERRER_WOULD_IMPORT = "would_import"
-REFERRER_FAILED = "failed"
 
 
 class ImageImport:
@@ -134,7 +129,8 @@ class ImageImport:
         digest = self.source_digest()
         result = self._run_subject(digest)
         if self.request.referrers and not result.get("failed") and (self.ctx.wait or self.ctx.check_mode):
-            self._follow_referrers(result, digest)
+            discover = self.ctx.discover or referrer_import.RunDiscovery(self.ctx.registry_client)
+            referrer_import.ReferrerImport(self.ctx, self.request, discover, self.warnings).follow(result, digest, self.media_type)
         elif self.request.referrers and not result.get("failed"):
             result["referrers"] = []
             self.warnings.append("referrers were not copied: with wait=false the image is not known to be in place; run again with "
@@ -142,7 +138,12 @@ class ImageImport:
         return result
 
     def _run_subject(self, digest):
-        for attempt in range(1, IMPORT_ATTEMPTS + 1):
+        """Read the targets, plan, import what the plan needs, verify; the whole of it again when the import fails transiently
+        (part of it may have landed) or because someone wrote a target tag meanwhile (the report then says what is there)."""
+        importing = []  # the plan of the attempt whose importImage is running: only that call's failures are retried
+
+        def attempt(number):
+            del importing[:]
             plan = planner.plan(digest, self.states(), self.untagged_states(digest), self.request.force, self.ctx.check_mode)
             self.warnings.extend(w for w in plan.warnings if w not in self.warnings)
             result = self.planned = self._result(digest, plan)
@@ -152,157 +153,29 @@ class ImageImport:
             if self.ctx.check_mode or not plan.needs_import:
                 return result
             body = self.request.import_body(digest, plan.import_tags, plan.import_untagged, plan.mode)
-            try:
-                result["operation_url"] = self.ctx.arm.import_image(self.ctx.target, body, self.ctx.wait, self.ctx.timeout)
-            except AcrOpsError as exc:
-                if attempt < IMPORT_ATTEMPTS and plan.mode == "NoForce" and ALREADY_EXISTS.search(exc.message or ""):
-                    # A target tag was written by someone else (another run of the same mirror) between our read and
-                    # the import; NoForce kept it. Re-read and re-plan: the report then says what the registry holds.
-                    self.warnings.append("a target tag was written by someone else during the import (ACR refused to overwrite it "
-                                         "without force); re-read the targets")
-                    continue
-                if attempt < IMPORT_ATTEMPTS and (exc.transient or is_transient_import_error(exc.message)):
-                    self.warnings.append("import attempt %d failed transiently (%s); retrying" % (attempt, exc.message))
-                    time.sleep(backoff(attempt, factor=1.0))
-                    continue  # re-read and re-plan: part of the import may have landed
-                raise
+            importing.append(plan)
+            result["operation_url"] = self.ctx.arm.import_image(self.ctx.target, body, self.ctx.wait, self.ctx.timeout)
+            del importing[:]
             if not self.ctx.wait:
                 result.update(verified=False)
                 return result
             return self._verify(result, digest, plan)
-        raise AcrOpsError("import of %s kept failing" % self.request.source)  # not reached: the loop returns or raises
 
-    # ---- referrers (signatures, SBOMs, attestations) ------------------------------------------------------------
-    def target_repositories(self):
-        """Every repository the image lands in (tags' and untagged), in order: its referrers go into each."""
-        out = []
-        for repository in [repository for repository, dummy in self.request.tags] + list(self.request.untagged):
-            if repository not in out:
-                out.append(repository)
-        return out
+        def retry_wait(exc, number):
+            if not importing:
+                return None  # a read failed: its calls were retried already
+            if importing[0].mode == "NoForce" and ALREADY_EXISTS.search(exc.message or ""):
+                # A target tag was written by someone else (another run of the same mirror) between our read and the
+                # import; NoForce kept it. Re-read and re-plan at once.
+                self.warnings.append("a target tag was written by someone else during the import (ACR refused to overwrite it "
+                                     "without force); re-read the targets")
+                return 0
+            wait = transient_wait(exc, number)
+            if wait is not None:
+                self.warnings.append("import attempt %d failed transiently (%s); retrying" % (number, exc.message))
+            return wait
 
-    def referrer_subjects(self, digest):
-        """The digests whose referrers follow the image: the imported manifest and, for a whole index, its children.
-
-        With platform, the child that was imported (the index's referrers are not about it). An index is fetched once (one
-        GET, by digest); a plain manifest costs nothing more than the HEAD that read its digest."""
-        if self.request.platform or (self.media_type is not None and self.media_type not in oci.INDEX_TYPES):
-            return [digest]
-        fetched = self.ctx.registry_client.manifest(self.request.source_host, self.request.source.repository, digest, self.request.credentials)
-        if fetched is None:
-            raise AcrOpsError("%s@%s disappeared from the source while its referrers were looked for; run again"
-                              % (self.request.source.repository, digest), transient=True)
-        media_type, body = fetched[1], fetched[2]
-        if oci.is_index(media_type, body):
-            return [digest] + [d for d in oci.index_children(body) if d != digest]
-        return [digest]
-
-    def _discover(self, digest):
-        discovery = referrers.ReferrerDiscovery(self.ctx.registry_client, self.request.credentials, self.request.referrers_types)
-        if self.ctx.no_api_hosts is not None:
-            discovery.no_api_hosts = self.ctx.no_api_hosts  # shared by the run: a host without the API is asked once
-        return discovery.discover(self.request.source_host, self.request.source.repository, self.referrer_subjects(digest))
-
-    def _follow_referrers(self, result, digest):
-        """Discover the subject's referrers on the source and copy the missing ones into every target repository by digest.
-
-        Sets result["referrers"] (one entry per referrer and target repository) and marks the image failed when discovery or
-        a copy failed; result["changed"] becomes true when a referrer was (or, in check mode, would be) imported."""
-        result["referrers"] = []
-        if digest is None:
-            result.update(failed=True, msg="referrers of %s cannot be copied: the source could not be read from here, so they cannot "
-                                           "be discovered" % self.request.source)
-            return
-        try:
-            found = self._discover(digest)
-        except AcrOpsError as exc:
-            result.update(failed=True, error_code=exc.code,
-                          msg="discovering the referrers of %s@%s on the source failed: %s" % (self.request.source, digest, exc))
-            return
-        repositories = self.target_repositories()
-        failed_digests = {}   # repository -> digests whose copy failed there: what refers to them is not attempted
-        problems = []
-        for depth in sorted(set(r.depth for r in found)):
-            for referrer in [r for r in found if r.depth == depth]:
-                entries = self._copy_referrer(referrer, repositories, failed_digests)
-                for entry in entries:
-                    if entry["action"] == REFERRER_FAILED:
-                        failed_digests.setdefault(entry["repository"], set()).add(referrer.digest)
-                        problems.append("%s into %s: %s" % (referrer.digest, entry["repository"], entry["msg"]))
-                result["referrers"].extend(entries)
-        if any(e["action"] in (REFERRER_IMPORTED, REFERRER_WOULD_IMPORT) for e in result["referrers"]):
-            result["changed"] = True
-        if problems:
-            result.update(failed=True, error_code="REFERRER_FAILED",
-                          msg="%s was imported but %d of its referrers could not be copied: %s" % (
-                              self.request.source, len(problems), "; ".join(problems[:5])))
-
-    def _referrer_entry(self, referrer, repository, action, msg=None):
-        entry = {"digest": referrer.digest, "artifact_type": referrer.artifact_type, "media_type": referrer.media_type,
-                 "found_by": referrer.found, "subject": referrer.subject, "depth": referrer.depth, "repository": repository,
-                 "action": action}
-        if referrer.tag:
-            entry["tag"] = referrer.tag
-        if msg:
-            entry["msg"] = self.ctx.redactor.scrub(msg)
-        return entry
-
-    def _copy_referrer(self, referrer, repositories, failed_digests):
-        """One referrer into every target repository: presence checks, then one import for the repositories that lack it."""
-        client, server = self.ctx.registry_client, self.ctx.target.login_server
-        entries, missing = {}, []
-        for repository in repositories:
-            if referrer.subject in failed_digests.get(repository, ()):
-                entries[repository] = self._referrer_entry(referrer, repository, REFERRER_FAILED,
-                                                           "not attempted: the referrer it refers to (%s) failed" % referrer.subject)
-                continue
-            try:
-                if referrer.tag:
-                    state = client.acr_tag(server, repository, referrer.tag)
-                    if state and state.digest == referrer.digest:
-                        entries[repository] = self._referrer_entry(referrer, repository, REFERRER_UNCHANGED)
-                        continue
-                    if state and state.locked:
-                        entries[repository] = self._referrer_entry(
-                            referrer, repository, REFERRER_FAILED, "the target tag %s:%s is locked (writeEnabled=false) and holds %s"
-                            % (repository, referrer.tag, state.digest))
-                        continue
-                elif client.manifest_digest(server, repository, referrer.digest) == referrer.digest:
-                    entries[repository] = self._referrer_entry(referrer, repository, REFERRER_UNCHANGED)
-                    continue
-            except AcrOpsError as exc:
-                entries[repository] = self._referrer_entry(referrer, repository, REFERRER_FAILED, "reading the target failed: %s" % exc)
-                continue
-            missing.append(repository)
-        if missing and self.ctx.check_mode:
-            entries.update((r, self._referrer_entry(referrer, r, REFERRER_WOULD_IMPORT)) for r in missing)
-        elif missing:
-            if referrer.tag:
-                # cosign finds its signatures by tag: the same tag name, and the tag's content is the source's (Force).
-                body = self.request.import_body(referrer.digest, ["%s:%s" % (r, referrer.tag) for r in missing], (), "Force")
-            else:
-                # Manifest-only, by digest: the subject link survives and ACR's referrers API lists it.
-                body = self.request.import_body(referrer.digest, (), missing, "NoForce")
-            try:
-                self._submit(body, "referrer %s of %s" % (referrer.digest, self.request.source))
-            except AcrOpsError as exc:
-                entries.update((r, self._referrer_entry(referrer, r, REFERRER_FAILED, str(exc))) for r in missing)
-            else:
-                entries.update((r, self._referrer_entry(referrer, r, REFERRER_IMPORTED)) for r in missing)
-        return [entries[r] for r in repositories]
-
-    def _submit(self, body, what):
-        """One importImage through ARM, retried like the image's own import when it fails transiently."""
-        for attempt in range(1, IMPORT_ATTEMPTS + 1):
-            try:
-                return self.ctx.arm.import_image(self.ctx.target, body, self.ctx.wait, self.ctx.timeout)
-            except AcrOpsError as exc:
-                if attempt < IMPORT_ATTEMPTS and (exc.transient or is_transient_import_error(exc.message)):
-                    self.warnings.append("import of %s, attempt %d failed transiently (%s); retrying" % (what, attempt, exc.message))
-                    time.sleep(backoff(attempt, factor=1.0))
-                    continue
-                raise
-        raise AcrOpsError("import of %s kept failing" % what)  # not reached
+        return retry_operation(attempt, retry_wait)
 
     def _verify(self, result, digest, plan):
         """Re-read every target: each changed tag must now hold the digest we imported."""
@@ -384,9 +257,4 @@ def count(results):
         for target in result.get("targets", []) + result.get("untagged", []):
             if target["action"] in counts and not result.get("failed"):
                 counts[target["action"]] += 1
-        if "referrers" in result:
-            for action in (REFERRER_IMPORTED, REFERRER_UNCHANGED, REFERRER_WOULD_IMPORT, REFERRER_FAILED):
-                counts.setdefault("referrers_" + action, 0)
-            for entry in result["referrers"]:
-                counts["referrers_" + entry["action"]] += 1
-    return counts
+    return referrer_import.count(results, counts)

@@ -6,13 +6,17 @@
 HTTP calls retry through the libraries' own, well-kept machinery: urllib3's Retry for our registry
 client, azure-core's RetryPolicy for ARM and Entra. Both get their settings from here, so a 429 from
 Docker Hub and a 429 from ARM are treated alike: bounded attempts, jittered exponential backoff, and
-Retry-After honoured. Whole-operation retries (an import whose LRO failed transiently) use backoff().
+Retry-After honoured. Whole operations (an import whose LRO failed transiently: re-read, re-plan, import again) go through
+retry_operation(), which both import paths (an image and its referrers) use.
 """
 
 from __future__ import annotations
 
 import random
 import re
+import time
+
+from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 
 RETRY_STATUSES = (408, 429, 500, 502, 503, 504)
 TOTAL_ATTEMPTS = 5          # the first try plus four retries
@@ -23,6 +27,8 @@ BACKOFF_MAX = 30.0          # longest single wait, Retry-After included
 # far past ARM's read throttling (a bucket of 250 reads per subscription and principal, refilled at 25 a second), for at
 # most a quarter second earlier news.
 ARM_MIN_WAIT = 0.25
+OPERATION_ATTEMPTS = 3      # whole operations (an import with its reads): the first try plus two
+OPERATION_BACKOFF_FACTOR = 1.0  # 1 s, 2 s (plus jitter) between whole operations: each already retried its calls
 
 # Import failures that ACR reports on the poll but that a second attempt usually survives.
 TRANSIENT_IMPORT_ERRORS = re.compile(
@@ -74,3 +80,27 @@ def azure_retry_kwargs():
 
 def is_transient_import_error(message):
     return bool(message and TRANSIENT_IMPORT_ERRORS.search(message))
+
+
+def transient_wait(exc, attempt):
+    """retry_operation's usual rule: seconds to wait before the next attempt when the failure is transient, else None."""
+    if exc.transient or is_transient_import_error(exc.message):
+        return backoff(attempt, factor=OPERATION_BACKOFF_FACTOR)
+    return None
+
+
+def retry_operation(attempt, retry_wait=transient_wait, attempts=OPERATION_ATTEMPTS):
+    """Run attempt(number) (1-based) until it returns, at most `attempts` times.
+
+    When it raises AcrOpsError, retry_wait(exc, number) says what to do: None re-raises it; a number of seconds waits that
+    long (0: at once) and tries again. The last attempt's error is raised as it is."""
+    for number in range(1, attempts + 1):
+        try:
+            return attempt(number)
+        except AcrOpsError as exc:
+            wait = retry_wait(exc, number) if number < attempts else None
+            if wait is None:
+                raise
+            if wait > 0:
+                time.sleep(wait)
+    raise AcrOpsError("no attempt was made (attempts=%d)" % attempts)

@@ -1,15 +1,15 @@
 # Copyright (c) 2026 acrops.registry contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Referrers in acr_import: validation of the options (pure), and the importer's copy step with stub clients (no network):
-presence checks, import bodies, order by depth, check mode, failures, counts."""
+"""Referrers in acr_import: validation of the options (pure), and the copy step (referrer_import.ReferrerImport) with stub
+clients and a discovery passed in (no network): presence checks, import bodies, order by depth, check mode, failures, counts."""
 
 from __future__ import annotations
 
 import pytest
 
 from ansible_collections.acrops.registry.plugins.filter import mirror
-from ansible_collections.acrops.registry.plugins.module_utils import image_requests, importer, reference
+from ansible_collections.acrops.registry.plugins.module_utils import image_requests, importer, reference, referrer_import, retries
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor
 from ansible_collections.acrops.registry.plugins.module_utils.image_requests import ImageRequest
 from ansible_collections.acrops.registry.plugins.module_utils.referrers import COSIGN_TAG, TAG_SCHEMA, Referrer
@@ -109,16 +109,21 @@ class Target:
     login_server = "acr.example"
 
 
-def make(found, registry=None, arm=None, check_mode=False, tags=(("app", "1"),), untagged=(), platform=None, media_type=OCI_MANIFEST):
+def make(found, registry=None, arm=None, check_mode=False, tags=(("app", "1"),), untagged=(), platform=None):
+    """A ReferrerImport whose discovery answers `found` (or raises it, when it is an exception)."""
     registry = registry or Registry()
     arm = arm or Arm()
-    ctx = importer.Context(arm, registry, Target(), Redactor(["s3cret"]), check_mode, True, 60, set())
+    ctx = importer.Context(arm, registry, Target(), Redactor(["s3cret"]), check_mode, True, 60)
     request = ImageRequest(reference.parse("docker.io/library/app:1"), username="bot", password="s3cret", tags=tuple(tags),
                            untagged=tuple(untagged), label="app", platform=platform, referrers=True)
-    job = importer.ImageImport(ctx, request)
-    job.media_type = media_type
-    job._discover = lambda digest: list(found)  # pylint: disable=protected-access
-    return job, registry, arm
+
+    def discover(asked, subjects):
+        assert asked is request
+        if isinstance(found, Exception):
+            raise found
+        return list(found)
+
+    return referrer_import.ReferrerImport(ctx, request, discover, []), registry, arm
 
 
 def referrer(digest, subject=IMAGE, depth=1, artifact_type=NOTATION, found=TAG_SCHEMA, tag=None):
@@ -129,9 +134,9 @@ FOUND = [referrer(SBOM_SIGNATURE, subject=SBOM, depth=2), referrer(SIGNATURE), r
          referrer(COSIGN, artifact_type="application/vnd.dev.cosign.artifact.sig.v1+json", found=COSIGN_TAG, tag=COSIGN_TAG_NAME)]
 
 
-def follow(job):
+def follow(job, digest=IMAGE, media_type=OCI_MANIFEST):
     result = {"changed": False, "failed": False}
-    job._follow_referrers(result, IMAGE)  # pylint: disable=protected-access
+    job.follow(result, digest, media_type)
     return result
 
 
@@ -207,7 +212,7 @@ def test_a_failed_referrer_fails_the_image_and_what_refers_to_it_is_not_attempte
 
 
 def test_a_transient_import_failure_is_retried(monkeypatch):
-    monkeypatch.setattr(importer.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(retries.time, "sleep", lambda seconds: None)
 
     class Flaky(Arm):
         def import_image(self, target, body, wait, timeout):
@@ -223,32 +228,27 @@ def test_a_transient_import_failure_is_retried(monkeypatch):
 
 
 def test_discovery_failure_and_unknown_digest_fail_the_image():
-    job, dummy, arm = make([])
-
-    def refuse(digest):
-        raise AcrOpsError("registry-1.docker.io answered HTTP 429 for the referrers", code="TOOMANYREQUESTS", transient=True)
-    job._discover = refuse  # pylint: disable=protected-access
+    job, dummy, arm = make(AcrOpsError("registry-1.docker.io answered HTTP 429 for the referrers", code="TOOMANYREQUESTS", transient=True))
     result = follow(job)
     assert result["failed"] and result["error_code"] == "TOOMANYREQUESTS" and "discovering the referrers" in result["msg"]
     job, dummy, arm = make(FOUND)
-    result = {"changed": False, "failed": False}
-    job._follow_referrers(result, None)  # pylint: disable=protected-access
+    result = follow(job, digest=None)
     assert result["failed"] and "could not be read from here" in result["msg"] and arm.bodies == []
 
 
 def test_subjects_an_index_and_its_children_a_manifest_alone_a_platform_its_child():
     index = {"mediaType": OCI_INDEX, "manifests": [{"digest": CHILD}, {"digest": SBOM}]}
-    job, registry, dummy = make([], registry=Registry(index=index), media_type=OCI_INDEX)
-    assert job.referrer_subjects(IMAGE) == [IMAGE, CHILD, SBOM]
+    job, registry, dummy = make([], registry=Registry(index=index))
+    assert job.subjects(IMAGE, OCI_INDEX) == [IMAGE, CHILD, SBOM]
     assert [c[0] for c in registry.calls] == ["GET"], "one GET of the index"
-    job, registry, dummy = make([], media_type=OCI_MANIFEST)
-    assert job.referrer_subjects(IMAGE) == [IMAGE] and registry.calls == [], "a plain manifest costs nothing more"
-    job, registry, dummy = make([], registry=Registry(index=index), media_type=None)
-    assert job.referrer_subjects(IMAGE) == [IMAGE, CHILD, SBOM], "media type unknown: the GET says"
-    job, registry, dummy = make([], registry=Registry(index=index), platform="linux/amd64", media_type=None)
-    assert job.referrer_subjects(CHILD) == [CHILD] and registry.calls == []
+    job, registry, dummy = make([])
+    assert job.subjects(IMAGE, OCI_MANIFEST) == [IMAGE] and registry.calls == [], "a plain manifest costs nothing more"
+    job, registry, dummy = make([], registry=Registry(index=index))
+    assert job.subjects(IMAGE, None) == [IMAGE, CHILD, SBOM], "media type unknown: the GET says"
+    job, registry, dummy = make([], registry=Registry(index=index), platform="linux/amd64")
+    assert job.subjects(CHILD, None) == [CHILD] and registry.calls == []
 
 
 def test_target_repositories_are_the_tags_and_untagged_ones_once_each():
     job = make([], tags=(("app", "1"), ("app", "latest"), ("mirror/app", "1")), untagged=("archive/app", "app"))[0]
-    assert job.target_repositories() == ["app", "mirror/app", "archive/app"]
+    assert referrer_import.target_repositories(job.request) == ["app", "mirror/app", "archive/app"]

@@ -75,7 +75,7 @@ def test_the_importer_takes_the_read_ahead_result_and_does_not_read_again():
     prefetch = SourcePrefetch(registry, 4)
     try:
         assert prefetch.start(items, ACR_SUFFIX) == 2
-        ctx = importer.Context(None, registry, Target(), Redactor([]), True, True, 60, set(), prefetch)
+        ctx = importer.Context(None, registry, Target(), Redactor([]), True, True, 60, None, prefetch)
         results = importer.run_batch(ctx, items, concurrency=1)  # the validated requests themselves: one type from end to end
     finally:
         prefetch.close()
@@ -94,7 +94,7 @@ def test_a_read_ahead_error_is_the_images_error_and_credentials_are_kept_apart()
     prefetch = SourcePrefetch(registry, 2)
     prefetch.start(items, ACR_SUFFIX)
     assert prefetch.take(items[0]._replace(password="other")) is None, "another identity's read is not this one's"
-    ctx = importer.Context(None, registry, Target(), Redactor(["s3cret"]), True, True, 60, set(), prefetch)
+    ctx = importer.Context(None, registry, Target(), Redactor(["s3cret"]), True, True, 60, None, prefetch)
     result = importer.ImageImport(ctx, items[0]).run()
     prefetch.close()
     assert result["failed"] and result["error_code"] == "UNAUTHORIZED"
