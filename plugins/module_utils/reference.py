@@ -443,5 +443,5 @@ def parse_target(text: str, default_tag: Optional[str]) -> Tuple[str, Optional[s
 
 def is_digest(text) -> bool:
     """Whether text is a valid digest of a supported algorithm, e.g. 'sha256:' and 64 lowercase hex digits."""
-    return isinstance(text, str) and len(text) <= MAX_REFERENCE_LENGTH and _DIGEST_RE.fullmatch(text) is not None \
-        and _digest_problem(text) is None
+    return (isinstance(text, str) and len(text) <= MAX_REFERENCE_LENGTH and _DIGEST_RE.fullmatch(text) is not None
+            and _digest_problem(text) is None)

@@ -3,6 +3,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from collection_path import COLLECTIONS_ROOT
@@ -38,3 +40,18 @@ def ansible(standin, tmp_path):
 def repo(unique_repo):
     """A fresh single-component repository name (Docker Hub official images are library/<repo>)."""
     return unique_repo.replace("/", "-").replace("_", "-")[-60:].strip("-")
+
+
+@pytest.fixture
+def wait_for():
+    """wait_for(predicate, timeout=30): poll until predicate() is truthy and return its value; fail the test after timeout."""
+    def wait(predicate, timeout=30.0, interval=0.05):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(interval)
+        raise AssertionError("condition not met within %.0f s" % timeout)
+
+    return wait

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 import pytest
 import yaml
@@ -36,16 +35,6 @@ def import_calls(standin):
 def operations(standin, text):
     """This test's import operations (the stand-in keeps every operation of the session)."""
     return [op for op in standin.control.operations() if text in op["source"]]
-
-
-def wait_for(predicate, timeout=30.0, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("condition not met within %.0f s" % timeout)
 
 
 def in_background(function):
@@ -90,7 +79,7 @@ def test_check_mode_and_real_run_never_overwrite_a_drifted_or_locked_tag(standin
     assert imported == sorted(["%s:1" % names["new"], "%s:1" % names["force"]]), imported
 
 
-def test_a_tag_written_by_someone_else_during_the_import_is_not_overwritten(standin, ansible, repo):
+def test_a_tag_written_by_someone_else_during_the_import_is_not_overwritten(standin, ansible, repo, wait_for):
     name = "%s-race" % repo
     source = standin.push("dockerhub", "library/" + name, "1", seed=name + "-src", **SMALL)
     # Our import is held on its way to ARM; meanwhile someone else pushes the tag with another image.
@@ -113,7 +102,7 @@ def test_a_tag_written_by_someone_else_during_the_import_is_not_overwritten(stan
     assert import_calls(standin) == 1
 
 
-def test_a_source_tag_moving_during_the_import_is_detected_and_the_planned_digest_lands(standin, ansible, repo):
+def test_a_source_tag_moving_during_the_import_is_detected_and_the_planned_digest_lands(standin, ansible, repo, wait_for):
     name = "%s-moving" % repo
     old = standin.push("dockerhub", "library/" + name, "1", seed=name + "-1", **SMALL)
     standin.control.import_behaviour(delay=3.0)

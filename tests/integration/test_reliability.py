@@ -67,16 +67,6 @@ def entries(standin, host=None, method=None, path=None, client="controller"):
             and (path is None or path in e["path"]) and (client is None or e["client"] == client)]
 
 
-def wait_for(predicate, timeout=20.0, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("condition not met within %.0f s" % timeout)
-
-
 def assert_landed(standin, result, images, run):
     assert not result.get("failed"), (result.get("msg"), run)
     for source, repo, digest in images:
@@ -198,7 +188,7 @@ def test_import_failures_transient_retried_permanent_reported_once_with_the_serv
                          plain[1]: ["Succeeded"]}, per_image
 
 
-def test_a_stuck_import_times_out_with_its_operation_and_the_next_run_reads_the_true_state(standin, ansible, repo):
+def test_a_stuck_import_times_out_with_its_operation_and_the_next_run_reads_the_true_state(standin, ansible, repo, wait_for):
     images = push_library(standin, repo, 1)
     standin.control.import_behaviour(stuck=True)
     result, run = batch(ansible, images, timeout=2)
@@ -222,7 +212,7 @@ def test_a_stuck_import_times_out_with_its_operation_and_the_next_run_reads_the_
 
 
 # ---- tokens ------------------------------------------------------------------------------------------------------
-def test_tokens_that_expire_mid_run_by_lifetime_or_clock_jump_are_renewed(standin, ansible, repo):
+def test_tokens_that_expire_mid_run_by_lifetime_or_clock_jump_are_renewed(standin, ansible, repo, wait_for):
     images = push_library(standin, repo, 3)
     # Entra, ACR refresh and ACR access tokens live 2 s and each import takes 1 s: they expire between images.
     standin.control.settings(entra_token_lifetime=2, acr_refresh_token_lifetime=2, acr_access_token_lifetime=2)

@@ -19,9 +19,8 @@ import aiohttp
 
 from . import config
 from .imports import DOCKERHUB_NAMES, ImportFailure
-from .images import MANIFEST_ACCEPT, digest_of
+from .images import INDEX_TYPES, MANIFEST_ACCEPT, digest_of
 
-INDEX_TYPES = ("application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json")
 CHUNK = 1 << 16
 ANONYMOUS_ACR_USER = "00000000-0000-0000-0000-000000000000"
 

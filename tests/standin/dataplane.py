@@ -20,7 +20,7 @@ import urllib.parse
 
 from . import config
 from .entra import verify_entra_token
-from .images import MANIFEST_ACCEPT
+from .images import INDEX_TYPES, MANIFEST_ACCEPT, OCI_INDEX
 from .passthrough import relay
 from .responses import json_response, registry_error
 from .tokens import limit_scopes
@@ -28,8 +28,6 @@ from .tokens import limit_scopes
 ANON_USER = "00000000-0000-0000-0000-000000000000"
 AUTH_MESSAGE = "authentication required, visit https://aka.ms/acr/authorization for more information."
 DATAPLANE_AUDIENCES = tuple(config.ARM_AUDIENCES) + (config.ACR_AUDIENCE,)
-INDEX_TYPES = ("application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json")
-OCI_INDEX = INDEX_TYPES[0]
 DIGEST_RE = re.compile(r"^sha256:[a-f0-9]{64}$")
 ROUTE_TEMPLATES = [
     ("acr_tag", "/acr/v1/{repo}/_tags/{tag}"),

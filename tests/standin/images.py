@@ -25,6 +25,7 @@ DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
 IN_TOTO = "application/vnd.in-toto+json"
 # Always ask for every manifest type: distribution answers differently (or 404) to a partial Accept.
 MANIFEST_ACCEPT = ", ".join([OCI_INDEX, OCI_MANIFEST, DOCKER_LIST, DOCKER_MANIFEST])
+INDEX_TYPES = (OCI_INDEX, DOCKER_LIST)
 DEFAULT_PLATFORMS = ("linux/amd64", "linux/arm64")
 
 MEDIA = {

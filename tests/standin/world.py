@@ -14,10 +14,10 @@ import uuid
 
 from . import config
 from .controls_state import Clock, Counters, Faults, ImportBehaviour, RequestLog, Settings
+from .images import INDEX_TYPES
 from .tagstore import JsonState, TagStore
 from .tokens import TokenSigner
 
-INDEX_TYPES = ("application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json")
 
 
 class Principal:

@@ -1,7 +1,7 @@
 # Copyright (c) 2026 acrops.registry contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Expanding tag policies into concrete imports, and the platform read step, with a registry client stub (no network)."""
+"""Expanding tag policies into concrete imports, and the platform read step, with the fake registry client (no network)."""
 
 from __future__ import annotations
 
@@ -12,22 +12,9 @@ from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrO
 from ansible_collections.acrops.registry.plugins.module_utils.image_requests import ImageRequest
 from ansible_collections.acrops.registry.plugins.module_utils.oci import PlatformChoice, pick_platform
 from ansible_collections.acrops.registry.plugins.module_utils.policy_expansion import RequestBudget
+from ansible_collections.acrops.registry.tests.unit.plugins.module_utils.fakes import FakeRegistryClient
 
 TAGS = {"library/nginx": ["1.24.0", "1.25.0", "1.25.3", "1.25.3-alpine", "1.26.0", "latest"], "library/redis": ["7.2.4", "7.2.5", "latest"]}
-
-
-class StubClient:
-    def __init__(self, tags=None):
-        self.tags = tags if tags is not None else TAGS
-        self.listed = []
-
-    def list_tags(self, host, repository, credentials=None, page_size=1000, budget=None):
-        self.listed.append((host, repository, credentials))
-        if budget is not None:
-            budget.take(host, repository)
-        if repository not in self.tags:
-            raise AcrOpsError("%s answered 401 Unauthorized for the tags of %s" % (host, repository), code="UNAUTHORIZED")
-        return list(self.tags[repository])
 
 
 def ctx(client):
@@ -41,7 +28,7 @@ def request(source, policy=None, repositories=(), tags=(), label=None, platform=
 
 
 def test_each_selected_tag_becomes_one_request_into_every_target_repository():
-    client = StubClient()
+    client = FakeRegistryClient(listings=TAGS)
     policy = request("docker.io/library/nginx", {"semver": ">=1.25 <1.27"}, ("nginx", "mirror/nginx"), label="p", platform="linux/amd64",
                      password="s3cret")
     out, reports, failures = policy_expansion.expand_policies(ctx(client), [policy], max_tags=10)
@@ -54,14 +41,14 @@ def test_each_selected_tag_becomes_one_request_into_every_target_repository():
 
 def test_requests_without_policy_pass_through_untouched_and_in_order():
     plain = [request("nginx:1.25.0", tags=[("nginx", "1.25.0")]), request("redis:7", tags=[("redis", "7")])]
-    out, reports, failures = policy_expansion.expand_policies(ctx(StubClient()), plain, max_tags=10)
+    out, reports, failures = policy_expansion.expand_policies(ctx(FakeRegistryClient(listings=TAGS)), plain, max_tags=10)
     assert out == plain and reports == [] and failures == []
 
 
 def test_a_selected_tag_that_another_entry_mirrors_is_imported_once():
     by_hand = request("nginx:1.25.3", tags=[("nginx", "1.25.3"), ("extra/nginx", "1.25.3")])
     policy = request("docker.io/library/nginx", {"regex": r"1\.25\..*"}, ("nginx", "mirror/nginx"))
-    out, dummy, dummy2 = policy_expansion.expand_policies(ctx(StubClient()), [policy, by_hand], max_tags=10)
+    out, dummy, dummy2 = policy_expansion.expand_policies(ctx(FakeRegistryClient(listings=TAGS)), [policy, by_hand], max_tags=10)
     assert [(str(r.source), r.tags) for r in out] == [
         ("docker.io/library/nginx:1.25.3", (("mirror/nginx", "1.25.3"),)),
         ("docker.io/library/nginx:1.25.3-alpine", (("nginx", "1.25.3-alpine"), ("mirror/nginx", "1.25.3-alpine"))),
@@ -74,13 +61,13 @@ def test_a_selected_tag_fed_by_another_source_is_a_conflict():
     other = request("ghcr.io/org/nginx:1.26.0", tags=[("nginx", "1.26.0")])
     policy = request("docker.io/library/nginx", {"latest": 1}, ("nginx",))
     with pytest.raises(AcrOpsError, match="target nginx:1.26.0 is fed by two sources"):
-        policy_expansion.expand_policies(ctx(StubClient()), [other, policy], max_tags=10)
+        policy_expansion.expand_policies(ctx(FakeRegistryClient(listings=TAGS)), [other, policy], max_tags=10)
 
 
 def test_max_tags_fails_the_policy_with_the_count_and_imports_nothing_of_it():
     policy = request("docker.io/library/nginx", {"regex": ".*"}, ("nginx",), label="all")
     keep = request("redis:7.2.5", tags=[("redis", "7.2.5")])
-    out, reports, failures = policy_expansion.expand_policies(ctx(StubClient()), [policy, keep], max_tags=5)
+    out, reports, failures = policy_expansion.expand_policies(ctx(FakeRegistryClient(listings=TAGS)), [policy, keep], max_tags=5)
     assert out == [keep]
     assert reports[0]["failed"] and "selects 6 tags, more than max_tags (5)" in reports[0]["msg"]
     assert failures[0]["failed"] and failures[0]["error_code"] == "TOO_MANY_TAGS" and failures[0]["label"] == "all"
@@ -89,7 +76,7 @@ def test_max_tags_fails_the_policy_with_the_count_and_imports_nothing_of_it():
 
 def test_an_empty_selection_is_a_warning_with_the_reason():
     policy = request("docker.io/library/redis", {"semver": ">=8"}, ("redis",), label="eight")
-    out, reports, failures = policy_expansion.expand_policies(ctx(StubClient()), [policy], max_tags=5)
+    out, reports, failures = policy_expansion.expand_policies(ctx(FakeRegistryClient(listings=TAGS)), [policy], max_tags=5)
     assert out == [] and failures == [] and not reports[0]["failed"]
     assert reports[0]["warnings"] == ["the tag policy of eight selected no tag of docker.io/library/redis: none of the 3 tags passed (semver left 0)"]
 
@@ -99,36 +86,24 @@ def test_listing_failures_and_spent_budgets_fail_only_their_policy():
     redis = request("docker.io/library/redis", {"latest": 1}, ("redis",), label="r")
     nginx = request("docker.io/library/nginx", {"latest": 1}, ("nginx",), label="n")
     budget = RequestBudget(2)
-    out, reports, failures = policy_expansion.expand_policies(ctx(StubClient()), [missing, redis, nginx], max_tags=5, budget=budget, concurrency=1)
+    out, reports, failures = policy_expansion.expand_policies(ctx(FakeRegistryClient(listings=TAGS)), [missing, redis, nginx], max_tags=5, budget=budget, concurrency=1)
     assert [f["label"] for f in failures] == ["m", "n"]
     assert failures[0]["error_code"] == "UNAUTHORIZED" and "listing the tags of docker.io/library/missing failed" in failures[0]["msg"]
     assert failures[1]["error_code"] == "BUDGET_EXHAUSTED" and "raise tag_list_budget" in failures[1]["msg"]
     assert [str(r.source) for r in out] == ["docker.io/library/redis:7.2.5"]
 
 
-class PlatformClient:
-    def __init__(self, choice, now=None):
-        self.choice = choice
-        self.now = now
-
-    def platform_digest(self, host, repository, reference_, platform, credentials=None):
-        return self.choice
-
-    def manifest_digest(self, host, repository, reference_, credentials=None):
-        return self.now
-
-
 def test_platform_read_step_returns_the_child_and_remembers_the_index():
     choice = PlatformChoice("sha256:" + "c" * 64, "sha256:" + "i" * 64, "linux/arm64")
-    image = importer.ImageImport(ctx(PlatformClient(choice)), request("nginx:1", tags=[("nginx", "1")], platform="linux/arm64"))
+    image = importer.ImageImport(ctx(FakeRegistryClient(platform_choice=choice)), request("nginx:1", tags=[("nginx", "1")], platform="linux/arm64"))
     assert image.source_digest() == "sha256:" + "c" * 64
     assert (image.index_digest, image.chosen_platform, image.warnings) == ("sha256:" + "i" * 64, "linux/arm64", [])
 
     plain = PlatformChoice("sha256:" + "d" * 64, None, None)
-    single = importer.ImageImport(ctx(PlatformClient(plain)), request("nginx:1", tags=[("nginx", "1")], platform="linux/arm64"))
+    single = importer.ImageImport(ctx(FakeRegistryClient(platform_choice=plain)), request("nginx:1", tags=[("nginx", "1")], platform="linux/arm64"))
     assert single.source_digest() == "sha256:" + "d" * 64 and "single manifest" in single.warnings[0]
 
-    gone = importer.ImageImport(ctx(PlatformClient(None)), request("nginx:1", tags=[("nginx", "1")], platform="linux/arm64"))
+    gone = importer.ImageImport(ctx(FakeRegistryClient()), request("nginx:1", tags=[("nginx", "1")], platform="linux/arm64"))
     with pytest.raises(AcrOpsError, match="not found in the source registry"):
         gone.source_digest()
 

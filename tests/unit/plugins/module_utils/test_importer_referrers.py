@@ -14,6 +14,7 @@ from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrO
 from ansible_collections.acrops.registry.plugins.module_utils.image_requests import ImageRequest
 from ansible_collections.acrops.registry.plugins.module_utils.referrers import COSIGN_TAG, TAG_SCHEMA, Referrer
 from ansible_collections.acrops.registry.plugins.module_utils.registry_client import TagState
+from ansible_collections.acrops.registry.tests.unit.plugins.module_utils.fakes import FakeArm as Arm, FakeRegistryClient, FakeTarget as Target
 
 NOTATION = "application/vnd.cncf.notary.signature"
 SPDX = "application/spdx+json"
@@ -70,48 +71,9 @@ def test_the_role_filter_passes_an_entrys_referrer_keys_through():
 
 
 # ---- the copy step --------------------------------------------------------------------------------------------------
-class Registry:
-    """Stub RegistryClient: the target ACR's manifests and tags, the source's index."""
-
-    def __init__(self, present=(), tags=None, index=None):
-        self.present = set(present)            # (repository, digest) in the target
-        self.tags = dict(tags or {})           # (repository, tag) -> TagState
-        self.index = index
-        self.calls = []
-
-    def manifest_digest(self, host, repository, reference_text, credentials=None):
-        self.calls.append(("HEAD", host, repository, reference_text))
-        return reference_text if (repository, reference_text) in self.present else None
-
-    def acr_tag(self, login_server, repository, tag):
-        self.calls.append(("TAG", login_server, repository, tag))
-        return self.tags.get((repository, tag))
-
-    def manifest(self, host, repository, reference_text, credentials=None):
-        self.calls.append(("GET", host, repository, reference_text))
-        return (reference_text, OCI_INDEX, self.index) if self.index else (reference_text, OCI_MANIFEST, {"layers": []})
-
-
-class Arm:
-    def __init__(self, fail=None):
-        self.bodies = []
-        self.fail = fail or {}
-
-    def import_image(self, target, body, wait, timeout):
-        self.bodies.append(body)
-        error = self.fail.get(body["source"]["sourceImage"])
-        if error:
-            raise error
-        return "https://operation/%d" % len(self.bodies)
-
-
-class Target:
-    login_server = "acr.example"
-
-
 def make(found, registry=None, arm=None, check_mode=False, tags=(("app", "1"),), untagged=(), platform=None):
     """A ReferrerImport whose discovery answers `found` (or raises it, when it is an exception)."""
-    registry = registry or Registry()
+    registry = registry or FakeRegistryClient()
     arm = arm or Arm()
     ctx = importer.Context(arm, registry, Target(), Redactor(["s3cret"]), check_mode, True, 60)
     request = ImageRequest(reference.parse("docker.io/library/app:1"), username="bot", password="s3cret", tags=tuple(tags),
@@ -161,7 +123,7 @@ def test_missing_referrers_are_imported_by_digest_depth_first_cosign_under_its_t
 
 
 def test_present_referrers_are_left_alone_and_only_missing_repositories_are_imported():
-    registry = Registry(present=[("app", SIGNATURE), ("archive/app", SIGNATURE), ("app", SBOM), ("app", SBOM_SIGNATURE),
+    registry = FakeRegistryClient(present=[("app", SIGNATURE), ("archive/app", SIGNATURE), ("app", SBOM), ("app", SBOM_SIGNATURE),
                                  ("archive/app", SBOM_SIGNATURE)],
                         tags={("app", COSIGN_TAG_NAME): TagState(COSIGN, False, None, None),
                               ("archive/app", COSIGN_TAG_NAME): TagState(COSIGN, False, None, None)})
@@ -169,7 +131,7 @@ def test_present_referrers_are_left_alone_and_only_missing_repositories_are_impo
     result = follow(job)
     assert [(b["source"]["sourceImage"], b["untaggedTargetRepositories"]) for b in arm.bodies] == [("library/app@" + SBOM, ["archive/app"])]
     assert result["changed"] is True
-    everything = Registry(present=list(registry.present) + [("archive/app", SBOM)], tags=registry.tags)
+    everything = FakeRegistryClient(present=list(registry.present) + [("archive/app", SBOM)], tags=registry.tags)
     job, dummy, arm = make(FOUND, registry=everything, untagged=("archive/app",))
     result = follow(job)
     assert arm.bodies == [] and result["changed"] is False
@@ -177,11 +139,11 @@ def test_present_referrers_are_left_alone_and_only_missing_repositories_are_impo
 
 
 def test_a_moved_cosign_tag_is_imported_again_but_a_locked_one_fails_the_image():
-    moved = Registry(tags={("app", COSIGN_TAG_NAME): TagState("sha256:" + "0" * 64, False, None, None)}, present=[("app", SIGNATURE)])
+    moved = FakeRegistryClient(tags={("app", COSIGN_TAG_NAME): TagState("sha256:" + "0" * 64, False, None, None)}, present=[("app", SIGNATURE)])
     job, dummy, arm = make(FOUND[1:2] + FOUND[3:], registry=moved)
     result = follow(job)
     assert [b.get("targetTags") for b in arm.bodies] == [["app:" + COSIGN_TAG_NAME]] and not result["failed"]
-    locked = Registry(tags={("app", COSIGN_TAG_NAME): TagState("sha256:" + "0" * 64, True, None, None)})
+    locked = FakeRegistryClient(tags={("app", COSIGN_TAG_NAME): TagState("sha256:" + "0" * 64, True, None, None)})
     job, dummy, arm = make(FOUND[1:2] + FOUND[3:], registry=locked)
     result = follow(job)
     assert result["failed"] is True and result["error_code"] == "REFERRER_FAILED"
@@ -191,7 +153,7 @@ def test_a_moved_cosign_tag_is_imported_again_but_a_locked_one_fails_the_image()
 
 
 def test_check_mode_predicts_and_imports_nothing():
-    job, registry, arm = make(FOUND, registry=Registry(present=[("app", SIGNATURE)]), check_mode=True)
+    job, registry, arm = make(FOUND, registry=FakeRegistryClient(present=[("app", SIGNATURE)]), check_mode=True)
     result = follow(job)
     assert arm.bodies == [] and result["changed"] is True
     assert {e["digest"]: e["action"] for e in result["referrers"]} == {
@@ -214,7 +176,7 @@ def test_a_failed_referrer_fails_the_image_and_what_refers_to_it_is_not_attempte
 def test_a_transient_import_failure_is_retried(monkeypatch):
     monkeypatch.setattr(retries.time, "sleep", lambda seconds: None)
 
-    class Flaky(Arm):
+    class Flaky(Arm):  # pylint: disable=too-few-public-methods
         def import_image(self, target, body, wait, timeout):
             self.bodies.append(body)
             if len(self.bodies) == 1:
@@ -238,14 +200,14 @@ def test_discovery_failure_and_unknown_digest_fail_the_image():
 
 def test_subjects_an_index_and_its_children_a_manifest_alone_a_platform_its_child():
     index = {"mediaType": OCI_INDEX, "manifests": [{"digest": CHILD}, {"digest": SBOM}]}
-    job, registry, dummy = make([], registry=Registry(index=index))
+    job, registry, dummy = make([], registry=FakeRegistryClient(index=index))
     assert job.subjects(IMAGE, OCI_INDEX) == [IMAGE, CHILD, SBOM]
     assert [c[0] for c in registry.calls] == ["GET"], "one GET of the index"
     job, registry, dummy = make([])
     assert job.subjects(IMAGE, OCI_MANIFEST) == [IMAGE] and registry.calls == [], "a plain manifest costs nothing more"
-    job, registry, dummy = make([], registry=Registry(index=index))
+    job, registry, dummy = make([], registry=FakeRegistryClient(index=index))
     assert job.subjects(IMAGE, None) == [IMAGE, CHILD, SBOM], "media type unknown: the GET says"
-    job, registry, dummy = make([], registry=Registry(index=index), platform="linux/amd64")
+    job, registry, dummy = make([], registry=FakeRegistryClient(index=index), platform="linux/amd64")
     assert job.subjects(CHILD, None) == [CHILD] and registry.calls == []
 
 

@@ -10,45 +10,12 @@ import threading
 
 from ansible_collections.acrops.registry.plugins.module_utils import image_requests, importer
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor
-from ansible_collections.acrops.registry.plugins.module_utils.registry_client import TagState
 from ansible_collections.acrops.registry.plugins.module_utils.source_prefetch import SourcePrefetch
+from ansible_collections.acrops.registry.tests.unit.plugins.module_utils.fakes import FakeRegistryClient as Registry, FakeTarget as Target
 
 DIGEST = "sha256:" + "1" * 64
 OTHER = "sha256:" + "2" * 64
 ACR_SUFFIX = "azurecr.io"
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-
-
-class Registry:
-    """A registry client stub: manifest_info answers from `sources` (a digest, None for absent, or an exception)."""
-
-    def __init__(self, sources, gate=None):
-        self.sources = dict(sources)
-        self.reads = []
-        self.expected = []
-        self.gate = gate
-        self.tags = {}
-
-    def expect(self, host, repository, credentials=None):
-        self.expected.append((host, repository, credentials))
-
-    def manifest_info(self, host, repository, reference, credentials=None):
-        if self.gate is not None:
-            self.gate.wait(5)
-        self.reads.append((host, repository, reference, credentials))
-        answer = self.sources["%s/%s:%s" % (host, repository, reference)]
-        if isinstance(answer, Exception):
-            raise answer
-        return (answer, OCI_MANIFEST) if answer else None
-
-    def acr_tag(self, login_server, repository, tag):
-        digest = self.tags.get("%s:%s" % (repository, tag))
-        return TagState(digest, False, None, None) if digest else None
-
-
-class Target:
-    login_server = "myregistry.azurecr.io"
-    name = "myregistry"
 
 
 def pending(*specs, defaults=None):
