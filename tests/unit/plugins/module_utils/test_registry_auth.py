@@ -235,6 +235,18 @@ def test_acr_without_azure_credentials_says_so():
 
 
 # ---- concurrency -------------------------------------------------------------------------------------------------------
+def together(function, arguments):
+    """function(argument) for each argument, on one thread each, all started at the same moment; results in order."""
+    start = threading.Barrier(len(arguments))
+
+    def one(argument):
+        start.wait()
+        return function(argument)
+
+    with ThreadPoolExecutor(len(arguments)) as pool:
+        return list(pool.map(one, arguments))
+
+
 def test_sixteen_threads_share_one_exchange_and_one_token_request():
     transport = FakeTransport(delay=0.02)
     auth = RegistryAuth(transport, Redactor(), entra_token=lambda: "entra-token")
@@ -242,14 +254,7 @@ def test_sixteen_threads_share_one_exchange_and_one_token_request():
     repositories = ["app%d" % n for n in range(16)]
     for repository in repositories:
         auth.expect(ACR, repository)
-    start = threading.Barrier(16)
-
-    def one(repository):
-        start.wait()
-        return auth.authorization(ACR, auth.scope(ACR, repository), None)
-
-    with ThreadPoolExecutor(16) as pool:
-        tokens = list(pool.map(one, repositories))
+    tokens = together(lambda repository: auth.authorization(ACR, auth.scope(ACR, repository), None), repositories)
     assert transport.count("/oauth2/exchange") == 1
     assert transport.count("/oauth2/token") == 1 and len(set(tokens)) == 1
 
@@ -264,14 +269,7 @@ def test_sixteen_threads_meeting_a_new_host_pay_one_challenge():
     repositories = ["app%d" % n for n in range(16)]
     for repository in repositories:
         client.expect(HUB, repository)
-    start = threading.Barrier(16)
-
-    def one(repository):
-        start.wait()
-        return client.manifest_digest(HUB, repository, "v1")
-
-    with ThreadPoolExecutor(16) as pool:
-        digests = list(pool.map(one, repositories))
+    digests = together(lambda repository: client.manifest_digest(HUB, repository, "v1"), repositories)
     assert digests == ["sha256:" + "a" * 64] * 16
     challenges = [c for c in transport.calls if "/manifests/" in c[1] and "Authorization" not in (c[2].get("headers") or {})]
     assert len(challenges) == 1 and len(transport.token_requests()) == 1
