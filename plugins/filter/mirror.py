@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.acrops.registry.plugins.module_utils import reference, target_naming
+from ansible_collections.acrops.registry.plugins.module_utils import planner, reference, target_naming
+from ansible_collections.acrops.registry.plugins.module_utils.tag_policy import POLICY_KEYS
 
+# An inventory entry's keys: acr_import's image keys, with `tags` (a list, or a tag policy) and `credentials` (a name in
+# acr_mirror_credentials) in place of tag_policy, source_username and source_password.
 ENTRY_KEYS = frozenset(("source", "targets", "tags", "source_registry", "credentials", "force", "untagged_repositories", "platform",
                         "referrers", "referrers_types"))
-POLICY_KEYS = ("regex", "exclude", "semver", "latest")
-ACTION_ORDER = ("imported", "overwritten", "would_import", "would_overwrite", "drifted", "unchanged", "locked", "failed")
+ACTION_ORDER = (planner.IMPORTED, planner.OVERWRITTEN, planner.WOULD_IMPORT, planner.WOULD_OVERWRITE, planner.DRIFTED, planner.UNCHANGED,
+                planner.LOCKED, planner.FAILED)
 
 
 def _default_repository(ref, path, prefix, label):
