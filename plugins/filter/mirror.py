@@ -173,16 +173,19 @@ def mirror_requests(entries, prefix="", credentials=None, force=True):
                 targets = ["%s:%s" % (_default_repository(None, path, prefix, label), tag)]
             else:
                 raise AnsibleFilterError("%s: %s has no tag to name its target: give targets" % (label, text))
-            key = (source_text, tuple(targets))
+            platform = entry.get("platform")
+            key = (source_text, tuple(targets), platform)
             if key in seen:
                 continue  # the same image listed by two inventory groups: mirror it once
             seen.add(key)
+            named = "%s (%s%s)" % (label, source_text, " for " + platform if platform else "")
             for target in targets:
                 name = target if ":" in target.rsplit("/", 1)[-1] or ref is None else "%s:%s" % (target, ref.tag)
-                if name in owners and owners[name][1] != source_text:
-                    raise AnsibleFilterError("target %s is fed by two different sources: %s (%s) and %s (%s)"
-                                             % (name, owners[name][0], owners[name][1], label, source_text))
-                owners[name] = (label, source_text)
+                other = owners.get(name)
+                # An entry without platform takes acr_mirror_platform, unknown here: the module checks those pairs again.
+                if other is not None and (other[1] != source_text or (other[2] and platform and other[2] != platform)):
+                    raise AnsibleFilterError("target %s is fed by two different sources: %s and %s" % (name, other[0], named))
+                owners[name] = (named, source_text, platform)
             request = {"source": source_text, "targets": targets, "force": bool(entry.get("force", force)), "label": label}
             for key_name in ("source_registry", "untagged_repositories", "platform"):
                 if entry.get(key_name):
