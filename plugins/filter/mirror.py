@@ -11,24 +11,26 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.acrops.registry.plugins.module_utils import reference
+from ansible_collections.acrops.registry.plugins.module_utils import planner, reference, target_naming
+from ansible_collections.acrops.registry.plugins.module_utils.tag_policy import POLICY_KEYS
 
-# The seed's air-gap naming rule: these prefixes are dropped from the source to name the target.
-STRIP_PREFIXES = ("docker.io/library/", "docker.io/", "mcr.microsoft.com/")
+# An inventory entry's keys: acr_import's image keys, with `tags` (a list, or a tag policy) and `credentials` (a name in
+# acr_mirror_credentials) in place of tag_policy, source_username and source_password.
 ENTRY_KEYS = frozenset(("source", "targets", "tags", "source_registry", "credentials", "force", "untagged_repositories", "platform",
                         "referrers", "referrers_types"))
-POLICY_KEYS = ("regex", "exclude", "semver", "latest")
-ACTION_ORDER = ("imported", "overwritten", "would_import", "would_overwrite", "drifted", "unchanged", "locked", "failed")
+ACTION_ORDER = (planner.IMPORTED, planner.OVERWRITTEN, planner.WOULD_IMPORT, planner.WOULD_OVERWRITE, planner.DRIFTED, planner.UNCHANGED,
+                planner.LOCKED, planner.FAILED)
 
 
-def default_target_repository(ref, prefix):
-    """docker.io/library/nginx -> nginx; docker.io/grafana/grafana -> grafana/grafana; ghcr.io/o/a -> ghcr.io/o/a; then the prefix."""
-    name = "%s/%s" % (ref.registry, ref.repository)
-    for strip in STRIP_PREFIXES:
-        if name.startswith(strip):
-            name = name[len(strip):]
-            break
-    return (prefix or "") + name
+def _default_repository(ref, path, prefix, label):
+    """The naming rule of acr_import (module_utils/target_naming.py): ref is the parsed source, or None for an image path inside
+    source_registry."""
+    try:
+        if ref is None:
+            return target_naming.source_registry_repository(path, prefix)
+        return target_naming.default_repository(ref, prefix)
+    except target_naming.TargetNamingError as exc:
+        raise AnsibleFilterError("%s: %s" % (label, exc)) from None
 
 
 def parse_manifest(text, origin="manifest"):
@@ -127,12 +129,7 @@ def _policy_request(entry, policy, label, prefix, credentials, force):
             raise AnsibleFilterError("%s: %s has a tag or digest, but the tag policy chooses the tags: write the repository alone (%s)"
                                      % (label, text, ref.name))
         source_text = ref.name
-    if entry.get("targets"):
-        targets = list(entry["targets"])
-    elif ref is not None:
-        targets = [default_target_repository(ref, prefix)]
-    else:
-        targets = [(prefix or "") + text]
+    targets = list(entry["targets"]) if entry.get("targets") else [_default_repository(ref, text, prefix, label)]
     request = {"source": source_text, "targets": targets, "tag_policy": policy, "force": bool(entry.get("force", force)), "label": label}
     for key_name in ("source_registry", "platform"):
         if entry.get(key_name):
@@ -170,21 +167,25 @@ def mirror_requests(entries, prefix="", credentials=None, force=True):
             if entry.get("targets"):
                 targets = list(entry["targets"])
             elif ref is not None and ref.tag:
-                targets = ["%s:%s" % (default_target_repository(ref, prefix), ref.tag)]
+                targets = ["%s:%s" % (_default_repository(ref, None, prefix, label), ref.tag)]
             elif ref is None and "@" not in text and ":" in text.rsplit("/", 1)[-1]:
-                targets = [(prefix or "") + text]  # an image path inside a source ACR keeps its name
+                path, tag = text.rsplit(":", 1)
+                targets = ["%s:%s" % (_default_repository(None, path, prefix, label), tag)]
             else:
                 raise AnsibleFilterError("%s: %s has no tag to name its target: give targets" % (label, text))
-            key = (source_text, tuple(targets))
+            platform = entry.get("platform")
+            key = (source_text, tuple(targets), platform)
             if key in seen:
                 continue  # the same image listed by two inventory groups: mirror it once
             seen.add(key)
+            named = "%s (%s%s)" % (label, source_text, " for " + platform if platform else "")
             for target in targets:
                 name = target if ":" in target.rsplit("/", 1)[-1] or ref is None else "%s:%s" % (target, ref.tag)
-                if name in owners and owners[name][1] != source_text:
-                    raise AnsibleFilterError("target %s is fed by two different sources: %s (%s) and %s (%s)"
-                                             % (name, owners[name][0], owners[name][1], label, source_text))
-                owners[name] = (label, source_text)
+                other = owners.get(name)
+                # An entry without platform takes acr_mirror_platform, unknown here: the module checks those pairs again.
+                if other is not None and (other[1] != source_text or (other[2] and platform and other[2] != platform)):
+                    raise AnsibleFilterError("target %s is fed by two different sources: %s and %s" % (name, other[0], named))
+                owners[name] = (named, source_text, platform)
             request = {"source": source_text, "targets": targets, "force": bool(entry.get("force", force)), "label": label}
             for key_name in ("source_registry", "untagged_repositories", "platform"):
                 if entry.get(key_name):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections import namedtuple
 
-from ansible_collections.acrops.registry.plugins.module_utils import reference, tag_policy
+from ansible_collections.acrops.registry.plugins.module_utils import reference, tag_policy, target_naming
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 from ansible_collections.acrops.registry.plugins.module_utils.oci import parse_platform
 
@@ -106,12 +106,22 @@ def parse_source(text, source_registry, default_tag=reference.DEFAULT_TAG):
         raise AcrOpsError("invalid source: %s" % exc) from None
 
 
+def default_repository(ref):
+    """The source's target repository by the naming rule (target_naming); an image path inside source_registry keeps its path."""
+    try:
+        if ref.registry == _SOURCE_ACR_PLACEHOLDER:
+            return target_naming.source_registry_repository(ref.repository)
+        return target_naming.default_repository(ref)
+    except target_naming.TargetNamingError as exc:
+        raise AcrOpsError(str(exc)) from None
+
+
 def default_target(ref):
-    """The source repository without its registry host (and Docker Hub's library/), with the source tag."""
+    """The default target tag: the source's repository named by the naming rule, with the source tag."""
     if not ref.tag:
         raise AcrOpsError("source %s is given by digest only: set targets (repo:tag) or untagged_repositories, "
                           "so that no tag is written by accident" % ref)
-    return ref.familiar_repository if ref.registry == reference.DOCKER_HUB else ref.repository, ref.tag
+    return default_repository(ref), ref.tag
 
 
 def parse_targets(targets, ref):
@@ -186,7 +196,7 @@ def parse_referrers(spec, defaults, label):
 def parse_policy_targets(targets, ref, label):
     """With a tag policy, targets are repositories (each selected tag is imported into each); default: the source's."""
     if targets is None:
-        return (ref.familiar_repository if ref.registry == reference.DOCKER_HUB else ref.repository,)
+        return (default_repository(ref),)
     if not targets:
         raise AcrOpsError("%s: targets is an empty list: omit it to use the default repository, or list repositories" % label)
     repositories = []
@@ -256,13 +266,14 @@ def check_targets(items):
     """Refuse one target tag fed by two different sources (or by one source for two platforms); items: ImageRequests."""
     owners = {}
     for item in items:
+        origin = (str(item.source), getattr(item, "platform", None))
+        named = "%s (%s%s)" % (item.label, origin[0], " for " + origin[1] if origin[1] else "")
         for repository, tag in item.tags:
             key = "%s:%s" % (repository, tag)
-            origin = (str(item.source), getattr(item, "platform", None))
             other = owners.get(key)
             if other is not None and other[1] != origin:
-                raise AcrOpsError("target %s is fed by two sources: %s and %s" % (key, other[0], item.label))
-            owners[key] = (item.label, origin)
+                raise AcrOpsError("target %s is fed by two sources: %s and %s; give one of them other targets" % (key, other[0], named))
+            owners[key] = (named, origin)
 
 
 def validate_batch(images, defaults):
@@ -278,7 +289,7 @@ def validate_batch(images, defaults):
         label = "images[%d] (%s)" % (index, spec.get("source"))
         pending.append(validate_image(spec, defaults, label))
     # Entries with a tag policy have no tags yet: they are checked again once the policies are expanded.
-    check_targets([item._replace(label="images[%d] (%s)" % (index, images[index].get("source"))) for index, item in enumerate(pending)])
+    check_targets([item._replace(label="images[%d]" % index) for index, item in enumerate(pending)])
     return pending
 
 

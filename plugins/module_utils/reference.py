@@ -48,7 +48,7 @@ MAX_REFERENCE_LENGTH = 1024
 # go-digest's registered algorithms in docker, with their hex lengths.
 DIGEST_ALGORITHMS = {"sha256": 64, "sha384": 96, "sha512": 128}
 # ACR login servers (public and sovereign clouds): a target or repository path never starts with one.
-_ACR_LOGIN_SERVER_SUFFIXES = (".azurecr.io", ".azurecr.cn", ".azurecr.us")
+ACR_LOGIN_SERVER_SUFFIXES = (".azurecr.io", ".azurecr.cn", ".azurecr.us")
 
 _EXAMPLES = "e.g. 'nginx:1.25', 'grafana/grafana:10.2.0' or 'ghcr.io/org/app@sha256:<64 hex digits>'"
 
@@ -384,7 +384,7 @@ def _check_no_host(path, text, what):
     """A repository path inside a registry cannot start with a registry host[:port] (ACR login server, localhost)."""
     first, slash, _rest = path.partition("/")
     lowered = first.lower()
-    if slash and (":" in first or lowered == "localhost" or lowered.endswith(_ACR_LOGIN_SERVER_SUFFIXES)):
+    if slash and (":" in first or lowered == "localhost" or lowered.endswith(ACR_LOGIN_SERVER_SUFFIXES)):
         raise _fail("invalid reference format", text, "starts with the registry host %r: a %s is a path inside the registry, "
                     "write %r" % (first, what, text[len(first) + 1:]))
 

@@ -82,8 +82,11 @@ options:
   targets:
     description:
       - Target tags in the registry, as C(repo[:tag]); a target without a tag gets the source tag.
-      - Default, the source repository without its registry host and without Docker Hub's C(library/), with the source tag
-        (C(docker.io/library/nginx:1.25) becomes C(nginx:1.25)). A source given by digest only needs explicit targets.
+      - Default, the source named by the collection's one naming rule (the same as the P(acrops.registry.acr_mirror#role) role's), with
+        the source tag. C(docker.io/library/), C(docker.io/) and C(mcr.microsoft.com/) are dropped (V(docker.io/library/nginx:1.25)
+        becomes C(nginx:1.25)), an image in another ACR keeps its path, any other host stays (V(ghcr.io/org/app:v1) lands in
+        C(ghcr.io/org/app:v1); a port's C(:) becomes C(-)). Details and examples in the collection's C(docs/naming.md).
+      - A source given by digest only needs explicit targets.
     type: list
     elements: str
   untagged_repositories:

@@ -105,6 +105,41 @@ def test_group_lists_manifest_credentials_prefix_and_failures(standin, ansible, 
     assert private["password"] not in run.stdout + report.read_text()
 
 
+def test_module_and_role_land_the_same_entries_in_the_same_repositories(standin, ansible, tmp_path, repo):
+    """One naming rule (module_utils/target_naming.py): the role mirrors into standinacr, the module the same entries into prodacr,
+    in one run; every entry lands under the same name in both, for Docker Hub, MCR, GHCR, quay and an ACR source."""
+    dev_login = standin.env["registries"]["devacr"]["login_server"]
+    sources = [  # (entry, stand-in source, repository there, where it lands)
+        ({"source": "%s-hub:1" % repo}, "dockerhub", "library/%s-hub" % repo, "%s-hub:1" % repo),
+        ({"source": "docker.io/acme/%s:1" % repo}, "dockerhub", "acme/" + repo, "acme/%s:1" % repo),
+        ({"source": "mcr.microsoft.com/dotnet/%s:1" % repo}, "mcr", "dotnet/" + repo, "dotnet/%s:1" % repo),
+        ({"source": "ghcr.io/org/%s:1" % repo}, "ghcr", "org/" + repo, "ghcr.io/org/%s:1" % repo),
+        ({"source": "quay.io/org/%s:1" % repo}, "quay", "org/" + repo, "quay.io/org/%s:1" % repo),
+        ({"source": "team/%s:1" % repo, "source_registry": "devacr"}, "devacr", "team/" + repo, "team/%s:1" % repo),
+        # The stand-in's ACR suffix is no public cloud's: its login server is named like any other host.
+        ({"source": "%s/team/%s-h:1" % (dev_login, repo)}, "devacr", "team/%s-h" % repo, "%s/team/%s-h:1" % (dev_login, repo)),
+    ]
+    digests = [standin.push(name, path, "1", seed="%s-%s" % (name, path)) for dummy, name, path, dummy2 in sources]
+    entries = [entry for entry, dummy, dummy2, dummy3 in sources]
+    inventory = write_inventory(tmp_path, {"acr_mirror_registry": "standinacr", "acr_mirror_images": entries})
+    results = tmp_path / "both.json"
+    playbook = [{"name": "The role and the module mirror the same entries", "hosts": "acr_registries", "gather_facts": False,
+                 "roles": ["acrops.registry.acr_mirror"], "post_tasks": [
+                     {"name": "The module, into another registry", "acrops.registry.acr_import": {"registry": "prodacr", "images": entries},
+                      "register": "by_module"},
+                     {"name": "Both results", "acrops.registry.report_file": {
+                         "content": "{{ {'role': acr_mirror_result.images, 'module': by_module.results} }}", "dest": str(results)}}]}]
+    run = ansible.playbook(playbook, inventory)
+    assert run.rc == 0, run
+    data = json.loads(results.read_text())
+    by_role = [[t["name"] for t in image["targets"]] for image in data["role"]]
+    by_module = [[t["name"] for t in image["targets"]] for image in data["module"]]
+    assert by_module == by_role == [[lands] for dummy, dummy2, dummy3, lands in sources]
+    for (dummy, dummy2, dummy3, lands), digest in zip(sources, digests):
+        for registry in ("standinacr", "prodacr"):
+            assert storage_digest(standin.env["registries"][registry]["storage_url"], *lands.rsplit(":", 1)) == digest, (registry, lands)
+
+
 def test_promote_playbook(standin, ansible, tmp_path):
     build = standin.push("devacr", "app", "1234", seed=7)
     inventory = REPO / "playbooks" / "inventories" / "promote"

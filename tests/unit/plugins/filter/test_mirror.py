@@ -6,9 +6,11 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.acrops.registry.plugins.filter import mirror
+from ansible_collections.acrops.registry.plugins.modules import acr_import
 
 
 def requests(entries, **kw):
@@ -142,3 +144,21 @@ def test_report_and_summary_show_what_policies_selected():
     assert any(line.startswith("  policy z: failed") and "max_tags" in line for line in lines)
     empty = mirror.mirror_report({"results": [], "policies": result["policies"][1:2], "counts": {}}, "r")
     assert empty["error"] is None, "a policy that selected nothing is a warning, not an error"
+
+
+def test_entry_keys_are_the_module_image_keys_in_the_role_words():
+    """The role passes its entries to acr_import's images: every key but its own `tags` and `credentials` must be one of the
+    module's documented image keys (the module's `tag_policy` and source credentials are written `tags` and `credentials`)."""
+    documented = yaml.safe_load(acr_import.DOCUMENTATION)["options"]["images"]["suboptions"]
+    assert mirror.ENTRY_KEYS - {"tags", "credentials"} == set(documented) - {"tag_policy", "source_username", "source_password", "label"}
+
+
+def test_one_source_for_two_platforms_into_one_target_is_refused_naming_both():
+    entries = [{"source": "nginx:1.25", "platform": "linux/amd64"}, {"source": "nginx:1.25", "platform": "linux/arm64"}]
+    with pytest.raises(AnsibleFilterError) as info:
+        requests(entries)
+    message = str(info.value)
+    assert "target nginx:1.25" in message and "for linux/amd64" in message and "for linux/arm64" in message
+    apart = [dict(entries[0], targets=["nginx:1.25-amd64"]), dict(entries[1], targets=["nginx:1.25-arm64"])]
+    assert [r["platform"] for r in requests(apart)] == ["linux/amd64", "linux/arm64"]
+    assert len(requests([entries[0], dict(entries[0])])) == 1, "the same image and platform listed twice is mirrored once"

@@ -22,7 +22,7 @@ def validate(**spec):
     ("docker.io/library/nginx:1.25", (("nginx", "1.25"),)),
     ("nginx", (("nginx", "latest"),)),
     ("grafana/grafana:10.2.0", (("grafana/grafana", "10.2.0"),)),
-    ("ghcr.io/org/app:v2", (("org/app", "v2"),)),
+    ("ghcr.io/org/app:v2", (("ghcr.io/org/app", "v2"),)),
     ("mcr.microsoft.com/dotnet/aspnet:8.0", (("dotnet/aspnet", "8.0"),)),
     ("nginx:1.25@" + DIGEST, (("nginx", "1.25"),)),
 ])

@@ -95,6 +95,13 @@ NONSENSE = [
     ("duplicate-target", case(source="nginx:1.25", targets=["web:1", "web:1"]), ["listed twice"]),
     ("target-two-sources", case(images=[{"source": "nginx:1.25", "targets": ["web:1"]}, {"source": "httpd:2", "targets": ["web:1"]}]),
      ["two sources", "images[0]", "images[1]"]),
+    # The naming rule's defaults collide too: MCR and Docker Hub both drop their host, ACR sources keep their path alone.
+    ("default-target-two-sources", case(images=[{"source": "mcr.microsoft.com/dotnet/aspnet:8.0"}, {"source": "dotnet/aspnet:8.0"}]),
+     ["target dotnet/aspnet:8.0", "two sources", "images[0] (mcr.microsoft.com/dotnet/aspnet:8.0)", "images[1] (docker.io/dotnet/aspnet:8.0)"]),
+    ("default-target-two-acr-sources", case(images=[{"source": "devregistry.azurecr.io/team/app:1"},
+                                                    {"source": "team/app:1", "source_registry": "otherregistry"}]),
+     ["target team/app:1", "devregistry.azurecr.io/team/app:1", "images[1]"]),
+    ("default-target-of-ipv6-host", case(source="[::1]:5000/team/app:1"), ["[::1]:5000", "give targets"]),
     ("login-server-as-registry", case(registry="myregistry.azurecr.io", source="nginx:1"), ["not a registry name", "'myregistry'"]),
     ("registry-too-short", case(registry="acr", source="nginx:1"), ["not a registry name", "5-50"]),
     ("registry-too-long", case(registry="r" * 51, source="nginx:1"), ["not a registry name", "5-50"]),
