@@ -164,6 +164,7 @@ def mirror_requests(entries, prefix="", credentials=None, force=True):
                 except ValueError as exc:
                     raise AnsibleFilterError("%s: %s" % (label, exc)) from None
                 source_text = str(ref)
+            identity = target_naming.source_identity(ref) if ref is not None else text
             if entry.get("targets"):
                 targets = list(entry["targets"])
             elif ref is not None and ref.tag:
@@ -174,7 +175,7 @@ def mirror_requests(entries, prefix="", credentials=None, force=True):
             else:
                 raise AnsibleFilterError("%s: %s has no tag to name its target: give targets" % (label, text))
             platform = entry.get("platform")
-            key = (source_text, tuple(targets), platform)
+            key = (identity, tuple(targets), platform)
             if key in seen:
                 continue  # the same image listed by two inventory groups: mirror it once
             seen.add(key)
@@ -183,9 +184,9 @@ def mirror_requests(entries, prefix="", credentials=None, force=True):
                 name = target if ":" in target.rsplit("/", 1)[-1] or ref is None else "%s:%s" % (target, ref.tag)
                 other = owners.get(name)
                 # An entry without platform takes acr_mirror_platform, unknown here: the module checks those pairs again.
-                if other is not None and (other[1] != source_text or (other[2] and platform and other[2] != platform)):
+                if other is not None and (other[1] != identity or (other[2] and platform and other[2] != platform)):
                     raise AnsibleFilterError("target %s is fed by two different sources: %s and %s" % (name, other[0], named))
-                owners[name] = (named, source_text, platform)
+                owners[name] = (named, identity, platform)
             request = {"source": source_text, "targets": targets, "force": bool(entry.get("force", force)), "label": label}
             for key_name in ("source_registry", "untagged_repositories", "platform"):
                 if entry.get(key_name):

@@ -42,6 +42,11 @@ class ImageRequest(namedtuple("ImageRequest", _REQUEST_FIELDS)):
         return (self.username, self.password) if self.password else None
 
     @property
+    def origin(self):
+        """What two entries feeding one target tag must share to be the same image: the source (host case aside) and platform."""
+        return target_naming.source_identity(self.source), self.platform
+
+    @property
     def read_key(self):
         """What identifies a read of this source: the same manifest, read with the same credentials."""
         return self.source_host, self.source.repository, self.source.reference, self.username, self.password
@@ -266,8 +271,8 @@ def check_targets(items):
     """Refuse one target tag fed by two different sources (or by one source for two platforms); items: ImageRequests."""
     owners = {}
     for item in items:
-        origin = (str(item.source), getattr(item, "platform", None))
-        named = "%s (%s%s)" % (item.label, origin[0], " for " + origin[1] if origin[1] else "")
+        origin = item.origin
+        named = "%s (%s%s)" % (item.label, item.source, " for " + item.platform if item.platform else "")
         for repository, tag in item.tags:
             key = "%s:%s" % (repository, tag)
             other = owners.get(key)

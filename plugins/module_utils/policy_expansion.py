@@ -95,7 +95,7 @@ def expand_policies(ctx, requests, max_tags, budget=None, concurrency=8):
     for request in requests:
         if request.policy is None:
             for repository, tag in request.tags:
-                owned["%s:%s" % (repository, tag)] = (str(request.source), request.platform)
+                owned["%s:%s" % (repository, tag)] = request.origin
     out, reports, failures = [], [], []
     for request in requests:
         if request.policy is None:
@@ -106,7 +106,7 @@ def expand_policies(ctx, requests, max_tags, budget=None, concurrency=8):
         if report["failed"]:
             failures.append(policy_failure(report))
         for item in expanded:
-            origin = (str(item.source), item.platform)
+            origin = item.origin
             tags = tuple(t for t in item.tags if owned.get("%s:%s" % t) != origin)
             if not tags:
                 continue  # listed by another entry too: mirrored once

@@ -47,6 +47,13 @@ def default_repository(ref, prefix=""):
     return _checked((prefix or "") + name, str(ref))
 
 
+def source_identity(ref):
+    """A source as compared when two entries feed one target: its text with the host lower-cased (hosts are
+    case-insensitive, so GHCR.io/org/app:1 and ghcr.io/org/app:1 are one image, not two sources)."""
+    text = str(ref)
+    return ref.registry.lower() + text[len(ref.registry):]
+
+
 def source_registry_repository(path, prefix=""):
     """The target repository of an image path inside source_registry (another ACR): the path itself, then the prefix."""
     return _checked((prefix or "") + path, path)

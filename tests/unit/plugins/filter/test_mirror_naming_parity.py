@@ -75,6 +75,13 @@ def test_two_registries_with_one_path_land_apart():
     mirror.mirror_requests(entries)
 
 
+def test_one_image_written_with_two_host_cases_is_one_source_for_both():
+    entries = [{"source": "GHCR.io/org/app:v1"}, {"source": "ghcr.io/org/app:v1", "targets": ["ghcr.io/org/app:v1", "copy/app:v1"]}]
+    items = image_requests.validate_batch(entries, {})
+    assert [item.origin for item in items] == [("ghcr.io/org/app:v1", None)] * 2
+    assert [r["targets"] for r in mirror.mirror_requests(entries)] == [["ghcr.io/org/app:v1"], ["ghcr.io/org/app:v1", "copy/app:v1"]]
+
+
 def test_both_refuse_two_sources_for_one_default_target_naming_both():
     entries = [{"source": "mcr.microsoft.com/dotnet/aspnet:8.0"}, {"source": "docker.io/dotnet/aspnet:8.0"}]
     with pytest.raises(AcrOpsError) as module_error:
