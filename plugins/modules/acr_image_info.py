@@ -109,10 +109,10 @@ images:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.acrops.registry.plugins.module_utils import reference
-from ansible_collections.acrops.registry.plugins.module_utils.arm import REGISTRY_NAME
 from ansible_collections.acrops.registry.plugins.module_utils.auth import AUTH_ARGUMENT_SPEC
-from ansible_collections.acrops.registry.plugins.module_utils.clients import build, validate_auth
+from ansible_collections.acrops.registry.plugins.module_utils.clients import build
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor, show
+from ansible_collections.acrops.registry.plugins.module_utils.validation import REGISTRY_NAME, validate_auth
 
 
 def image(login_server, repository, tag, state):
