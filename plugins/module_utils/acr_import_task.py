@@ -10,13 +10,12 @@ which runs it inside Ansible's worker process when the task runs on the controll
 from __future__ import annotations
 
 import time
-import traceback
-from collections import namedtuple
 
 from ansible_collections.acrops.registry.plugins.module_utils import importer, image_requests, planner, policy_expansion
 from ansible_collections.acrops.registry.plugins.module_utils.auth import AUTH_ARGUMENT_SPEC
 from ansible_collections.acrops.registry.plugins.module_utils.clients import connect_azure, connect_registries
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor
+from ansible_collections.acrops.registry.plugins.module_utils.module_runner import Outcome, guarded, registry_summary
 from ansible_collections.acrops.registry.plugins.module_utils.source_prefetch import SourcePrefetch
 from ansible_collections.acrops.registry.plugins.module_utils.source_reads import RequestBudget
 from ansible_collections.acrops.registry.plugins.module_utils.validation import (
@@ -197,9 +196,7 @@ class AcrImport:
                 results = failures + importer.run_batch(ctx, requests, params["concurrency"], params["keep_going"]) if requests else failures
         finally:
             prefetch.close()
-        registry = {"name": target.name, "resource_group": target.resource_group, "login_server": target.login_server,
-                    "subscription_id": target.subscription_id}
-        output = {"changed": any(r.get("changed") for r in results), "registry": registry,
+        output = {"changed": any(r.get("changed") for r in results), "registry": registry_summary(target),
                   "actions": policy_lines(policies) + [line for r in results for line in action_lines(r)], "diff": diff_of(results)}
         if policies:
             output.update(policies=policies, tag_list_requests=budget.used)
@@ -213,20 +210,16 @@ class AcrImport:
         return self.redactor.scrub_data(output), results
 
 
-Outcome = namedtuple("Outcome", "result warnings failed")
-
-
 def execute(params, check_mode, diff):
     """One run -> Outcome(result, warnings, failed): the result the task returns (with msg when failed, secrets scrubbed) and
-    the warnings to show. A bug is a failed result too, so that its message and traceback pass the redactor."""
+    the warnings to show. A bug is a failed result too (module_runner.guarded), so that its message and traceback pass the
+    redactor."""
     runner = AcrImport(params, check_mode)
-    try:
-        output, results = runner.run()
-    except AcrOpsError as exc:
-        return Outcome({"msg": runner.redactor.scrub(str(exc)), "error_code": exc.code, "changed": False}, [], True)
-    except Exception as exc:  # pylint: disable=broad-exception-caught  # a bug: reported, but through the redactor
-        return Outcome({"msg": runner.redactor.scrub("unexpected error (a bug, please report it): %s: %s" % (type(exc).__name__, exc)),
-                        "exception": runner.redactor.scrub(traceback.format_exc()), "changed": False}, [], True)
+    return guarded(runner.redactor, lambda: outcome_of(runner, diff))
+
+
+def outcome_of(runner, diff):
+    output, results = runner.run()
     warnings = []
     for policy in output.get("policies") or []:
         warnings.extend(runner.redactor.scrub(warning) for warning in policy.get("warnings") or [])

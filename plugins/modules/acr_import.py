@@ -524,19 +524,12 @@ elapsed:
   type: float
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.acrops.registry.plugins.module_utils.acr_import_task import ARGUMENT_RULES, argument_spec, execute
+from ansible_collections.acrops.registry.plugins.module_utils.module_runner import run_module
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True, **ARGUMENT_RULES)
-    outcome = execute(module.params, module.check_mode, module._diff)  # pylint: disable=protected-access
-    for warning in outcome.warnings:
-        module.warn(warning)
-    if outcome.failed:
-        module.fail_json(**outcome.result)
-    module.exit_json(**outcome.result)
+    run_module(argument_spec(), ARGUMENT_RULES, execute)
 
 
 if __name__ == "__main__":
