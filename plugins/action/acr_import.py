@@ -1,148 +1,15 @@
 # Copyright (c) 2026 acrops.registry contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""acrops.registry.acr_import's action: on the controller, with the controller's own Python, the task runs right here in
-Ansible's worker process; anywhere else (another host, another interpreter, become, async, a task timeout) it runs as the
-module, as usual.
-
-Why: packaging the module (AnsiballZ), starting a Python and importing ansible.module_utils.basic once more cost ~1.5 s per
-task on a 2-core machine, more than the work of a 100-image no-op mirror. The same code runs either way
-(module_utils/acr_import_task.py), with the same argument validation, result and masking of no_log values. Ansible forks a
-worker per task and host, so nothing started here outlives the task.
-"""
+"""acrops.registry.acr_import's action: in Ansible's worker on the controller, else the module (plugin_utils/in_process.py)."""
 
 from __future__ import annotations
 
-import contextlib
-import logging
-import os
-import sys
-import warnings
-
-from ansible import constants as C
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.module_utils.common.parameters import remove_values
-from ansible.module_utils.errors import UnsupportedError
-from ansible.plugins.action import ActionBase
-from ansible.utils.vars import merge_hash
-
-from ansible_collections.acrops.registry.plugins.module_utils.acr_import_task import ARGUMENT_RULES, argument_spec, execute
-
-MODULE = "acrops.registry.acr_import"
+from ansible_collections.acrops.registry.plugins.module_utils import acr_import_task
+from ansible_collections.acrops.registry.plugins.plugin_utils.in_process import InProcessAction
 
 
-class ActionModule(ActionBase):
+class ActionModule(InProcessAction):
 
-    _supports_check_mode = True
-    _supports_async = True
-
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp  # no effect since ansible-core 2.10
-        task_vars = task_vars or {}
-        if self._module_needed(task_vars):
-            return merge_hash(result, self._run_module(task_vars))
-        return merge_hash(result, self._run_here(task_vars))
-
-    def _module_needed(self, task_vars):
-        """True unless the module would run on this machine, as this user, in this very Python, synchronously. A task
-        `timeout` also keeps the module: Ansible's alarm would interrupt the run here, in the middle of its threads."""
-        if self._task.async_val or self._play_context.become or self._task.timeout:
-            return True
-        if self._connection.transport not in ("local", "ansible.builtin.local"):
-            return True
-        host_vars = task_vars
-        if self._task.delegate_to:
-            host_vars = (task_vars.get("ansible_delegated_vars") or {}).get(self._task.delegate_to, task_vars)
-        interpreter = C.config.get_config_value("INTERPRETER_PYTHON", variables=host_vars)
-        interpreter = self._templar.template(interpreter) if isinstance(interpreter, str) else None
-        # Paths compared as written: two venvs' pythons resolve to the same binary but not to the same packages.
-        return not interpreter or os.path.normpath(str(interpreter).strip()) != os.path.normpath(sys.executable)
-
-    def _run_module(self, task_vars):
-        wrap_async = self._task.async_val and not getattr(self._connection, "has_native_async", False)
-        result = self._execute_module(module_name=MODULE, task_vars=task_vars, wrap_async=wrap_async)
-        if not wrap_async:
-            self._remove_tmp_path(self._connection._shell.tmpdir)  # pylint: disable=protected-access  # as the normal action does
-        return result
-
-    def _run_here(self, task_vars):
-        # Not ActionBase.validate_argument_spec(): it raises the validator's message as it is, and a conversion error can quote
-        # a no_log value; here, as in AnsibleModule.fail_json, the message is masked like the rest of the result.
-        validated = ArgumentSpecValidator(argument_spec(), **ARGUMENT_RULES).validate(self._task.args)
-        no_log_values = validated._no_log_values  # pylint: disable=protected-access  # what AnsibleModule masks, too
-        if validated.error_messages:
-            msg = validated.errors.msg
-            if isinstance(validated.errors[0], UnsupportedError):
-                msg = "Unsupported parameters for (%s) module: %s" % (MODULE, msg)
-            return self._masked({"failed": True, "msg": msg}, validated.validated_parameters, no_log_values, task_vars)
-        params = validated.validated_parameters
-        with task_environment(self._environment()), library_output_muted():
-            outcome = execute(params, bool(self._task.check_mode), bool(self._task.diff))
-        result = dict(outcome.result, failed=outcome.failed)
-        if outcome.warnings:
-            result["warnings"] = list(outcome.warnings)
-        return self._masked(result, params, no_log_values, task_vars)
-
-    def _environment(self):
-        """The task's `environment` keyword, templated, as the module would get it."""
-        final = {}
-        self._compute_environment_string(final)
-        return final
-
-    @staticmethod
-    def _masked(result, params, no_log_values, task_vars):
-        """As AnsibleModule returns it: the invocation added (ansible-core 2.21: only with inject_invocation), every no_log
-        value masked, booleans and None kept."""
-        if inject_invocation(task_vars):
-            result = dict(result, invocation={"module_args": params})
-        kept = dict((k, v) for k, v in result.items() if v is None or isinstance(v, bool))
-        result = remove_values(result, no_log_values)
-        result.update(kept)
-        return result
-
-
-def inject_invocation(task_vars):
-    if C.config.get_configuration_definition("INJECT_INVOCATION") is None:
-        return True  # before ansible-core 2.21 a module always returns its invocation
-    return bool(C.config.get_config_value("INJECT_INVOCATION", variables=task_vars))
-
-
-@contextlib.contextmanager
-def task_environment(variables):
-    """Set the task's environment variables for the run and put the worker's back afterwards (set or unset)."""
-    saved = {}
-    try:
-        for name, value in (variables or {}).items():
-            saved.setdefault(str(name), os.environ.get(str(name)))
-            os.environ[str(name)] = str(value)
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
-LIBRARY_LOGGERS = ("azure", "msal", "urllib3", "requests")
-
-
-@contextlib.contextmanager
-def library_output_muted():
-    """The libraries' own log records and Python warnings go nowhere during the run, as they do from a module, whose stderr
-    Ansible drops: here they would reach the console (Python's last-resort handler) or Ansible's log_path file, unredacted
-    (azure-identity logs each refused token request with the identity provider's answer). What matters reaches the result."""
-    loggers = [logging.getLogger(name) for name in LIBRARY_LOGGERS]
-    saved = [(logger.propagate, logger.handlers[:]) for logger in loggers]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            for logger in loggers:
-                logger.propagate = False
-                logger.handlers = [logging.NullHandler()]
-            yield
-        finally:
-            for logger, (propagate, handlers) in zip(loggers, saved):
-                logger.propagate = propagate
-                logger.handlers = handlers
+    MODULE = "acrops.registry.acr_import"
+    TASK = acr_import_task

@@ -9,27 +9,20 @@ which runs it inside Ansible's worker process when the task runs on the controll
 
 from __future__ import annotations
 
-import re
 import time
-import traceback
-from collections import namedtuple
 
 from ansible_collections.acrops.registry.plugins.module_utils import importer, image_requests, planner, policy_expansion, referrer_import
-from ansible_collections.acrops.registry.plugins.module_utils.arm import (
-    LOGIN_SERVER, REGISTRY_NAME, RESOURCE_GROUP, SUBSCRIPTION_ID, parse_registry_id)
 from ansible_collections.acrops.registry.plugins.module_utils.auth import AUTH_ARGUMENT_SPEC
-from ansible_collections.acrops.registry.plugins.module_utils.clients import connect_azure, connect_registries, validate_auth
-from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor, show
+from ansible_collections.acrops.registry.plugins.module_utils.clients import connect_azure, connect_registries
+from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor
+from ansible_collections.acrops.registry.plugins.module_utils.module_runner import Outcome, guarded, registry_summary
 from ansible_collections.acrops.registry.plugins.module_utils.source_prefetch import SourcePrefetch
 from ansible_collections.acrops.registry.plugins.module_utils.policy_expansion import RequestBudget
+from ansible_collections.acrops.registry.plugins.module_utils.validation import (
+    check_registry_name, check_source_registry, check_strings, validate_auth)
 
 # AnsibleModule's rules beside the argument spec (the action plugin validates with the same ones).
 ARGUMENT_RULES = {"mutually_exclusive": [("source", "images")], "required_one_of": [("source", "images")]}
-MAX_TEXT = 1024      # no name, reference, label or username is longer (image references stop at 1024 characters too)
-MAX_SECRET = 65536   # passwords and tokens: an Entra access token given as a password is a few KB
-SECRET_OPTIONS = frozenset(("source_password", "secret"))
-# Control characters, and invisible ones (zero-width, bidirectional overrides): never part of a name, reference or label.
-HIDDEN_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 IMAGE_KEYS = ("source", "targets", "untagged_repositories", "source_registry", "source_username", "source_password", "force", "tag_policy",
               "platform", "referrers", "referrers_types")
 POLICY_OPTIONS = dict(
@@ -121,45 +114,6 @@ def diff_of(results):
     return {"before": {"targets": before}, "after": {"targets": after}}
 
 
-def check_strings(value, path="", key=""):
-    """Every string option, nested ones included: bounded length and, except secrets, no control or invisible characters.
-
-    Checked first, so that no later message echoes a 10 MB value and nothing hostile reaches a URL or a report."""
-    if isinstance(value, dict):
-        for name, item in value.items():
-            check_strings(item, "%s.%s" % (path, name) if path else name, name)
-    elif isinstance(value, (list, tuple)):
-        for index, item in enumerate(value):
-            check_strings(item, "%s[%d]" % (path, index), key)
-    elif isinstance(value, str):
-        if key in SECRET_OPTIONS:
-            if len(value) > MAX_SECRET:
-                raise AcrOpsError("%s is %d characters long: no password or token is longer than %d; check what the variable holds"
-                                  % (path, len(value), MAX_SECRET))
-            return
-        if len(value) > MAX_TEXT:
-            raise AcrOpsError("%s is %d characters long: no name, reference or label is longer than %d; check what the variable holds"
-                              % (path, len(value), MAX_TEXT))
-        bad = HIDDEN_CHARACTERS.search(value)
-        if bad:
-            raise AcrOpsError("%s %s contains the control or invisible character %s at position %d: remove it (names, references and "
-                              "labels never contain one)" % (path, show(value), ascii(bad.group()), bad.start()))
-
-
-def check_source_registry(text, where):
-    parsed = parse_registry_id(text)
-    if parsed:
-        valid = SUBSCRIPTION_ID.match(parsed[0]) and RESOURCE_GROUP.match(parsed[1]) and REGISTRY_NAME.match(parsed[2])
-    elif "." in text:
-        valid = LOGIN_SERVER.match(text)
-    else:
-        valid = REGISTRY_NAME.match(text)
-    if not valid:
-        raise AcrOpsError("%s %s is not a registry name, login server or resource ID: write e.g. 'devregistry', 'devregistry.azurecr.io' "
-                          "or '/subscriptions/<GUID>/resourceGroups/<group>/providers/Microsoft.ContainerRegistry/registries/<name>'"
-                          % (where, show(text)))
-
-
 class AcrImport:
     """Validate everything, then build clients once, resolve registries, and run the images."""
 
@@ -172,9 +126,7 @@ class AcrImport:
     def validate(self):
         params = self.params
         check_strings(params)
-        if not REGISTRY_NAME.match(params["registry"] or ""):
-            raise AcrOpsError("registry %s is not a registry name: use the 5-50 letters and digits of its name (not the login server, "
-                              "e.g. 'myregistry', not 'myregistry.azurecr.io')" % show(params["registry"] or ""))
+        check_registry_name(params["registry"])
         for key, minimum in (("concurrency", 1), ("timeout", 1), ("polling_interval", 1), ("max_tags", 1), ("tag_list_budget", 1)):
             if params[key] < minimum:
                 raise AcrOpsError("%s must be at least %d" % (key, minimum))
@@ -242,9 +194,7 @@ class AcrImport:
                 results = failures + importer.run_batch(ctx, requests, params["concurrency"], params["keep_going"]) if requests else failures
         finally:
             prefetch.close()
-        registry = {"name": target.name, "resource_group": target.resource_group, "login_server": target.login_server,
-                    "subscription_id": target.subscription_id}
-        output = {"changed": any(r.get("changed") for r in results), "registry": registry,
+        output = {"changed": any(r.get("changed") for r in results), "registry": registry_summary(target),
                   "actions": policy_lines(policies) + [line for r in results for line in action_lines(r)], "diff": diff_of(results)}
         if policies:
             output.update(policies=policies, tag_list_requests=budget.used)
@@ -258,20 +208,16 @@ class AcrImport:
         return self.redactor.scrub_data(output), results
 
 
-Outcome = namedtuple("Outcome", "result warnings failed")
-
-
 def execute(params, check_mode, diff):
     """One run -> Outcome(result, warnings, failed): the result the task returns (with msg when failed, secrets scrubbed) and
-    the warnings to show. A bug is a failed result too, so that its message and traceback pass the redactor."""
+    the warnings to show. A bug is a failed result too (module_runner.guarded), so that its message and traceback pass the
+    redactor."""
     runner = AcrImport(params, check_mode)
-    try:
-        output, results = runner.run()
-    except AcrOpsError as exc:
-        return Outcome({"msg": runner.redactor.scrub(str(exc)), "error_code": exc.code, "changed": False}, [], True)
-    except Exception as exc:  # pylint: disable=broad-exception-caught  # a bug: reported, but through the redactor
-        return Outcome({"msg": runner.redactor.scrub("unexpected error (a bug, please report it): %s: %s" % (type(exc).__name__, exc)),
-                        "exception": runner.redactor.scrub(traceback.format_exc()), "changed": False}, [], True)
+    return guarded(runner.redactor, lambda: outcome_of(runner, diff))
+
+
+def outcome_of(runner, diff):
+    output, results = runner.run()
     warnings = []
     for policy in output.get("policies") or []:
         warnings.extend(runner.redactor.scrub(warning) for warning in policy.get("warnings") or [])

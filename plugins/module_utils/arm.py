@@ -17,21 +17,9 @@ from collections import namedtuple
 
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 from ansible_collections.acrops.registry.plugins.module_utils.retries import ARM_MIN_WAIT, RETRY_STATUSES, azure_retry_kwargs
+from ansible_collections.acrops.registry.plugins.module_utils.validation import parse_registry_id
 
 Registry = namedtuple("Registry", "name resource_group subscription_id login_server id location")
-
-REGISTRY_ID = re.compile(
-    r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.ContainerRegistry/registries/(?P<name>[^/]+)/?\Z",
-    re.IGNORECASE,
-)
-# \Z, not $: "$" also matches before a trailing newline, and such a name must not pass.
-REGISTRY_NAME = re.compile(r"^[a-zA-Z0-9]{5,50}\Z")
-# Azure's naming rules: subscription IDs are GUIDs; resource group names have 1-90 letters, digits, '_', '-', '.', '(', ')'
-# (Unicode letters included) and do not end with '.'; a tenant is a GUID or a domain name.
-SUBSCRIPTION_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
-RESOURCE_GROUP = re.compile(r"^[-\w.()]{0,89}[-\w()]\Z")
-TENANT = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\Z")
-LOGIN_SERVER = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+\Z", re.IGNORECASE)
 
 HINTS = {
     "AuthorizationFailed": "grant the identity 'Container Registry Data Importer and Data Reader' (or Contributor) on the target registry",
@@ -57,13 +45,6 @@ TLS_ERROR = re.compile(r"CERTIFICATE_VERIFY_FAILED|certificate verify failed|SSL
 TLS_HINT = "TLS verification failed: trust the endpoint's CA with ca_bundle or REQUESTS_CA_BUNDLE"
 # azure-core errors that mean "no answer came back": the request may not have reached the service.
 CONNECTION_ERRORS = frozenset(("ServiceRequestError", "ServiceResponseError", "ServiceRequestTimeoutError", "ServiceResponseTimeoutError"))
-
-
-def parse_registry_id(text):
-    match = REGISTRY_ID.match(text or "")
-    if not match:
-        return None
-    return match.group("sub"), match.group("rg"), match.group("name")
 
 
 def error_from(exc, redactor, what):

@@ -5,35 +5,15 @@
 
 from __future__ import annotations
 
-import os
 from collections import namedtuple
 
 from ansible_collections.acrops.registry.plugins.module_utils import auth, cloud as cloud_utils
-from ansible_collections.acrops.registry.plugins.module_utils.arm import RESOURCE_GROUP, SUBSCRIPTION_ID, TENANT, ArmClient, requests_transport
-from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, show
+from ansible_collections.acrops.registry.plugins.module_utils.arm import ArmClient, requests_transport
+from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 from ansible_collections.acrops.registry.plugins.module_utils.registry_client import RegistryClient
+from ansible_collections.acrops.registry.plugins.module_utils.validation import validate_auth
 
 Clients = namedtuple("Clients", "cloud credential subscription_id arm registry_client settings")
-
-
-def validate_auth(params):
-    """Everything about auth and the registry's location that can be checked without the network. resource_group,
-    subscription_id and tenant end up in Resource Manager and Entra URLs: only well-formed values leave this machine."""
-    if params.get("resource_group") is not None and not RESOURCE_GROUP.match(params["resource_group"]):
-        raise AcrOpsError("resource_group %s is not a resource group name: write its 1-90 letters, digits, '_', '-', '.', '(' and ')' "
-                          "(not ending with '.'), e.g. 'rg-mirror'" % show(params["resource_group"]))
-    if params.get("ca_bundle") is not None and not os.path.exists(params["ca_bundle"]):
-        raise AcrOpsError("ca_bundle %s does not exist: give the path of a PEM file (or a hashed directory) of the CA certificates "
-                          "to trust" % show(params["ca_bundle"]))
-    settings = auth.settings_from(params)
-    auth.validate_settings(settings)
-    cloud_utils.validate_cloud_environment(settings.cloud_environment)
-    if settings.subscription_id and not SUBSCRIPTION_ID.match(settings.subscription_id):
-        raise AcrOpsError("subscription_id %s is not a subscription ID: write its GUID, e.g. '00000000-0000-0000-0000-000000000000' "
-                          "(az account show --query id)" % show(settings.subscription_id))
-    if settings.tenant and not TENANT.match(settings.tenant):
-        raise AcrOpsError("tenant %s is not a tenant: write its GUID or its domain, e.g. 'contoso.onmicrosoft.com'" % show(settings.tenant))
-    return settings
 
 
 def connect_registries(params, redactor, settings, pool_size=8):

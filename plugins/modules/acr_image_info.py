@@ -16,6 +16,7 @@ description:
 author:
   - acrops.registry contributors (@acrops)
 extends_documentation_fragment:
+  - acrops.registry.attributes
   - acrops.registry.auth
 attributes:
   check_mode:
@@ -27,11 +28,6 @@ attributes:
   idempotent:
     support: full
     description: Reads only.
-  action_group:
-    description: Use C(group/acrops.registry.acr) in C(module_defaults) to set the authentication options once.
-    support: full
-    membership:
-      - acrops.registry.acr
 options:
   registry:
     description: The registry name (5-50 letters and digits).
@@ -106,68 +102,12 @@ images:
     updated: {description: Last update time., type: str, returned: when the tag exists}
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.acrops.registry.plugins.module_utils import reference
-from ansible_collections.acrops.registry.plugins.module_utils.arm import REGISTRY_NAME
-from ansible_collections.acrops.registry.plugins.module_utils.auth import AUTH_ARGUMENT_SPEC
-from ansible_collections.acrops.registry.plugins.module_utils.clients import build, validate_auth
-from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor, show
-
-
-def image(login_server, repository, tag, state):
-    entry = {"repository": repository, "tag": tag, "reference": "%s/%s:%s" % (login_server, repository, tag),
-             "digest": state.digest if state else None, "exists": state is not None, "locked": bool(state and state.locked)}
-    if state:
-        entry.update(created=state.created, updated=state.updated)
-    return entry
-
-
-def run(module, redactor):
-    params = module.params
-    if not REGISTRY_NAME.match(params["registry"] or ""):
-        raise AcrOpsError("registry %s is not a registry name: use its 5-50 letters and digits (not the login server)" % show(params["registry"] or ""))
-    if params["limit"] < 1:
-        raise AcrOpsError("limit must be at least 1")
-    try:
-        repository = reference.parse_repository_path(params["repository"])
-        tags = [reference.parse_target("%s:%s" % (repository, t), None)[1] for t in params.get("tags") or []]
-    except ValueError as exc:
-        raise AcrOpsError("invalid repository or tag: %s" % show(str(exc))) from None
-    settings = validate_auth(params)
-    clients = build(params, redactor, settings)
-    target = clients.arm.get_registry(params["registry"], params.get("resource_group"))
-    client = clients.registry_client
-    client.add_acr(target.login_server)
-    if params.get("tags"):
-        images = [image(target.login_server, repository, t, client.acr_tag(target.login_server, repository, t)) for t in tags]
-    else:
-        images = [image(target.login_server, repository, name, state) for name, state in client.acr_tags(target.login_server, repository, params["limit"])]
-    registry = {"name": target.name, "resource_group": target.resource_group, "login_server": target.login_server,
-                "subscription_id": target.subscription_id}
-    missing = [i["tag"] for i in images if not i["exists"]]
-    if missing and params["must_exist"]:
-        raise AcrOpsError("%s/%s has no tag %s" % (target.login_server, repository, ", ".join(missing)),
-                          hint="check the build id; nothing was promoted")
-    return {"changed": False, "registry": registry, "images": images}
+from ansible_collections.acrops.registry.plugins.module_utils.acr_image_info_task import ARGUMENT_RULES, argument_spec, execute
+from ansible_collections.acrops.registry.plugins.module_utils.module_runner import run_module
 
 
 def main():
-    spec = dict(
-        registry=dict(type="str", required=True),
-        resource_group=dict(type="str"),
-        repository=dict(type="str", required=True),
-        tags=dict(type="list", elements="str"),
-        must_exist=dict(type="bool", default=False),
-        limit=dict(type="int", default=1000),
-    )
-    spec.update(AUTH_ARGUMENT_SPEC)
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    redactor = Redactor([module.params.get("secret")])
-    try:
-        module.exit_json(**redactor.scrub_data(run(module, redactor)))
-    except AcrOpsError as exc:
-        module.fail_json(msg=redactor.scrub(str(exc)), error_code=exc.code)
+    run_module(argument_spec(), ARGUMENT_RULES, execute)
 
 
 if __name__ == "__main__":

@@ -29,15 +29,9 @@ description:
 author:
   - acrops.registry contributors (@acrops)
 extends_documentation_fragment:
+  - acrops.registry.attributes
   - acrops.registry.auth
 attributes:
-  action:
-    support: full
-    description:
-      - On the controller in the controller's own Python (connection C(local), C(ansible_python_interpreter) the same path as
-        C(ansible_playbook_python), no C(become), C(async) or C(timeout)), the task runs inside Ansible's worker process instead of being
-        packaged and started in a new Python, which saves about 1.5 s per task. Anywhere else it runs as a module.
-      - Either way the result, check and diff mode, the task's C(environment) and the masking of C(no_log) values are the same.
   check_mode:
     support: full
     description: Reads the source and targets and reports the plan (C(would_import), C(would_overwrite)); makes no change.
@@ -47,11 +41,6 @@ attributes:
   idempotent:
     support: full
     description: A second run with the same input reports C(changed=false) and calls no import.
-  action_group:
-    description: Use C(group/acrops.registry.acr) in C(module_defaults) to set the authentication options once.
-    support: full
-    membership:
-      - acrops.registry.acr
 options:
   registry:
     description: The name of the target registry (5-50 letters and digits), not its login server.
@@ -527,19 +516,12 @@ elapsed:
   type: float
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.acrops.registry.plugins.module_utils.acr_import_task import ARGUMENT_RULES, argument_spec, execute
+from ansible_collections.acrops.registry.plugins.module_utils.module_runner import run_module
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True, **ARGUMENT_RULES)
-    outcome = execute(module.params, module.check_mode, module._diff)  # pylint: disable=protected-access
-    for warning in outcome.warnings:
-        module.warn(warning)
-    if outcome.failed:
-        module.fail_json(**outcome.result)
-    module.exit_json(**outcome.result)
+    run_module(argument_spec(), ARGUMENT_RULES, execute)
 
 
 if __name__ == "__main__":

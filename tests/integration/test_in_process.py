@@ -1,15 +1,17 @@
 # Copyright (c) 2026 acrops.registry contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""acr_import's action runs the task in Ansible's worker when it would run on the controller in the controller's Python, and
-as a packaged module otherwise; both ways give the same result, honour check and diff mode, the task's environment and
-no_log, and refuse bad arguments with the same words. Real ansible-playbook runs against the stand-in over HTTPS.
+"""acr_import's and acr_image_info's actions run the task in Ansible's worker when it would run on the controller in the
+controller's Python, and as a packaged module otherwise; both ways give the same result, honour check and diff mode, the
+task's environment and no_log, and refuse bad arguments with the same words. Real ansible-playbook runs against the stand-in
+over HTTPS.
 
-Which way ran is read from -vvv: only the module way transfers an AnsiballZ_acr_import.py.
+Which way ran is read from -vvv: only the module way transfers an AnsiballZ_<module>.py.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 
 import pytest
@@ -146,3 +148,61 @@ def test_library_log_records_reach_neither_the_console_nor_ansibles_log(ansible,
     assert result["failed"] is True and "AADSTS7000215" in result["msg"], run
     assert "get_token" not in run.stderr and "errantly" not in run.stderr, run.stderr
     assert log.exists() and "get_token" not in log.read_text() and "Wrong-Secret" not in log.read_text()
+
+
+def task_sections(stdout):
+    """-vvv output cut into the tasks' sections, by task name: what each task printed (e.g. the module file it sent)."""
+    sections = {}
+    for chunk in stdout.split("\nTASK [")[1:]:
+        name, dummy, text = chunk.partition("]")
+        sections[name] = text
+    return sections
+
+
+def comparable(result):
+    """stable(), and the identity provider's per-request trace, correlation and time left out of the message."""
+    result = stable(result)
+    if "msg" in result:
+        result["msg"] = re.sub(r"Trace ID: [-0-9a-f]+ Correlation ID: [-0-9a-f]+ Timestamp: [-0-9]+ [0-9:]+Z", "Trace ID: ...", result["msg"])
+    return result
+
+
+def test_image_info_runs_both_ways_with_the_same_results(standin, ansible, repo):
+    """acr_image_info's action, in one ansible-playbook run: each case in-process and as a module, compared. Cases: given tags
+    (one missing), every tag, a missing tag with must_exist, an unknown option, a wrong secret (masked, and the identity
+    provider's answer reaches the result)."""
+    digests = [standin.push("devacr", repo, tag) for tag in ("1", "2")]
+    wrong = "Image-Info-Planted-Secret"
+    cases = {
+        "tags": {"registry": "devacr", "repository": repo, "tags": ["2", "3"]},
+        "every_tag": {"registry": "devacr", "repository": repo},
+        "must_exist": {"registry": "devacr", "repository": repo, "tags": ["3"], "must_exist": True},
+        "unknown_option": {"registry": "devacr", "repository": repo, "bogus": 1},
+        "wrong_secret": {"registry": "devacr", "repository": repo, "secret": wrong},
+    }
+    tasks = [{"name": "%s %s" % (case, way), "acrops.registry.acr_image_info": args, "vars": {"ansible_python_interpreter": interpreter(way)}}
+             for case, args in cases.items() for way in sorted(WAYS)]
+    run = ansible.tasks(tasks, ["-vvv", "--check"], env={"ANSIBLE_INJECT_INVOCATION": "1"})
+    assert run.results is not None, run
+    sections = task_sections(run.stdout)
+    results = {}
+    for index, task in enumerate(tasks):
+        results[task["name"]] = run.results["r%d" % index]
+        way = task["name"].split()[-1]
+        assert ("AnsiballZ_acr_image_info.py" in sections[task["name"]]) is (way == "module"), "%s did not run the %s way" % (task["name"], way)
+    for case in cases:
+        assert comparable(results[case + " in_process"]) == comparable(results[case + " module"]), case
+
+    given, every = results["tags in_process"], results["every_tag in_process"]
+    assert given["changed"] is False and given["registry"]["name"] == "devacr", given
+    assert [(i["tag"], i["exists"], i["digest"]) for i in given["images"]] == [("2", True, digests[1]), ("3", False, None)], given
+    assert sorted((i["tag"], i["digest"]) for i in every["images"]) == [("1", digests[0]), ("2", digests[1])], every
+    missing = results["must_exist in_process"]
+    assert missing["failed"] is True and "has no tag 3" in missing["msg"] and "nothing was promoted" in missing["msg"], missing
+    refused = results["unknown_option in_process"]
+    assert refused["failed"] is True and refused["msg"].startswith(
+        "Unsupported parameters for (acrops.registry.acr_image_info) module: bogus. Supported parameters include: "), refused
+    denied = results["wrong_secret in_process"]
+    assert denied["failed"] is True and "AADSTS7000215" in denied["msg"], denied
+    assert '"secret": "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"' in sections["wrong_secret in_process"], run
+    assert wrong not in run.stdout + run.stderr

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from ansible_collections.acrops.registry.plugins.action.acr_import import task_environment
+from ansible_collections.acrops.registry.plugins.plugin_utils.in_process import task_environment
 
 
 def test_variables_are_set_during_the_run_and_restored_after(monkeypatch):
