@@ -20,28 +20,13 @@ import pytest
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.acrops.registry.plugins.module_utils import acr_image_info_task, acr_import_task
 from ansible_collections.acrops.registry.plugins.module_utils.errors import REDACTED, AcrOpsError, Redactor
 from ansible_collections.acrops.registry.plugins.module_utils.module_runner import Outcome, guarded, run_module
 from ansible_collections.acrops.registry.plugins.modules import acr_image_info, acr_import
+from ansible_collections.acrops.registry.tests.unit.plugins.planted import SECRET, TASKS, TOKEN, failing_factory
 
-SECRET = "Planted-Secret-5e1f-do-not-print"
-TOKEN = "Planted-Token-9a7c-learned-at-run-time"
-AUTH = dict(subscription_id="00000000-1111-2222-3333-444444444444", tenant="contoso.onmicrosoft.com",
-            client_id="00000000-aaaa-bbbb-cccc-dddddddddddd", secret=SECRET)
-# module, its task, the client factory the task calls first once the arguments are valid, valid arguments
-TASKS = {
-    "acr_import": (acr_import, acr_import_task, "connect_registries", dict(AUTH, registry="myregistry", source="nginx:1.25")),
-    "acr_image_info": (acr_image_info, acr_image_info_task, "build", dict(AUTH, registry="myregistry", repository="mirror/nginx")),
-}
+MODULES = {"acr_import": acr_import, "acr_image_info": acr_image_info}
 
-
-def failing_factory(error):
-    """A client factory that learns a token (as connecting would) and then raises `error` naming both planted secrets."""
-    def factory(params, redactor, *args, **kwargs):
-        redactor.add(TOKEN)
-        raise error("a failure holding %s, %s and Authorization: Bearer abcdefgh12345678" % (params["secret"], TOKEN))
-    return factory
 
 
 @pytest.fixture
@@ -64,7 +49,7 @@ def run_main(module, params):
 
 @pytest.mark.parametrize("name", sorted(TASKS))
 def test_a_bug_comes_back_failed_with_msg_and_traceback_scrubbed(network_trap, tracebacks_on, monkeypatch, name):
-    module, task, factory, params = TASKS[name]
+    module, (task, factory, params) = MODULES[name], TASKS[name]
     network_trap(task)
     monkeypatch.setattr(task, factory, failing_factory(RuntimeError))
     output = run_main(module, params)
@@ -79,7 +64,7 @@ def test_a_bug_comes_back_failed_with_msg_and_traceback_scrubbed(network_trap, t
 
 @pytest.mark.parametrize("name", sorted(TASKS))
 def test_a_refusal_comes_back_failed_with_its_error_code_and_no_traceback(network_trap, monkeypatch, name):
-    module, task, factory, params = TASKS[name]
+    module, (task, factory, params) = MODULES[name], TASKS[name]
     network_trap(task)
 
     def refusing(message):

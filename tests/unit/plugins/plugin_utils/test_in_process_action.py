@@ -19,18 +19,11 @@ import pytest
 
 from ansible_collections.acrops.registry.plugins.action import acr_image_info as acr_image_info_action
 from ansible_collections.acrops.registry.plugins.action import acr_import as acr_import_action
-from ansible_collections.acrops.registry.plugins.module_utils import acr_image_info_task, acr_import_task
 from ansible_collections.acrops.registry.plugins.module_utils.errors import REDACTED, AcrOpsError
+from ansible_collections.acrops.registry.tests.unit.plugins.planted import SECRET, TASKS, TOKEN, failing_factory
 
-SECRET = "Planted-Secret-2b8d-do-not-print"
-TOKEN = "Planted-Token-61fe-learned-at-run-time"
-AUTH = dict(subscription_id="00000000-1111-2222-3333-444444444444", tenant="contoso.onmicrosoft.com",
-            client_id="00000000-aaaa-bbbb-cccc-dddddddddddd", secret=SECRET)
-# action module, its task, the client factory the task calls first once the arguments are valid, valid arguments
-ACTIONS = {
-    "acr_import": (acr_import_action, acr_import_task, "connect_registries", dict(AUTH, registry="myregistry", source="nginx:1.25")),
-    "acr_image_info": (acr_image_info_action, acr_image_info_task, "build", dict(AUTH, registry="myregistry", repository="app")),
-}
+ACTIONS = {"acr_import": acr_import_action, "acr_image_info": acr_image_info_action}
+
 
 
 def action_for(action_module, args):
@@ -48,14 +41,6 @@ def action_for(action_module, args):
     return action
 
 
-def failing_factory(error):
-    """A client factory that learns a token (as connecting would) and then raises `error` naming both planted secrets."""
-    def factory(params, redactor, *args, **kwargs):
-        redactor.add(TOKEN)
-        raise error("a failure holding %s, %s and Authorization: Bearer abcdefgh12345678" % (params["secret"], TOKEN))
-    return factory
-
-
 @pytest.fixture
 def offline(monkeypatch, tmp_path):
     """No Azure settings or profile file from this machine; the invocation in the result (ansible-core 2.21 adds it on request)."""
@@ -67,7 +52,7 @@ def offline(monkeypatch, tmp_path):
 
 
 def run_action(name, error, monkeypatch):
-    action_module, task, factory, args = ACTIONS[name]
+    action_module, (task, factory, args) = ACTIONS[name], TASKS[name]
     monkeypatch.setattr(task, factory, failing_factory(error))
     return action_for(action_module, args).run(task_vars={"ansible_python_interpreter": sys.executable})
 
@@ -96,7 +81,7 @@ def test_a_refusal_comes_back_failed_with_its_error_code_and_no_traceback(monkey
 @pytest.mark.usefixtures("offline")
 @pytest.mark.parametrize("name", sorted(ACTIONS))
 def test_bad_arguments_are_refused_in_ansible_modules_words_before_the_task_runs(monkeypatch, name):
-    action_module, task, factory, args = ACTIONS[name]
+    action_module, (task, factory, args) = ACTIONS[name], TASKS[name]
     monkeypatch.setattr(task, factory, failing_factory(AssertionError))
     result = action_for(action_module, dict(args, bogus=SECRET)).run(task_vars={"ansible_python_interpreter": sys.executable})
     assert result["failed"] is True, result
