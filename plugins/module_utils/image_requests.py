@@ -17,7 +17,7 @@ _REQUEST_FIELDS = ("source source_registry source_acr username password tags unt
 
 
 class ImageRequest(namedtuple("ImageRequest", _REQUEST_FIELDS)):
-    """One image to import, from validation (source_acr still None) to the importer (resolve() sets it).
+    """One image to import, from validation (source_acr still None) to the importer (AcrImport.resolve() sets it).
 
     source: reference.ImageReference (with source_registry, its registry is a placeholder until the source ACR is resolved,
     then that ACR's login server); source_registry: the source ACR as the user named it (name, login server or resource ID),
