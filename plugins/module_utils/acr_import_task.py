@@ -16,6 +16,7 @@ from ansible_collections.acrops.registry.plugins.module_utils.auth import AUTH_A
 from ansible_collections.acrops.registry.plugins.module_utils.clients import connect_azure, connect_registries
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor
 from ansible_collections.acrops.registry.plugins.module_utils.module_runner import Outcome, guarded, registry_summary
+from ansible_collections.acrops.registry.plugins.module_utils.python_requirements import AZURE_MODULES
 from ansible_collections.acrops.registry.plugins.module_utils.source_prefetch import SourcePrefetch
 from ansible_collections.acrops.registry.plugins.module_utils.policy_expansion import RequestBudget
 from ansible_collections.acrops.registry.plugins.module_utils.validation import (
@@ -23,6 +24,8 @@ from ansible_collections.acrops.registry.plugins.module_utils.validation import 
 
 # AnsibleModule's rules beside the argument spec (the action plugin validates with the same ones).
 ARGUMENT_RULES = {"mutually_exclusive": [("source", "images")], "required_one_of": [("source", "images")]}
+# The Python packages the task needs, checked before it runs (module_runner.run_module, plugin_utils/in_process.py).
+REQUIREMENTS = AZURE_MODULES
 IMAGE_KEYS = ("source", "targets", "untagged_repositories", "source_registry", "source_username", "source_password", "force", "tag_policy",
               "platform", "referrers", "referrers_types")
 POLICY_OPTIONS = dict(

@@ -26,6 +26,17 @@ description:
   - O(platform) imports one platform of a multi-platform image instead of the whole index.
   - O(referrers) also copies what refers to the image (Notation and cosign signatures, SBOMs, attestations), server-side and by
     digest, so that a registry that verifies signatures accepts the mirrored image.
+requirements:
+  - azure-identity>=1.19
+  - azure-mgmt-containerregistry>=15,<16
+  - azure-mgmt-core>=1.4
+  - azure-core>=1.30
+  - requests>=2.31
+notes:
+  - On a Python that lacks one of the packages listed under requirements, the module fails before any request, naming the missing packages,
+    the host and interpreter, and the C(pip install) command for that interpreter; install them there (C(pip install -r
+    requirements.txt) in the collection's directory) or set C(ansible_python_interpreter) to a Python that has them. On the
+    controller in the controller's own Python, where the task runs in-process, that Python is checked the same way.
 author:
   - acrops.registry contributors (@acrops)
 extends_documentation_fragment:
@@ -539,12 +550,12 @@ elapsed:
   type: float
 '''
 
-from ansible_collections.acrops.registry.plugins.module_utils.acr_import_task import ARGUMENT_RULES, argument_spec, execute
+from ansible_collections.acrops.registry.plugins.module_utils.acr_import_task import ARGUMENT_RULES, REQUIREMENTS, argument_spec, execute
 from ansible_collections.acrops.registry.plugins.module_utils.module_runner import run_module
 
 
 def main():
-    run_module(argument_spec(), ARGUMENT_RULES, execute)
+    run_module(argument_spec(), ARGUMENT_RULES, execute, REQUIREMENTS)
 
 
 if __name__ == "__main__":
