@@ -244,9 +244,13 @@ def credentials_host(host):
     return reference.DOCKER_HUB if lowered in reference.DOCKER_HUB_ALIASES else lowered
 
 
+# A registry host as users key credentials: a DNS name or IPv4 address, optionally with a port (no scheme, path or spaces).
+_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?")
+
+
 def looks_like_host(key):
     """Whether a credentials map key names a registry host (docker.io, localhost:5000), not a name or a URL."""
-    return isinstance(key, str) and bool(key.strip()) and "/" not in key and _looks_like_domain(key.strip())
+    return isinstance(key, str) and bool(_HOST.fullmatch(key)) and _looks_like_domain(key)
 
 
 def parse_source_credentials(mapping, option="source_credentials"):

@@ -79,6 +79,8 @@ NONSENSE = [
     ("source-credentials-url-key", case(source="nginx:1", source_credentials={"https://docker.io": {"password": "pw-1234"}}),
      ["is not a registry host", "no scheme"]),
     ("source-credentials-name-key", case(source="nginx:1", source_credentials={"corp": {"password": "pw-1234"}}), ["is not a registry host"]),
+    ("source-credentials-hidden-key", case(source="nginx:1", source_credentials={"docker.io\n": {"password": "pw-1234"}}),
+     ["is not a registry host"]),
     ("source-credentials-no-password", case(source="nginx:1", source_credentials={"docker.io": {"username": "bot-1234"}}),
      ["source_credentials.docker.io", "with a password"]),
     ("source-credentials-unknown-key", case(source="nginx:1", source_credentials={"docker.io": {"password": "pw-1234", "token": "tk-1234"}}),
