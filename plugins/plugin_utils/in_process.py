@@ -86,7 +86,7 @@ class InProcessAction(ActionBase):
         # Here the controller's Python is the module's: it needs the same packages, and says so the same way.
         missing = missing_message(getattr(self.TASK, "REQUIREMENTS", ()), self.MODULE)
         if missing:
-            return self._masked({"failed": True, "msg": missing}, params, no_log_values, task_vars)
+            return self._masked({"failed": True, "changed": False, "msg": missing}, params, no_log_values, task_vars)
         with task_environment(self._environment()), library_output_muted():
             outcome = self.TASK.execute(params, bool(self._task.check_mode), bool(self._task.diff))
         result = dict(outcome.result, failed=outcome.failed)

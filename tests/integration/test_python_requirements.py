@@ -43,4 +43,3 @@ def test_both_modules_under_a_python_without_the_requirements_say_what_to_instal
         assert "pip install -r requirements.txt" in msg and "ansible_python_interpreter" in msg, (name, msg)
         assert "bug" not in msg and "ModuleNotFoundError" not in msg and "Traceback" not in result.get("exception", ""), (name, result)
     assert standin_clean.control.counters()["requests"] == {}, "the check comes before any request"
-

@@ -10,6 +10,7 @@ password or Bearer token, never the secret: docs/standin.md) and the importImage
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 
@@ -23,8 +24,6 @@ DOCKER_HUB_HOSTS = {"docker.io", "index.docker.io", "registry-1.docker.io", "reg
 
 
 def fingerprint(secret):
-    import hashlib  # pylint: disable=import-outside-toplevel
-
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()[:12]  # as tests/standin/controls_state.secret_fingerprint
 
 

@@ -24,7 +24,6 @@ import yaml
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.acrops.registry.plugins.module_utils import python_requirements
 from ansible_collections.acrops.registry.plugins.module_utils.errors import REDACTED, AcrOpsError, Redactor
 from ansible_collections.acrops.registry.plugins.module_utils.module_runner import Outcome, guarded, run_module
 from ansible_collections.acrops.registry.plugins.modules import acr_image_info, acr_import
@@ -32,7 +31,6 @@ from ansible_collections.acrops.registry.tests.unit.plugins.planted import SECRE
 
 MODULES = {"acr_import": acr_import, "acr_image_info": acr_image_info}
 REPO = Path(__file__).resolve().parents[4]
-
 
 
 @pytest.fixture

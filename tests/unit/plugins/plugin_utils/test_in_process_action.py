@@ -25,7 +25,6 @@ from ansible_collections.acrops.registry.tests.unit.plugins.planted import SECRE
 ACTIONS = {"acr_import": acr_import_action, "acr_image_info": acr_image_info_action}
 
 
-
 def action_for(action_module, args):
     """The plugin's ActionModule for a task on localhost, local connection, this Python: it must run in-process."""
     task = SimpleNamespace(args=args, async_val=0, check_mode=False, diff=False, timeout=None, delegate_to=None, environment=None,
@@ -96,7 +95,7 @@ def test_a_missing_requirement_of_the_controllers_python_is_named_with_how_to_in
     monkeypatch.setattr(task, "REQUIREMENTS", task.REQUIREMENTS + (("acrops-absent-package>=1.2", "acrops_absent_package"),))
     monkeypatch.setattr(task, factory, failing_factory(RuntimeError))  # never reached
     result = action_for(action_module, args).run(task_vars={"ansible_python_interpreter": sys.executable})
-    assert result["failed"] is True and "exception" not in result, result
+    assert result["failed"] is True and result["changed"] is False and "exception" not in result, result
     msg = result["msg"]
     assert "Failed to import the required Python library (acrops-absent-package) on " in msg and "Python %s." % sys.executable in msg
     assert "%s -m pip install 'acrops-absent-package>=1.2'" % sys.executable in msg and "ansible_python_interpreter" in msg, msg
