@@ -12,6 +12,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.acrops.registry.plugins.module_utils import planner, reference, target_naming
+from ansible_collections.acrops.registry.plugins.module_utils.image_requests import credentials_host, looks_like_host
 from ansible_collections.acrops.registry.plugins.module_utils.tag_policy import POLICY_KEYS
 
 # An inventory entry's keys: acr_import's image keys, with `tags` (a list, or a tag policy) and `credentials` (a name in
@@ -51,20 +52,29 @@ def parse_manifest(text, origin="manifest"):
 
 
 def _credentials_for(ref, entry, credentials, label):
+    """The entry's source credentials: those it names in `credentials`, else those keyed by its registry host (case and Docker
+    Hub's aliases aside), else none. A host's credentials never go to another host."""
+    host = credentials_host(ref.registry)
     name = entry.get("credentials")
     if name:
         if name not in credentials:
             raise AnsibleFilterError("%s: credentials %r are not defined in acr_mirror_credentials (defined: %s)"
                                      % (label, name, ", ".join(sorted(credentials)) or "none"))
-        found = credentials[name]
+        if looks_like_host(name) and credentials_host(name) != host:
+            raise AnsibleFilterError("%s: credentials %r are the ones of the registry host %s, and %s is on %s: a host's credentials go "
+                                     "to that host only; add an entry for %s, or name these credentials with a word that is not a host"
+                                     % (label, name, credentials_host(name), ref, host, host))
+        key = name
     else:
-        found = credentials.get(ref.registry)
-        if found is None and ref.registry == reference.DOCKER_HUB:
-            found = next((credentials[a] for a in reference.DOCKER_HUB_ALIASES if a in credentials), None)
+        keys = sorted(k for k in credentials if looks_like_host(k) and credentials_host(k) == host)
+        if len(keys) > 1:
+            raise AnsibleFilterError("%s: acr_mirror_credentials has %s for the one host %s: keep one" % (label, " and ".join(keys), host))
+        key = keys[0] if keys else None
+    found = credentials[key] if key else None
     if not found:
         return {}
     if not isinstance(found, dict) or not found.get("password"):
-        raise AnsibleFilterError("%s: acr_mirror_credentials entry for %s needs a password (and usually a username)" % (label, name or ref.registry))
+        raise AnsibleFilterError("%s: acr_mirror_credentials entry %s needs a password (and usually a username)" % (label, key))
     return {"source_username": found.get("username"), "source_password": found["password"]}
 
 

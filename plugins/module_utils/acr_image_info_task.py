@@ -14,10 +14,13 @@ from ansible_collections.acrops.registry.plugins.module_utils.auth import AUTH_A
 from ansible_collections.acrops.registry.plugins.module_utils.clients import build
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor, show
 from ansible_collections.acrops.registry.plugins.module_utils.module_runner import Outcome, guarded, registry_summary
+from ansible_collections.acrops.registry.plugins.module_utils.python_requirements import AZURE_MODULES
 from ansible_collections.acrops.registry.plugins.module_utils.validation import check_registry_name, check_strings, validate_auth
 
 # AnsibleModule's rules beside the argument spec (the action plugin validates with the same ones): none beyond the spec.
 ARGUMENT_RULES = {}
+# The Python packages the task needs, checked before it runs (module_runner.run_module, plugin_utils/in_process.py).
+REQUIREMENTS = AZURE_MODULES
 
 
 def argument_spec():

@@ -16,6 +16,7 @@ from ansible_collections.acrops.registry.plugins.module_utils.auth import AUTH_A
 from ansible_collections.acrops.registry.plugins.module_utils.clients import connect_azure, connect_registries
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor
 from ansible_collections.acrops.registry.plugins.module_utils.module_runner import Outcome, guarded, registry_summary
+from ansible_collections.acrops.registry.plugins.module_utils.python_requirements import AZURE_MODULES
 from ansible_collections.acrops.registry.plugins.module_utils.source_prefetch import SourcePrefetch
 from ansible_collections.acrops.registry.plugins.module_utils.policy_expansion import RequestBudget
 from ansible_collections.acrops.registry.plugins.module_utils.validation import (
@@ -23,6 +24,8 @@ from ansible_collections.acrops.registry.plugins.module_utils.validation import 
 
 # AnsibleModule's rules beside the argument spec (the action plugin validates with the same ones).
 ARGUMENT_RULES = {"mutually_exclusive": [("source", "images")], "required_one_of": [("source", "images")]}
+# The Python packages the task needs, checked before it runs (module_runner.run_module, plugin_utils/in_process.py).
+REQUIREMENTS = AZURE_MODULES
 IMAGE_KEYS = ("source", "targets", "untagged_repositories", "source_registry", "source_username", "source_password", "force", "tag_policy",
               "platform", "referrers", "referrers_types")
 POLICY_OPTIONS = dict(
@@ -44,6 +47,8 @@ def argument_spec():
         source_registry=dict(type="str"),
         source_username=dict(type="str"),
         source_password=dict(type="str", no_log=True),
+        # {host: {username, password}}: no_log masks every value, the usernames too (a map's leaves cannot be told apart).
+        source_credentials=dict(type="dict", no_log=True),
         targets=dict(type="list", elements="str"),
         untagged_repositories=dict(type="list", elements="str"),
         force=dict(type="bool", default=False),
@@ -120,8 +125,11 @@ class AcrImport:
     def __init__(self, params, check_mode):
         self.params = params
         self.check_mode = check_mode
+        by_host = self.params.get("source_credentials")
         self.redactor = Redactor([self.params.get("secret"), self.params.get("source_password")]
-                                 + [i.get("source_password") for i in self.params.get("images") or []])
+                                 + [i.get("source_password") for i in self.params.get("images") or [] if isinstance(i, dict)]
+                                 + [login.get("password") for login in (by_host.values() if isinstance(by_host, dict) else ())
+                                    if isinstance(login, dict)])
 
     def validate(self):
         params = self.params
@@ -136,17 +144,23 @@ class AcrImport:
         for index, image in enumerate(params.get("images") or []):
             if isinstance(image, dict) and image.get("source_registry"):
                 check_source_registry(image["source_registry"], "images[%d].source_registry" % index)
+        by_host = image_requests.parse_source_credentials(params.get("source_credentials"))
         if params.get("images") is not None:
             if not params["images"]:
                 raise AcrOpsError("images is an empty list: list at least one image, or use source")
-            defaults = dict((k, params.get(k)) for k in ("source_registry", "source_username", "source_password", "force", "platform",
-                                                         "referrers", "referrers_types"))
+            if params.get("source_username") or params.get("source_password"):
+                # They once became every entry's credentials, whatever its registry: a Docker Hub token then reached ghcr.io.
+                raise AcrOpsError("source_username/source_password are the credentials of source, and images has no module-level "
+                                  "source: give source_credentials: {HOST: {username, password}} (used for the entries on HOST only), "
+                                  "or each entry its own source_username/source_password")
+            defaults = dict((k, params.get(k)) for k in ("source_registry", "force", "platform", "referrers", "referrers_types"))
+            defaults["source_credentials"] = by_host
             if params.get("tag_policy") is not None:
                 raise AcrOpsError("tag_policy goes on each entry of images (images[N].tag_policy), not beside images: write it into the "
                                   "entries it applies to")
             pending = image_requests.validate_batch(params["images"], defaults)
         else:
-            pending = [image_requests.validate_image(dict((k, params.get(k)) for k in IMAGE_KEYS), {}, "source")]
+            pending = [image_requests.validate_image(dict((k, params.get(k)) for k in IMAGE_KEYS), {"source_credentials": by_host}, "source")]
         return settings, pending
 
     @staticmethod

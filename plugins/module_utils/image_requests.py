@@ -237,14 +237,56 @@ def validate_policy_image(spec, label, policy_spec):
     return ref, policy, parse_policy_targets(spec.get("targets"), ref, label)
 
 
+def credentials_host(host):
+    """A registry host as a credentials map keys it (source_credentials, the role's acr_mirror_credentials): lowercase, and
+    every Docker Hub alias (docker.io, index.docker.io, registry-1.docker.io, registry.hub.docker.com) is docker.io."""
+    lowered = host.strip().lower()
+    return reference.DOCKER_HUB if lowered in reference.DOCKER_HUB_ALIASES else lowered
+
+
+# A registry host as users key credentials: a DNS name or IPv4 address, optionally with a port (no scheme, path or spaces).
+_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?")
+
+
+def looks_like_host(key):
+    """Whether a credentials map key names a registry host (docker.io, localhost:5000), not a name or a URL."""
+    return isinstance(key, str) and bool(_HOST.fullmatch(key)) and _looks_like_domain(key)
+
+
+def parse_source_credentials(mapping, option="source_credentials"):
+    """{host: {username, password}} -> {credentials_host(host): (username or None, password)}. Raises AcrOpsError (never
+    quoting a password)."""
+    if mapping is None:
+        return {}
+    if not isinstance(mapping, dict):
+        raise AcrOpsError("%s must be a mapping of registry hosts to {username, password}, e.g. {docker.io: {username: ..., "
+                          "password: ...}}" % option)
+    parsed = {}
+    for host, login in mapping.items():
+        if not looks_like_host(host):
+            raise AcrOpsError("%s: key %r is not a registry host: write the host alone, e.g. docker.io, ghcr.io or "
+                              "myregistry.example.com:5000 (no scheme, no path)" % (option, host))
+        if not isinstance(login, dict) or not login.get("password") or set(login) - {"username", "password"}:
+            raise AcrOpsError("%s.%s must be {username, password} with a password (a token alone goes in password)" % (option, host))
+        key = credentials_host(host)
+        if key in parsed:
+            raise AcrOpsError("%s names %s twice (Docker Hub's aliases and a host's case are one host): remove one of them" % (option, key))
+        parsed[key] = (login.get("username") or None, login["password"])
+    return parsed
+
+
 def validate_image(spec, defaults, label):
-    """One image mapping (module options or a batch entry) -> ImageRequest. Raises AcrOpsError."""
+    """One image mapping (module options or a batch entry) -> ImageRequest. Raises AcrOpsError.
+
+    Credentials: the entry's own source_username/source_password, else those of defaults["source_credentials"] (parsed by
+    parse_source_credentials) for the source's registry host, else none. Never another host's: they would reach that host's
+    token service and the importImage body."""
     def get(key):
         value = spec.get(key)
         return defaults.get(key) if value is None else value
 
     source_registry = get("source_registry")
-    username, password = get("source_username"), get("source_password")
+    username, password = spec.get("source_username"), spec.get("source_password")
     if username and not password:
         raise AcrOpsError("%s: source_username without source_password: give the password (or a token as source_password alone)" % label)
     if source_registry and password:
@@ -252,12 +294,17 @@ def validate_image(spec, defaults, label):
                           "registry in source (login server) to use registry credentials instead" % label)
     platform = parse_platform_option(get("platform"), label)
     follow, types = parse_referrers(spec, defaults, label)
+    by_host = defaults.get("source_credentials") or {}
     if spec.get("tag_policy") is not None:
         ref, policy, repositories = validate_policy_image(dict(spec, source_registry=source_registry), label, spec["tag_policy"])
+        if not password and not source_registry:
+            username, password = by_host.get(credentials_host(ref.registry), (None, None))
         return ImageRequest(ref, source_registry, username=username, password=password, force=bool(get("force")),
                             label=spec.get("label") or label, policy=policy, repositories=repositories, platform=platform, referrers=follow,
                             referrers_types=types)
     ref = parse_source(spec.get("source"), source_registry)
+    if not password and not source_registry:
+        username, password = by_host.get(credentials_host(ref.registry), (None, None))
     untagged = parse_untagged(spec.get("untagged_repositories"))
     if spec.get("targets") is None and untagged and not ref.tag:
         tags = ()  # a digest-only source copied manifest-only: no tag at all

@@ -16,21 +16,34 @@ from collections import namedtuple
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
+from ansible_collections.acrops.registry.plugins.module_utils.python_requirements import missing_library_message, missing_message
 
 # result: what the task returns (with msg when failed, secrets scrubbed); warnings: to show once each; failed: the task failed.
 Outcome = namedtuple("Outcome", "result warnings failed")
 
 
 def guarded(redactor, run):
-    """run() -> Outcome. An AcrOpsError is a failed Outcome with its error_code; any other exception is a bug, reported
-    (message and traceback) through the redactor instead of escaping as it is."""
+    """run() -> Outcome. An AcrOpsError is a failed Outcome with its error_code; a third-party module that cannot be imported
+    says what to install; any other exception is a bug, reported (message and traceback) through the redactor instead of
+    escaping as it is."""
     try:
         return run()
     except AcrOpsError as exc:
         return Outcome({"msg": redactor.scrub(str(exc)), "error_code": exc.code, "changed": False}, [], True)
+    except ImportError as exc:
+        # A package that the up-front check found but that lacks one of its own dependencies is the setup, not a bug.
+        message = missing_library_message(exc)
+        if message:
+            return Outcome({"msg": redactor.scrub(message), "changed": False}, [], True)
+        return bug(redactor, exc)
     except Exception as exc:  # pylint: disable=broad-exception-caught  # a bug: reported, but through the redactor
-        return Outcome({"msg": redactor.scrub("unexpected error (a bug, please report it): %s: %s" % (type(exc).__name__, exc)),
-                        "exception": redactor.scrub(traceback.format_exc()), "changed": False}, [], True)
+        return bug(redactor, exc)
+
+
+def bug(redactor, exc):
+    """The failed Outcome of an unexpected exception, called while it is being handled (for its traceback)."""
+    return Outcome({"msg": redactor.scrub("unexpected error (a bug, please report it): %s: %s" % (type(exc).__name__, exc)),
+                    "exception": redactor.scrub(traceback.format_exc()), "changed": False}, [], True)
 
 
 def registry_summary(registry):
@@ -39,10 +52,14 @@ def registry_summary(registry):
             "subscription_id": registry.subscription_id}
 
 
-def run_module(argument_spec, rules, execute):
-    """A module's main(): AnsibleModule validates (rules: mutually_exclusive and the like), execute() runs, and the Outcome
-    becomes the module's warnings and its exit_json or fail_json."""
+def run_module(argument_spec, rules, execute, requirements=()):
+    """A module's main(): AnsibleModule validates (rules: mutually_exclusive and the like), the Python packages it needs are
+    checked (requirements: python_requirements.AZURE_MODULES or the like), execute() runs, and the Outcome becomes the module's
+    warnings and its exit_json or fail_json."""
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, **rules)
+    missing = missing_message(requirements, module._name)  # pylint: disable=protected-access  # its FQCN; no public name
+    if missing:
+        module.fail_json(msg=missing, changed=False)
     outcome = execute(module.params, module.check_mode, module._diff)  # pylint: disable=protected-access  # no public name
     for warning in outcome.warnings:
         module.warn(warning)

@@ -31,7 +31,7 @@ LOGIN_SERVER = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?
 
 MAX_TEXT = 1024      # no name, reference, label or username is longer (image references stop at 1024 characters too)
 MAX_SECRET = 65536   # passwords and tokens: an Entra access token given as a password is a few KB
-SECRET_OPTIONS = frozenset(("source_password", "secret"))
+SECRET_OPTIONS = frozenset(("source_password", "secret", "password"))  # password: in source_credentials.<host>
 # Control characters, and invisible ones (zero-width, bidirectional overrides): never part of a name, reference or label.
 HIDDEN_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 

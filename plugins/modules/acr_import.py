@@ -26,6 +26,17 @@ description:
   - O(platform) imports one platform of a multi-platform image instead of the whole index.
   - O(referrers) also copies what refers to the image (Notation and cosign signatures, SBOMs, attestations), server-side and by
     digest, so that a registry that verifies signatures accepts the mirrored image.
+requirements:
+  - azure-identity>=1.19
+  - azure-mgmt-containerregistry>=15,<16
+  - azure-mgmt-core>=1.4
+  - azure-core>=1.30
+  - requests>=2.31
+notes:
+  - On a Python that lacks one of the packages listed under requirements, the module fails before any request, naming the missing packages,
+    the host and interpreter, and the C(pip install) command for that interpreter; install them there (C(pip install -r
+    requirements.txt) in the collection's directory) or set C(ansible_python_interpreter) to a Python that has them. On the
+    controller in the controller's own Python, where the task runs in-process, that Python is checked the same way.
 author:
   - acrops.registry contributors (@acrops)
 extends_documentation_fragment:
@@ -63,11 +74,26 @@ options:
         authenticates with the caller's Entra identity (no registry credentials), across subscriptions when given by resource ID.
     type: str
   source_username:
-    description: Username for the source registry. Requires O(source_password).
+    description:
+      - Username for the registry of O(source). Requires O(source_password).
+      - Not with O(images), which has no module-level source; use O(source_credentials) or each entry's own credentials there.
     type: str
   source_password:
-    description: Password or token for the source registry. A token alone (without O(source_username)) is accepted. Never logged.
+    description:
+      - Password or token for the registry of O(source). A token alone (without O(source_username)) is accepted. Never logged.
+      - Not with O(images) (see O(source_username)).
     type: str
+  source_credentials:
+    description:
+      - "Source registry credentials per registry host, as C({HOST: {username, password}}), e.g.
+        C({docker.io: {username: bot, password: TOKEN}, ghcr.io: {password: TOKEN}}); a token alone goes in C(password)."
+      - An image (O(source), or an entry of O(images)) gets the credentials of its own registry host only. Hosts match whatever
+        their case, and V(docker.io), V(index.docker.io), V(registry-1.docker.io) and V(registry.hub.docker.com) are one host
+        (Docker Hub). An image on a host that is not listed gets none and is read anonymously.
+      - An image's own O(source_username)/O(source_password) (O(images[].source_username)/O(images[].source_password)) win. Images
+        with O(source_registry) use Azure credentials and get none.
+      - Never logged. Ansible masks every value of this option in the task's output, the usernames too.
+    type: dict
   targets:
     description:
       - Target tags in the registry, as C(repo[:tag]); a target without a tag gets the source tag.
@@ -185,6 +211,10 @@ options:
       - The batch form; each entry takes O(source), O(targets), O(untagged_repositories), O(source_registry), O(source_username),
         O(source_password), O(force) (defaulting to the module-level value), O(tag_policy), O(platform), O(referrers) and
         O(referrers_types) (defaulting to the module-level values) plus an optional C(label) echoed in its result.
+      - Source credentials are never shared between registries. An entry uses its own O(images[].source_username) and
+        O(images[].source_password), else the O(source_credentials) of its registry host, else none. Module-level
+        O(source_username)/O(source_password) are refused beside O(images), since they once became every entry's credentials,
+        whatever its registry.
       - One target fed by two different sources is an error, also when a tag policy selected it.
     type: list
     elements: dict
@@ -205,10 +235,12 @@ options:
         description: As O(source_registry).
         type: str
       source_username:
-        description: As O(source_username).
+        description: Username for this entry's source registry. Requires O(images[].source_password).
         type: str
       source_password:
-        description: As O(source_password).
+        description:
+          - Password or token for this entry's source registry, sent to that registry only. Never logged.
+          - Default, the O(source_credentials) of the entry's registry host, if any.
         type: str
       force:
         description: As O(force); defaults to the module-level O(force).
@@ -313,10 +345,12 @@ EXAMPLES = r'''
     source_registry: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-dev/providers/Microsoft.ContainerRegistry/registries/devregistry
     source: app:1234
 
-- name: Many images in one run, eight at a time
+- name: Many images in one run, eight at a time; the Docker Hub login goes to the Docker Hub images only
   acrops.registry.acr_import:
     registry: myregistry
     force: true
+    source_credentials:
+      docker.io: {username: "{{ dockerhub_user }}", password: "{{ dockerhub_token }}"}
     images:
       - source: redis:7
       - source: postgres:16
@@ -516,12 +550,12 @@ elapsed:
   type: float
 '''
 
-from ansible_collections.acrops.registry.plugins.module_utils.acr_import_task import ARGUMENT_RULES, argument_spec, execute
+from ansible_collections.acrops.registry.plugins.module_utils.acr_import_task import ARGUMENT_RULES, REQUIREMENTS, argument_spec, execute
 from ansible_collections.acrops.registry.plugins.module_utils.module_runner import run_module
 
 
 def main():
-    run_module(argument_spec(), ARGUMENT_RULES, execute)
+    run_module(argument_spec(), ARGUMENT_RULES, execute, REQUIREMENTS)
 
 
 if __name__ == "__main__":

@@ -25,13 +25,16 @@ from ansible.module_utils.errors import UnsupportedError
 from ansible.plugins.action import ActionBase
 from ansible.utils.vars import merge_hash
 
+from ansible_collections.acrops.registry.plugins.module_utils.python_requirements import missing_message
+
 
 class InProcessAction(ActionBase):
     """An action whose module can run in-process. A subclass names the module and its task:
 
         class ActionModule(InProcessAction):
             MODULE = "acrops.registry.acr_import"
-            TASK = acr_import_task   # argument_spec(), ARGUMENT_RULES, execute(params, check_mode, diff) -> Outcome
+            TASK = acr_import_task   # argument_spec(), ARGUMENT_RULES, execute(params, check_mode, diff) -> Outcome,
+                                     # and optionally REQUIREMENTS (python_requirements.AZURE_MODULES)
     """
 
     _supports_check_mode = True
@@ -80,6 +83,10 @@ class InProcessAction(ActionBase):
                 msg = "Unsupported parameters for (%s) module: %s" % (self.MODULE, msg)
             return self._masked({"failed": True, "msg": msg}, validated.validated_parameters, no_log_values, task_vars)
         params = validated.validated_parameters
+        # Here the controller's Python is the module's: it needs the same packages, and says so the same way.
+        missing = missing_message(getattr(self.TASK, "REQUIREMENTS", ()), self.MODULE)
+        if missing:
+            return self._masked({"failed": True, "changed": False, "msg": missing}, params, no_log_values, task_vars)
         with task_environment(self._environment()), library_output_muted():
             outcome = self.TASK.execute(params, bool(self._task.check_mode), bool(self._task.diff))
         result = dict(outcome.result, failed=outcome.failed)

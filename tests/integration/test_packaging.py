@@ -226,6 +226,14 @@ def test_ansible_doc_renders_the_role():
     assert re.search(r"ENTRY POINT: \W?main\W? - ", text) and "= acr_mirror_registry" in text, text[:2000]
 
 
+def test_the_roles_secrets_are_no_log_in_its_argument_spec():
+    # As ansible-doc reads the spec: the credentials map and every password, secret or token option is no_log (issue 20).
+    options = json.loads(ansible_doc("-j", "-t", "role", "acrops.registry.acr_mirror"))["acrops.registry.acr_mirror"]["entry_points"]["main"]["options"]
+    secret_like = sorted(name for name in options if re.search(r"secret|password|credential|token", name))
+    assert {"acr_mirror_credentials", "acr_mirror_secret"} <= set(secret_like), secret_like
+    assert [name for name in secret_like if options[name].get("no_log") is not True] == []
+
+
 # --- changelog ---------------------------------------------------------------------------------------------------------
 
 def changelog(*args, cwd=REPO):

@@ -15,7 +15,7 @@ import urllib.parse
 from aiohttp import web
 
 from . import config, entra, metadata
-from .controls_state import mask_body, mask_header, mask_query
+from .controls_state import auth_fingerprint, mask_body, mask_header, mask_query
 from .responses import json_response, registry_error
 
 LOG = logging.getLogger("standin.app")
@@ -102,7 +102,8 @@ class Front:
         headers = {name: mask_header(name, request.headers[name]) for name in LOGGED_HEADERS if name in request.headers}
         self.world.log.add({"time": time.time(), "client": client, "host": host, "method": request.method, "path": path,
                             "query": mask_query(request.query_string), "route": route, "status": status,
-                            "ms": round((time.monotonic() - started) * 1000, 1), "headers": headers, "body": body_for_log})
+                            "ms": round((time.monotonic() - started) * 1000, 1), "headers": headers, "body": body_for_log,
+                            "auth": auth_fingerprint(request.headers.get("Authorization"))})
 
     async def dispatch(self, request, host, path, client):
         if host in config.MANAGEMENT_HOSTS:

@@ -7,7 +7,10 @@ The request log never holds a secret: Authorization headers, client secrets, pas
 strings, forms and JSON bodies) are masked before an entry is stored.
 """
 
+import base64
+import binascii
 import collections
+import hashlib
 import json
 import re
 import time
@@ -29,6 +32,30 @@ def mask_header(name, value):
         scheme = value.split(" ", 1)[0] if " " in value else ""
         return ("%s %s" % (scheme, MASK)).strip()
     return value
+
+
+def secret_fingerprint(secret):
+    """The first 12 hex digits of the secret's sha256: tests compare it with their own, the log never holds the secret."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()[:12]
+
+
+def auth_fingerprint(value):
+    """Which credential an Authorization header carried, without the credential: {"scheme", "user" (Basic only),
+    "secret_sha256" (secret_fingerprint of the Basic password or of the Bearer token)}; None without the header. So that a
+    test can prove which host (and which client, controller or acr-import) saw a given secret."""
+    if not value:
+        return None
+    scheme, _sep, credential = value.strip().partition(" ")
+    fingerprint = {"scheme": scheme.lower(), "user": None, "secret_sha256": None}
+    if scheme.lower() == "basic":
+        try:
+            user, _sep, password = base64.b64decode(credential.strip(), validate=True).decode("utf-8").partition(":")
+        except (ValueError, binascii.Error):
+            return dict(fingerprint, secret_sha256=secret_fingerprint(credential))  # undecodable: the raw value's fingerprint
+        fingerprint.update(user=user, secret_sha256=secret_fingerprint(password))
+    elif credential:
+        fingerprint["secret_sha256"] = secret_fingerprint(credential.strip())
+    return fingerprint
 
 
 def mask_json(value):

@@ -63,6 +63,20 @@ def test_credentials_by_host_and_by_name():
         requests([{"source": "ghcr.io/o/a:1", "credentials": "nope"}], credentials=creds)
 
 
+def test_host_credentials_go_to_that_host_only():
+    # Keys match the image's host whatever their case, and Docker Hub's aliases are one host (issue 20).
+    creds = {"Registry-1.Docker.IO": {"username": "hub", "password": "hub-pw"}, "GHCR.io": {"password": "gh-token"}}
+    result = requests(["nginx:1.25", "docker.io/team/app:1", "ghcr.io/o/a:1", "quay.io/x/y:1", "localhost:5000/z:1",
+                       {"source": "docker.io/library/redis", "tags": {"latest": 1}}], credentials=creds)
+    assert [(r.get("source_username"), r.get("source_password")) for r in result] == [
+        ("hub", "hub-pw"), ("hub", "hub-pw"), (None, "gh-token"), (None, None), (None, None), ("hub", "hub-pw")]
+    # An entry that names another host's credentials would send them there: refused, naming both hosts.
+    with pytest.raises(AnsibleFilterError, match="registry host docker.io, and ghcr.io/o/a:1 is on ghcr.io"):
+        requests([{"source": "ghcr.io/o/a:1", "credentials": "index.docker.io"}], credentials={"index.docker.io": {"password": "hub-pw"}})
+    with pytest.raises(AnsibleFilterError, match="docker.io and index.docker.io for the one host docker.io"):
+        requests(["nginx:1"], credentials={"docker.io": {"password": "a-pw"}, "index.docker.io": {"password": "b-pw"}})
+
+
 @pytest.mark.parametrize("entry, fragment", [
     ({"source": "nginx", "tag": "1"}, "unknown keys"),
     ({"source": "nginx", "tags": []}, "non-empty"),

@@ -83,6 +83,29 @@ def test_batch_defaults_come_from_module_level():
     assert [i.force for i in items] == [True, False]
 
 
+# ---- source credentials are bound to their registry host (issue 20) ----------------------------------------------
+def test_source_credentials_reach_only_the_entries_of_their_host():
+    by_host = image_requests.parse_source_credentials({"Registry-1.Docker.IO": {"username": "hub", "password": "hub-secret"},
+                                                       "localhost:5000": {"password": "local-token"}})
+    items = image_requests.validate_batch([
+        {"source": "nginx:1"}, {"source": "docker.io/team/app:1"}, {"source": "ghcr.io/org/app:1"}, {"source": "quay.io/org/app:1"},
+        {"source": "localhost:5000/app:1"}, {"source": "ghcr.io/org/own:1", "source_password": "own-token"},
+        {"source": "app:1", "source_registry": "devregistry"}, {"source": "docker.io/library/redis", "tag_policy": {"latest": 1}},
+    ], {"source_credentials": by_host})
+    assert [i.credentials for i in items] == [("hub", "hub-secret"), ("hub", "hub-secret"), None, None, (None, "local-token"),
+                                              (None, "own-token"), None, ("hub", "hub-secret")]
+    bodies = [i.import_body("sha256:" + "d" * 64, i.tags, (), "NoForce")["source"] for i in items[:4]]
+    assert [b.get("credentials") for b in bodies] == [{"username": "hub", "password": "hub-secret"}] * 2 + [None, None]
+
+
+def test_single_form_takes_its_host_credentials_unless_it_has_its_own():
+    by_host = {"source_credentials": image_requests.parse_source_credentials({"ghcr.io": {"password": "gh"}})}
+    assert image_requests.validate_image({"source": "GHCR.IO/org/app:1"}, by_host, "source").credentials == (None, "gh")
+    assert image_requests.validate_image({"source": "nginx:1"}, by_host, "source").credentials is None
+    own = {"source": "ghcr.io/org/app:1", "source_username": "u", "source_password": "mine"}
+    assert image_requests.validate_image(own, by_host, "source").credentials == ("u", "mine")
+
+
 # ---- tag policies and platforms ----------------------------------------------------------------------------------
 def test_policy_entry_has_a_bare_source_and_target_repositories():
     item = validate(source="docker.io/library/nginx", tag_policy={"semver": ">=1.25 <1.27", "latest": 3})

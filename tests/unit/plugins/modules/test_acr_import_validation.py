@@ -72,7 +72,22 @@ NONSENSE = [
     # (id, params, fragments that must all be in the message)
     ("username-without-password", case(source="nginx:1.25", source_username="bot"), ["without source_password", "source_password"]),
     ("batch-username-without-password", case(images=[{"source": "nginx:1.25", "source_username": "bot"}]), ["images[0]", "without source_password"]),
-    ("default-username-without-password", case(source_username="bot", images=[{"source": "nginx:1.25"}]), ["without source_password"]),
+    # Module-level credentials beside images once became every entry's, whatever its registry (issue 20): refused, with the way out.
+    ("module-credentials-with-images", case(source_username="bot", source_password="p", images=[{"source": "nginx:1.25"}]),
+     ["source_credentials", "entries on HOST only", "each entry its own"]),
+    ("module-token-with-images", case(source_password="p", images=[{"source": "ghcr.io/o/a:1"}]), ["source_credentials"]),
+    ("source-credentials-url-key", case(source="nginx:1", source_credentials={"https://docker.io": {"password": "pw-1234"}}),
+     ["is not a registry host", "no scheme"]),
+    ("source-credentials-name-key", case(source="nginx:1", source_credentials={"corp": {"password": "pw-1234"}}), ["is not a registry host"]),
+    ("source-credentials-hidden-key", case(source="nginx:1", source_credentials={"docker.io\n": {"password": "pw-1234"}}),
+     ["is not a registry host"]),
+    ("source-credentials-no-password", case(source="nginx:1", source_credentials={"docker.io": {"username": "bot-1234"}}),
+     ["source_credentials.docker.io", "with a password"]),
+    ("source-credentials-unknown-key", case(source="nginx:1", source_credentials={"docker.io": {"password": "pw-1234", "token": "tk-1234"}}),
+     ["{username, password}"]),
+    ("source-credentials-one-host-twice", case(images=[{"source": "nginx:1"}],
+                                               source_credentials={"docker.io": {"password": "pw-1234"}, "Index.Docker.IO": {"password": "pw-5678"}}),
+     ["docker.io twice", "remove one"]),
     ("source-registry-and-host", case(source="ghcr.io/org/app:1", source_registry="devregistry"), ["names a registry host", "'org/app:1'"]),
     ("source-registry-and-password", case(source="app:1", source_registry="devregistry", source_password="x"), ["source_registry", "drop"]),
     ("empty-targets", case(source="nginx:1.25", targets=[]), ["empty list", "omit it", "nginx:1.25"]),
@@ -231,6 +246,13 @@ def test_a_huge_secret_is_refused_without_echoing_it(field):
     assert SECRET not in msg and len(msg) < 500
 
 
+def test_a_source_credentials_password_is_a_secret_to_validation():
+    # Control characters or a huge value in a password: refused without quoting it (a name would be quoted).
+    for password in (SECRET + "\n", SECRET + BIG):
+        result, dummy = run_module(case(source="nginx:1", source_credentials={"docker.io": {"username": "bot", "password": password}}))
+        assert result.get("failed") and SECRET not in json.dumps(result) and len(result["msg"]) < 500, result
+
+
 @pytest.mark.parametrize("field", ["source_password", "secret"])
 def test_secrets_in_refusals_are_never_echoed(field):
     # Refused for another reason (bad registry): the secret appears nowhere in the output.
@@ -254,6 +276,8 @@ ACCEPTED = [
     case(source="nginx:1", tenant="contoso.onmicrosoft.com", client_id="c", secret=SECRET),
     case(source="nginx:1", cloud_environment="AzureChinaCloud"),
     case(source="nginx:1", cloud_environment="https://management.local.azurestack.external"),
+    case(images=[{"source": "nginx:1"}, {"source": "ghcr.io/o/a:1"}], source_credentials={"index.docker.io": {"username": "bot-1234", "password": "pw-1234"}}),
+    case(source="localhost:5000/app:1", source_credentials={"localhost:5000": {"password": "token-only"}}),
     case(images=[{"source": "nginx:1", "label": "group_vars/all.yml: acr_mirror_images__base[0]"},
                  {"source": "quay.io/prometheus/prometheus:v2.48.0", "targets": ["prometheus:v2.48.0"]}], concurrency=1),
 ]

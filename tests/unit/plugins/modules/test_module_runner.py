@@ -14,8 +14,12 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import shlex
+import sys
+from pathlib import Path
 
 import pytest
+import yaml
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
@@ -26,7 +30,7 @@ from ansible_collections.acrops.registry.plugins.modules import acr_image_info, 
 from ansible_collections.acrops.registry.tests.unit.plugins.planted import SECRET, TASKS, TOKEN, failing_factory
 
 MODULES = {"acr_import": acr_import, "acr_image_info": acr_image_info}
-
+REPO = Path(__file__).resolve().parents[4]
 
 
 @pytest.fixture
@@ -76,6 +80,52 @@ def test_a_refusal_comes_back_failed_with_its_error_code_and_no_traceback(networ
     assert result["failed"] is True and result["error_code"] == "PlantedCode" and "exception" not in result, result
     assert result["msg"].startswith("a failure holding ") and result["msg"].endswith("Hint: do something else"), result["msg"]
     assert SECRET not in output and TOKEN not in output
+
+
+ABSENT = ("acrops-absent-package>=1.2", "acrops_absent_package")  # a requirement no Python has
+
+
+def assert_says_what_to_install(result, package, requirement):
+    """missing_required_lib's wording (package, this interpreter), the pip command for it, the interpreter way out; not a bug."""
+    assert result["failed"] is True and result.get("changed") is False and "exception" not in result, result
+    msg = result["msg"]
+    assert "Failed to import the required Python library (%s) on " % package in msg, msg
+    assert "Python %s." % sys.executable in msg and "%s -m pip install %s" % (sys.executable, shlex.quote(requirement)) in msg, msg
+    assert "pip install -r requirements.txt" in msg and "ansible_python_interpreter" in msg and "bug" not in msg, msg
+
+
+@pytest.mark.parametrize("name", sorted(TASKS))
+def test_a_missing_requirement_is_named_with_how_to_install_it_before_any_work(network_trap, monkeypatch, name):
+    module, (task, factory, params) = MODULES[name], TASKS[name]
+    network_trap(task)
+    monkeypatch.setattr(module, "REQUIREMENTS", task.REQUIREMENTS + (ABSENT,))
+    monkeypatch.setattr(task, factory, failing_factory(RuntimeError))  # never reached
+    assert_says_what_to_install(json.loads(run_main(module, params)), "acrops-absent-package", ABSENT[0])
+
+
+@pytest.mark.parametrize("name", sorted(TASKS))
+def test_a_package_missing_one_of_its_own_dependencies_is_named_too(network_trap, monkeypatch, name):
+    # azure-identity installed without msal: found by the check up front, fails on import during the run.
+    module, (task, factory, params) = MODULES[name], TASKS[name]
+    network_trap(task)
+    monkeypatch.setattr(task, factory, failing_factory(lambda message: ModuleNotFoundError("No module named 'msal'", name="msal")))
+    assert_says_what_to_install(json.loads(run_main(module, params)), "msal", "msal")
+
+
+def test_an_import_error_of_the_collection_itself_stays_a_bug():
+    def broken():
+        raise ImportError("cannot import name 'x'", name="ansible_collections.acrops.registry.plugins.module_utils.clients")
+
+    failed = guarded(Redactor(), broken)
+    assert failed.failed and failed.result["msg"].startswith("unexpected error (a bug, please report it): ImportError"), failed
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_the_checked_requirements_are_requirements_txt_and_the_documented_ones(name):
+    listed = [line.split("#", 1)[0].strip() for line in (REPO / "requirements.txt").read_text().splitlines()]
+    checked = sorted(r for r, module in MODULES[name].REQUIREMENTS)
+    assert checked == sorted(line.replace(" ", "") for line in listed if line)
+    assert sorted(yaml.safe_load(MODULES[name].DOCUMENTATION)["requirements"]) == checked
 
 
 def test_guarded_passes_an_outcome_through_and_turns_any_exception_into_a_failed_one():

@@ -25,7 +25,6 @@ from ansible_collections.acrops.registry.tests.unit.plugins.planted import SECRE
 ACTIONS = {"acr_import": acr_import_action, "acr_image_info": acr_image_info_action}
 
 
-
 def action_for(action_module, args):
     """The plugin's ActionModule for a task on localhost, local connection, this Python: it must run in-process."""
     task = SimpleNamespace(args=args, async_val=0, check_mode=False, diff=False, timeout=None, delegate_to=None, environment=None,
@@ -86,3 +85,18 @@ def test_bad_arguments_are_refused_in_ansible_modules_words_before_the_task_runs
     result = action_for(action_module, dict(args, bogus=SECRET)).run(task_vars={"ansible_python_interpreter": sys.executable})
     assert result["failed"] is True, result
     assert result["msg"].startswith("Unsupported parameters for (acrops.registry.%s) module: bogus." % name), result["msg"]
+
+
+@pytest.mark.usefixtures("offline")
+@pytest.mark.parametrize("name", sorted(ACTIONS))
+def test_a_missing_requirement_of_the_controllers_python_is_named_with_how_to_install_it(monkeypatch, name):
+    # In-process the controller's Python is the module's: the same check, the same message, before any work.
+    action_module, (task, factory, args) = ACTIONS[name], TASKS[name]
+    monkeypatch.setattr(task, "REQUIREMENTS", task.REQUIREMENTS + (("acrops-absent-package>=1.2", "acrops_absent_package"),))
+    monkeypatch.setattr(task, factory, failing_factory(RuntimeError))  # never reached
+    result = action_for(action_module, args).run(task_vars={"ansible_python_interpreter": sys.executable})
+    assert result["failed"] is True and result["changed"] is False and "exception" not in result, result
+    msg = result["msg"]
+    assert "Failed to import the required Python library (acrops-absent-package) on " in msg and "Python %s." % sys.executable in msg
+    assert "%s -m pip install 'acrops-absent-package>=1.2'" % sys.executable in msg and "ansible_python_interpreter" in msg, msg
+    assert "bug" not in msg and SECRET not in json.dumps(result)
