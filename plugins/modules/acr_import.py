@@ -251,7 +251,7 @@ options:
       - What to do when the source's digest cannot be read from the controller (a timeout, a reset, a malformed answer, after the
         client's retries). Without the digest a current tag cannot be told from a moved one.
       - V(fail) fails that image (C(error_code) C(SOURCE_UNREADABLE)) and imports nothing.
-      - V(keep) plans on tag existence, for a source that only ACR can reach: absent tags are imported, existing ones are kept
+      - V(keep) plans on tag existence, for a source that only ACR can reach. Absent tags are imported, existing ones are kept
         (reported C(unchanged), with a warning), whatever O(force) says.
       - V(reimport) plans on tag existence and re-imports every existing tag with C(Force), unverified, on every run (a locked tag
         fails the image).
