@@ -163,7 +163,7 @@ class RegistryClient:
             return None
         if response.status_code != 200:
             raise self._error(response, host, "%s:%s" % (repository, reference), credentials)
-        body = self._json_object(response, host, "the manifest %s:%s" % (repository, reference))
+        body = self._json_object(response, host, "the manifest %s%s%s" % (repository, "@" if ":" in reference else ":", reference))
         digest = "sha256:" + hashlib.sha256(response.content).hexdigest()
         if ":" in reference:
             # Fetched by digest: the bytes must be those of that digest (a proxy or a broken mirror may serve others).
