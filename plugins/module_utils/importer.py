@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.acrops.registry.plugins.module_utils import planner, referrer_import
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 from ansible_collections.acrops.registry.plugins.module_utils.registry_client import RegistryUnreachable
-from ansible_collections.acrops.registry.plugins.module_utils.retries import retry_operation, transient_wait
+from ansible_collections.acrops.registry.plugins.module_utils.retries import TRANSIENT_SERVICE_CODES, retry_operation, transient_wait
 
 ALREADY_EXISTS = re.compile(r"already exists in target registry")
 
@@ -156,8 +156,8 @@ class ImageImport:
     def _run_subject(self, digest):
         """Read the targets, plan, import what the plan needs, verify; the whole of it again when the import fails transiently
         (part of it may have landed) or because someone wrote a target tag meanwhile (the report then says what is there)."""
-        importing = []  # the plan of the attempt whose importImage is running: only that call's failures are retried
-        submitted = {}  # target name -> its entry in the first attempt that submitted an import for it (before = the state then)
+        importing = []  # (plan, its changing targets) of the attempt whose importImage is running: only that call's failures are retried
+        submitted = {}  # target name -> its entry in the first attempt whose import may have landed (before = the state then)
         # Without the source digest, only unreadable_source: reimport overwrites existing tags; force alone does not.
         force = self.request.force if digest else self.ctx.unreadable_source == "reimport"
 
@@ -173,10 +173,7 @@ class ImageImport:
             if self.ctx.check_mode or not plan.needs_import:
                 return result
             body = self.request.import_body(digest, plan.import_tags, plan.import_untagged, plan.mode)
-            importing.append(plan)
-            for target in result["targets"] + result["untagged"]:
-                if target["action"] in planner.CHANGING_ACTIONS:
-                    submitted.setdefault(target["name"], dict(target))
+            importing.append((plan, [dict(t) for t in result["targets"] + result["untagged"] if t["action"] in planner.CHANGING_ACTIONS]))
             result["operation_url"] = self.ctx.arm.import_image(self.ctx.target, body, self.ctx.wait, self.ctx.timeout)
             self.landed = True
             del importing[:]
@@ -188,7 +185,12 @@ class ImageImport:
         def retry_wait(exc, number):
             if not importing:
                 return None  # a read failed: its calls were retried already
-            if importing[0].mode == "NoForce" and ALREADY_EXISTS.search(exc.message or ""):
+            plan, changing = importing[0]
+            if exc.operation_url and (exc.code is None or exc.code in TRANSIENT_SERVICE_CODES):
+                # The service accepted the import and its answer was lost (no verdict on the operation): it may have landed.
+                for target in changing:
+                    submitted.setdefault(target["name"], target)
+            if plan.mode == "NoForce" and ALREADY_EXISTS.search(exc.message or ""):
                 # A target tag was written by someone else (another run of the same mirror) between our read and the
                 # import; NoForce kept it. Re-read and re-plan at once.
                 self.warnings.append("a target tag was written by someone else during the import (ACR refused to overwrite it "

@@ -18,7 +18,7 @@ import threading
 from collections import namedtuple
 from urllib.parse import quote
 
-from ansible_collections.acrops.registry.plugins.module_utils import oci
+from ansible_collections.acrops.registry.plugins.module_utils import oci, reference as references
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, show
 from ansible_collections.acrops.registry.plugins.module_utils.registry_auth import RegistryAuth, identity_of
 from ansible_collections.acrops.registry.plugins.module_utils.retries import urllib3_retry
@@ -145,15 +145,26 @@ class RegistryClient:
         if response.status_code == 404:
             return None
         if response.status_code == 200 and response.headers.get("Docker-Content-Digest"):
-            return response.headers["Docker-Content-Digest"], oci.media_type(response)
+            return self._digest_header(response, host, repository, reference), oci.media_type(response)
         if response.status_code == 200:
             # Some registries omit the header on HEAD: the digest of the exact bytes is the answer.
             fetched = self.request("GET", host, path, scope, credentials, headers={"Accept": oci.MANIFEST_ACCEPT})
             if fetched.status_code == 200:
-                digest = fetched.headers.get("Docker-Content-Digest") or "sha256:" + hashlib.sha256(fetched.content).hexdigest()
+                digest = "sha256:" + hashlib.sha256(fetched.content).hexdigest()
+                if ":" in reference and digest != reference:
+                    raise AcrOpsError("%s served %s@%s with content whose digest is %s: it does not match the digest asked for"
+                                      % (host, repository, reference, digest), code="DIGEST_INVALID")
                 return digest, oci.media_type(response) or oci.media_type(fetched)
             response = fetched
         raise self._error(response, host, "%s:%s" % (repository, reference), credentials)
+
+    def _digest_header(self, response, host, repository, reference):
+        """The Docker-Content-Digest of an answer, refused when it is not a digest (it goes into the import's body)."""
+        digest = response.headers["Docker-Content-Digest"]
+        if not references.is_digest(digest):
+            raise AcrOpsError("%s answered %s:%s with a Docker-Content-Digest that is not a digest: %s"
+                              % (host, repository, reference, show(self.redactor.scrub(digest))), code="DIGEST_INVALID")
+        return digest
 
     def manifest(self, host, repository, reference, credentials=None):
         """GET a manifest (Docker Hub counts this against its pull limit): (digest, media type, parsed JSON), or None."""

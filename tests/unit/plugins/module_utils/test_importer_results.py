@@ -132,10 +132,12 @@ def test_the_advisory_source_head_never_fails_an_image():
 class LandingArm(FakeArm):
     """An ARM whose imports land in the fake registry; the first `lost` answers are lost (transient) although it landed."""
 
-    def __init__(self, client, lost=0):
+    def __init__(self, client, lost=0, error=None):
         super().__init__()
         self.client = client
         self.lost = lost
+        self.error = error or AcrOpsError("import into acr failed: ServiceResponseError: connection reset", transient=True,
+                                          operation_url="https://operation/lost")
 
     def import_image(self, target, body, wait, timeout):
         self.bodies.append(body)
@@ -144,7 +146,7 @@ class LandingArm(FakeArm):
             repository, tag = name.split(":")
             self.client.tags[(repository, tag)] = tag_state(digest)
         if len(self.bodies) <= self.lost:
-            raise AcrOpsError("import into acr failed: ServiceResponseError: connection reset", transient=True)
+            raise self.error
         return "https://operation/%d" % len(self.bodies)
 
 
@@ -156,6 +158,16 @@ def test_a_retry_that_finds_the_first_attempt_landed_reports_it_imported(before,
     assert len(arm.bodies) == 1, "the re-read found it in place: no second import"
     assert not result["failed"] and result["changed"] is True
     assert [(t["action"], t["before"], t["after"]) for t in result["targets"]] == [(action, before, NEW)]
+
+
+def test_an_import_the_service_refused_is_not_credited_when_someone_else_wrote_the_tag():
+    """Two runs of one mirror: ours was refused (NoForce, the tag exists), the other run's import landed the same digest."""
+    client = FakeRegistryClient(sources={HOST + "/library/app:1": NEW})
+    refused = AcrOpsError("import into acr failed: Operation registries-1 failed. Resource %s Tag app:1 already exists in target registry."
+                          % "/subscriptions/0/registries/acr", code="InvalidParameters", operation_url="https://operation/1")
+    arm = LandingArm(client, lost=1, error=refused)
+    result = importer.ImageImport(context(client, arm), image("app")).run()
+    assert [t["action"] for t in result["targets"]] == ["unchanged"] and result["changed"] is False and not result["failed"]
 
 
 # ---- item 7: a source that cannot be read fails the image unless asked otherwise ----------------------------------------
@@ -227,6 +239,15 @@ def test_an_index_fetched_by_digest_must_hash_to_that_digest():
     import hashlib  # pylint: disable=import-outside-toplevel
     right = "sha256:" + hashlib.sha256(body.encode()).hexdigest()
     assert client_answering(response(200, body, "application/vnd.oci.image.index.v1+json")).manifest(HOST, "library/app", right)[0] == right
+
+
+def test_a_digest_header_that_is_not_a_digest_and_index_children_that_are_not_objects_are_clear_errors():
+    head = response(200, "", "application/vnd.oci.image.manifest.v1+json", {"Docker-Content-Digest": "sha256:zz; rm -rf"})
+    with pytest.raises(AcrOpsError, match="not a digest"):
+        client_answering(head).manifest_info(HOST, "library/app", "1")
+    from ansible_collections.acrops.registry.plugins.module_utils import oci  # pylint: disable=import-outside-toplevel
+    with pytest.raises(AcrOpsError, match="has no linux/amd64 image"):
+        oci.pick_platform(["x", 1, None], "linux/amd64", "ghcr.io/org/app:1")
 
 
 def test_listed_tags_the_reference_grammar_refuses_are_skipped_with_a_note():
