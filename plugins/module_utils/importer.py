@@ -46,7 +46,7 @@ class ImageImport:
         self.index_digest = None   # with platform: the digest of the index the child was picked from
         self.chosen_platform = None
         self.media_type = None     # with referrers (and no platform): the source manifest's media type, from its HEAD
-        self.landed = False        # an importImage of this image completed: whatever fails later, its targets changed
+        self.landed = set()        # targets an importImage of this image completed for: whatever fails later, they changed
 
     # ---- read ---------------------------------------------------------------------------------------
     def source_digest(self):
@@ -128,12 +128,11 @@ class ImageImport:
             else:
                 code, msg = "INTERNAL", "unexpected error (a bug, please report it) with %s: %s: %s" % (self.request.source, exc.__class__.__name__, exc)
             if self.planned is not None:
-                if not self.landed:
-                    # Report what was planned, with the targets that were to change marked failed.
-                    for target in self.planned["targets"] + self.planned["untagged"]:
-                        if target["action"] in planner.CHANGING_ACTIONS:
-                            target.update(action=planner.FAILED, after=target["before"])
-                result.update(self.planned, changed=self.landed)
+                # Report what was planned, with the targets that were to change and did not land marked failed.
+                for target in self.planned["targets"] + self.planned["untagged"]:
+                    if target["action"] in planner.CHANGING_ACTIONS and target["name"] not in self.landed:
+                        target.update(action=planner.FAILED, after=target["before"])
+                result.update(self.planned, changed=bool(self.landed))
             result.update(failed=True, msg=self.ctx.redactor.scrub(msg), error_code=code)
             if getattr(exc, "operation_url", None):
                 result["operation_url"] = self.ctx.redactor.scrub(exc.operation_url)
@@ -173,9 +172,10 @@ class ImageImport:
             if self.ctx.check_mode or not plan.needs_import:
                 return result
             body = self.request.import_body(digest, plan.import_tags, plan.import_untagged, plan.mode)
-            importing.append((plan, [dict(t) for t in result["targets"] + result["untagged"] if t["action"] in planner.CHANGING_ACTIONS]))
+            changing = [dict(t) for t in result["targets"] + result["untagged"] if t["action"] in planner.CHANGING_ACTIONS]
+            importing.append((plan, changing))
             result["operation_url"] = self.ctx.arm.import_image(self.ctx.target, body, self.ctx.wait, self.ctx.timeout)
-            self.landed = True
+            self.landed.update(t["name"] for t in changing)
             del importing[:]
             if not self.ctx.wait:
                 result.update(verified=False)
@@ -211,9 +211,9 @@ class ImageImport:
             earlier = submitted.get(target["name"])
             if digest and earlier and target["action"] == planner.UNCHANGED and target["after"] == digest:
                 target.update(action=earlier["action"], before=earlier["before"])
+                self.landed.add(target["name"])
                 landed = True
         if landed:
-            self.landed = True
             result.update(changed=True, verified=True)
             self.warnings.append("an earlier import attempt of %s completed although its answer was lost; found in place" % self.request.source)
 

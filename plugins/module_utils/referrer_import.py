@@ -7,8 +7,9 @@ server-side, by digest, into every repository the image landed in.
 A referrer found by the OCI referrers API or the tag schema is imported manifest-only (untaggedTargetRepositories, NoForce):
 its subject link survives and ACR's referrers API lists it. A cosign sidecar is imported under its tag (cosign finds it by
 tag) following the image's rules: an absent tag is created (NoForce); a tag that holds another digest (a signature the
-organisation added to its mirror, or an older one) is drifted without force and overwritten (Force) with it. Referrers of referrers (depth 2) are copied after those they refer to,
-and not at all where that one failed. Each copy is retried like the image's own import (retries.retry_operation).
+organisation added to its mirror, or an older one) is drifted without force and overwritten (Force) with it. Referrers of
+referrers (depth 2) are copied after those they refer to, and not at all where that one failed. Each copy is retried like
+the image's own import (retries.retry_operation).
 """
 
 from __future__ import annotations
