@@ -42,8 +42,9 @@ def all_hit(standin):
 
 
 def test_malformed_answers_an_unreadable_source_a_bad_listed_tag_and_a_foreign_cosign_tag_each_end_their_own_image(standin, ansible, repo):
-    names = dict((k, "%s-%s" % (repo, k)) for k in ("good", "unread", "html", "list", "forged", "policy", "signed"))
+    names = dict((k, "%s-%s" % (repo, k)) for k in ("good", "unread", "html", "list", "forged", "policy", "signed", "timeout-app"))
     good = standin.push("dockerhub", "library/" + names["good"], "1", **SMALL)
+    standin.push("dockerhub", "library/" + names["timeout-app"], "1", **SMALL)
     source = standin.push("dockerhub", "library/" + names["unread"], "1", seed="unread-new", **SMALL)
     held = standin.push("standinacr", names["unread"], "1", seed="unread-old", **SMALL)
     standin.push("quay", "team/" + names["html"], "1", **SMALL)
@@ -68,6 +69,9 @@ def test_malformed_answers_an_unreadable_source_a_bad_listed_tag_and_a_foreign_c
         {"host": "ghcr.io", "method": "GET", "path_regex": "/org/%s/manifests/sha256:" % names["list"], "status": 200, "body": [1, 2]},
         {"host": "mcr.microsoft.com", "method": "GET", "path_regex": "/team/%s/manifests/sha256:" % names["forged"], "status": 200,
          "headers": {"Content-Type": OCI_INDEX}, "body": forged_index},
+        # The import service finds no manifest for a repository whose name holds "timeout": a permanent failure.
+        {"host": DOCKERHUB, "client": "acr-import", "method": "GET", "path_regex": "/library/%s/manifests/" % names["timeout-app"],
+         "status": 404, "body": {"errors": [{"code": "MANIFEST_UNKNOWN", "message": "manifest unknown"}]}},
         # A tag list holding names the reference grammar refuses.
         {"host": DOCKERHUB, "method": "GET", "path_regex": "/library/%s/tags/list$" % names["policy"], "status": 200,
          "body": {"name": "library/" + names["policy"], "tags": ["1", "-bad", "a/b", "x" * 200]}},
@@ -80,6 +84,7 @@ def test_malformed_answers_an_unreadable_source_a_bad_listed_tag_and_a_foreign_c
         {"source": "mcr.microsoft.com/team/%s:1" % names["forged"], "platform": "linux/amd64"},
         {"source": "docker.io/library/%s" % names["policy"], "tag_policy": {"regex": ".*"}, "label": "policy"},
         {"source": "%s:1" % names["signed"], "referrers": True},
+        {"source": "%s:1" % names["timeout-app"]},
     ]
     result, run = ansible.module("acr_import", registry="standinacr", images=images, concurrency=4)
     assert result.get("failed") and result["changed"] is True, run
@@ -111,8 +116,12 @@ def test_malformed_answers_an_unreadable_source_a_bad_listed_tag_and_a_foreign_c
     cosign = [r for r in signed_result["referrers"] if r.get("tag") == sig_tag]
     assert not signed_result["failed"] and [r["action"] for r in cosign] == ["drifted"], signed_result
     assert acr(standin, names["signed"], sig_tag) == ours_sig != upstream_sig
-    assert result["counts"]["referrers_drifted"] == 1 and result["counts"]["failed"] == 4, result["counts"]
-    assert import_calls(standin) == 3, "the good, the policy's and the signed image; no cosign overwrite, nothing for the failed ones"
+    # Item 10: a permanent failure of a repository called *-timeout-app is not retried (the name is not the service's code).
+    timeout_app = image("timeout-app")
+    assert timeout_app["failed"] and "Unable to find manifest digest" in timeout_app["msg"], timeout_app
+    assert not any("transiently" in w for w in timeout_app["warnings"]), timeout_app["warnings"]
+    assert result["counts"]["referrers_drifted"] == 1 and result["counts"]["failed"] == 5, result["counts"]
+    assert import_calls(standin) == 4, "good, policy's, signed and timeout-app's once; no cosign overwrite, nothing for the others"
 
 
 def test_imports_that_completed_are_reported_imported_when_their_answer_or_the_check_after_them_was_lost(standin, ansible, repo, wait_for):
