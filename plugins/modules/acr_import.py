@@ -149,7 +149,7 @@ options:
       - Each referrer that the target repository does not hold yet (one C(HEAD) by digest) is imported by digest as a manifest-only copy
         (C(untaggedTargetRepositories)). Its digest, and so its link to the image, is kept, and ACR's referrers API lists it. cosign's
         tags are imported under the same tag name, since cosign finds them by tag; a cosign tag that holds the source's digest is left
-        alone.
+        alone, one that holds another digest (a signature added to the mirror) is reported C(drifted) and kept unless O(force) is set.
       - No image bytes pass through the machine that runs Ansible. Discovery costs C(HEAD) requests and, per image, at most one C(GET)
         of an index (Docker Hub counts it against its pull limit) and one C(GET) of the referrers list or tag-schema index per digest
         that has one.
