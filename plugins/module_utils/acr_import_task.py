@@ -74,6 +74,7 @@ def argument_spec():
         )),
         concurrency=dict(type="int", default=8),
         keep_going=dict(type="bool", default=True),
+        unreadable_source=dict(type="str", default="fail", choices=["fail", "keep", "reimport"]),
         wait=dict(type="bool", default=True),
         timeout=dict(type="int", default=900),
         polling_interval=dict(type="int", default=5),
@@ -199,7 +200,8 @@ class AcrImport:
             clients.registry_client.add_acr(target.login_server)
             requests = self.resolve(clients, pending)
             ctx = importer.Context(clients.arm, clients.registry_client, target, self.redactor, self.check_mode,
-                                   params["wait"], params["timeout"], referrer_import.RunDiscovery(clients.registry_client), prefetch)
+                                   params["wait"], params["timeout"], referrer_import.RunDiscovery(clients.registry_client), prefetch,
+                                   params["unreadable_source"])
             budget = RequestBudget(params["tag_list_budget"])
             requests, policies, failures = policy_expansion.expand_policies(ctx, requests, params["max_tags"], budget, params["concurrency"])
             if failures and not params["keep_going"]:

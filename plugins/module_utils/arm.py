@@ -16,7 +16,7 @@ import time
 from collections import namedtuple
 
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
-from ansible_collections.acrops.registry.plugins.module_utils.retries import ARM_MIN_WAIT, RETRY_STATUSES, azure_retry_kwargs
+from ansible_collections.acrops.registry.plugins.module_utils.retries import ARM_MIN_WAIT, RETRY_STATUSES, TRANSIENT_SERVICE_CODES, azure_retry_kwargs
 from ansible_collections.acrops.registry.plugins.module_utils.validation import parse_registry_id
 
 Registry = namedtuple("Registry", "name resource_group subscription_id login_server id location")
@@ -62,7 +62,8 @@ def error_from(exc, redactor, what):
     text = "%s failed: %s" % (what, message.strip().splitlines()[0] if message.strip() else exc.__class__.__name__)
     if status and "HTTP" not in text:
         text += " (HTTP %s)" % status
-    return AcrOpsError(redactor.scrub(text), code=code, hint=hint)
+    # Transient by the service's code (the ARM error code of the answer or of the failed operation), not by its words.
+    return AcrOpsError(redactor.scrub(text), code=code, hint=hint, transient=code in TRANSIENT_SERVICE_CODES)
 
 
 def is_transient(exc, status=None):
@@ -227,6 +228,6 @@ class ArmClient:
             error.operation_url = seen.get("url")
             # azure-core does not repeat a POST that got no answer (or a 429 without Retry-After): the importer re-reads
             # the targets and re-plans before trying again, so a repeat never imports twice.
-            error.transient = is_transient(exc, status)
+            error.transient = error.transient or is_transient(exc, status)
             raise error from None
         return seen.get("url")

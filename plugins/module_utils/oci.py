@@ -114,6 +114,7 @@ def pick_platform(manifests, platform, where):
     """The child of an index for a platform -> (digest, 'os/arch[/variant]'). Attestation manifests (unknown/unknown) never match.
     Without a variant, a single child of that os/architecture matches whatever its variant (linux/arm64 finds linux/arm64/v8)."""
     wanted_os, wanted_arch, wanted_variant = parse_platform(platform)
+    manifests = [m for m in manifests if isinstance(m, dict)] if isinstance(manifests, list) else []  # a registry's JSON, not trusted
     candidates = []
     for child in manifests:
         found = child.get("platform") or {}

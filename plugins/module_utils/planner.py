@@ -71,15 +71,16 @@ def plan_tag(state, source_digest, force, check_mode):
     if source_digest is not None and state.digest == source_digest:
         return TargetPlan(state.name, state.digest, state.digest, UNCHANGED, None)
     if source_digest is None:
-        # The source could not be read from here (e.g. a network only ACR reaches): fall back to
-        # tag-existence rules, like az acr import, and say so.
+        # The source could not be read from here (e.g. a network only ACR reaches) and the user chose to go on
+        # (unreadable_source): tag-existence rules, like az acr import, and say so. force is then the caller's
+        # explicit "re-import without a digest" (unreadable_source: reimport), never the image's force alone.
         if not force:
             return TargetPlan(state.name, state.digest, state.digest, UNCHANGED,
-                              "source digest unknown; existing tag kept (use force to re-import it)")
+                              "source digest unknown; existing tag kept (unreadable_source: reimport re-imports it)")
         if state.locked:
             return TargetPlan(state.name, state.digest, state.digest, LOCKED,
                               "tag is locked (writeEnabled: false) and force would overwrite it")
-        return TargetPlan(state.name, state.digest, None, overwriting, "source digest unknown; re-imported because of force")
+        return TargetPlan(state.name, state.digest, None, overwriting, "source digest unknown; re-imported because unreadable_source is reimport")
     # The tag exists with another digest: the source moved (or the tag was set by someone else).
     if not force:
         return TargetPlan(state.name, state.digest, state.digest, DRIFTED,

@@ -12,8 +12,8 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.acrops.registry.plugins.module_utils import image_requests, tag_policy
-from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
+from ansible_collections.acrops.registry.plugins.module_utils import image_requests, reference, tag_policy
+from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, show
 
 
 class RequestBudget:
@@ -52,8 +52,12 @@ def expand_policy(ctx, request, max_tags, budget):
     except AcrOpsError as exc:
         report.update(failed=True, msg=ctx.redactor.scrub("listing the tags of %s failed: %s" % (ref, exc)), error_code=exc.code)
         return [], report
+    tags, refused = valid_tags(ref, tags)
     selection = tag_policy.select(request.policy, tags)
-    report.update(listed=selection.listed, selected=list(selection.selected), notes=list(selection.notes))
+    report.update(listed=selection.listed + len(refused), selected=list(selection.selected), notes=list(selection.notes))
+    if refused:
+        report["notes"].append("%d listed tag(s) are not valid tags (the reference grammar refuses them) and were skipped: %s"
+                               % (len(refused), ", ".join(show(t) for t in refused[:5]) + (", ..." if len(refused) > 5 else "")))
     if len(selection.selected) > max_tags:
         report.update(failed=True, error_code="TOO_MANY_TAGS",
                       msg="the tag policy of %s selects %d tags, more than max_tags (%d): narrow the policy (regex, semver, latest) or "
@@ -68,6 +72,30 @@ def expand_policy(ctx, request, max_tags, budget):
         expanded.append(request._replace(source=ref.with_tag(tag), tags=tuple((repository, tag) for repository in request.repositories),
                                          policy=None, repositories=(), selected_by=request.label))
     return expanded, report
+
+
+def guarded_expansion(ctx, request, max_tags, budget):
+    """expand_policy, with a bug in one policy reported as that policy's failure (INTERNAL) instead of ending the run."""
+    try:
+        return expand_policy(ctx, request, max_tags, budget)
+    except Exception as exc:  # pylint: disable=broad-exception-caught
+        msg = "unexpected error (a bug, please report it) expanding the tag policy of %s: %s: %s" % (request.label, exc.__class__.__name__, exc)
+        return [], {"label": request.label, "source": str(request.source), "policy": request.policy.describe(), "targets": list(request.repositories),
+                    "platform": request.platform, "listed": None, "selected": [], "notes": [], "warnings": [], "failed": True,
+                    "msg": ctx.redactor.scrub(msg), "error_code": "INTERNAL"}
+
+
+def valid_tags(ref, tags):
+    """(tags the reference grammar accepts, the others): a registry's list is not trusted to hold only valid tags."""
+    valid, refused = [], []
+    for tag in tags:
+        try:
+            ref.with_tag(tag)
+        except (reference.InvalidReferenceError, TypeError, ValueError):
+            refused.append(tag if isinstance(tag, str) else repr(tag))
+        else:
+            valid.append(tag)
+    return valid, refused
 
 
 def policy_failure(report):
@@ -86,10 +114,10 @@ def expand_policies(ctx, requests, max_tags, budget=None, concurrency=8):
         return list(requests), [], []
     workers = max(1, min(concurrency, len(policy_requests)))
     if workers == 1:
-        expansions = [expand_policy(ctx, r, max_tags, budget) for r in policy_requests]
+        expansions = [guarded_expansion(ctx, r, max_tags, budget) for r in policy_requests]
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            expansions = list(pool.map(lambda r: expand_policy(ctx, r, max_tags, budget), policy_requests))
+            expansions = list(pool.map(lambda r: guarded_expansion(ctx, r, max_tags, budget), policy_requests))
     by_request = dict(zip((id(r) for r in policy_requests), expansions))
     owned = {}
     for request in requests:

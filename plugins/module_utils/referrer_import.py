@@ -6,8 +6,10 @@ server-side, by digest, into every repository the image landed in.
 
 A referrer found by the OCI referrers API or the tag schema is imported manifest-only (untaggedTargetRepositories, NoForce):
 its subject link survives and ACR's referrers API lists it. A cosign sidecar is imported under its tag (cosign finds it by
-tag), with Force: the tag's content is the source's. Referrers of referrers (depth 2) are copied after those they refer to,
-and not at all where that one failed. Each copy is retried like the image's own import (retries.retry_operation).
+tag) following the image's rules: an absent tag is created (NoForce); a tag that holds another digest (a signature the
+organisation added to its mirror, or an older one) is drifted without force and overwritten (Force) with it. Referrers of
+referrers (depth 2) are copied after those they refer to, and not at all where that one failed. Each copy is retried like
+the image's own import (retries.retry_operation).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ REFERRER_IMPORTED = "imported"
 REFERRER_UNCHANGED = "unchanged"
 REFERRER_WOULD_IMPORT = "would_import"
 REFERRER_FAILED = "failed"
-REFERRER_ACTIONS = (REFERRER_IMPORTED, REFERRER_UNCHANGED, REFERRER_WOULD_IMPORT, REFERRER_FAILED)
+REFERRER_DRIFTED = "drifted"   # a cosign tag holding another digest, left alone without force
+REFERRER_ACTIONS = (REFERRER_IMPORTED, REFERRER_UNCHANGED, REFERRER_WOULD_IMPORT, REFERRER_FAILED, REFERRER_DRIFTED)
 
 
 class RunDiscovery:
@@ -120,32 +123,41 @@ class ReferrerImport:
         return entry
 
     def _present(self, referrer, repository):
-        """The entry for a repository that needs no copy (already there, or a locked tag in the way), else None."""
+        """(the entry for a repository that needs no copy (already there, a locked or drifted tag in the way) else None,
+        whether the copy overwrites a tag)."""
         client, server = self.ctx.registry_client, self.ctx.target.login_server
         if referrer.tag:
             state = client.acr_tag(server, repository, referrer.tag)
-            if state and state.digest == referrer.digest:
-                return self._entry(referrer, repository, REFERRER_UNCHANGED)
-            if state and state.locked:
+            if state is None or state.digest is None:
+                return None, False
+            if state.digest == referrer.digest:
+                return self._entry(referrer, repository, REFERRER_UNCHANGED), False
+            if not self.request.force:
+                msg = "the target tag %s:%s holds %s, the source's is %s; set force to overwrite" % (
+                    repository, referrer.tag, state.digest, referrer.digest)
+                self.warnings.append("%s: %s" % (self.request.source, msg))
+                return self._entry(referrer, repository, REFERRER_DRIFTED, msg), False
+            if state.locked:
                 return self._entry(referrer, repository, REFERRER_FAILED, "the target tag %s:%s is locked (writeEnabled=false) and holds %s"
-                                   % (repository, referrer.tag, state.digest))
-            return None
+                                   % (repository, referrer.tag, state.digest)), False
+            return None, True
         if client.manifest_digest(server, repository, referrer.digest) == referrer.digest:
-            return self._entry(referrer, repository, REFERRER_UNCHANGED)
-        return None
+            return self._entry(referrer, repository, REFERRER_UNCHANGED), False
+        return None, False
 
     def _copy(self, referrer, repositories, failed_digests):
         """One referrer into every target repository: presence checks, then one import for the repositories that lack it."""
-        entries, missing = {}, []
+        entries, missing, overwriting = {}, [], False
         for repository in repositories:
             if referrer.subject in failed_digests.get(repository, ()):
                 entries[repository] = self._entry(referrer, repository, REFERRER_FAILED,
                                                   "not attempted: the referrer it refers to (%s) failed" % referrer.subject)
                 continue
             try:
-                entry = self._present(referrer, repository)
+                entry, overwrites = self._present(referrer, repository)
             except AcrOpsError as exc:
-                entry = self._entry(referrer, repository, REFERRER_FAILED, "reading the target failed: %s" % exc)
+                entry, overwrites = self._entry(referrer, repository, REFERRER_FAILED, "reading the target failed: %s" % exc), False
+            overwriting = overwriting or overwrites
             if entry is not None:
                 entries[repository] = entry
             else:
@@ -154,7 +166,8 @@ class ReferrerImport:
             entries.update((r, self._entry(referrer, r, REFERRER_WOULD_IMPORT)) for r in missing)
         elif missing:
             if referrer.tag:
-                body = self.request.import_body(referrer.digest, ["%s:%s" % (r, referrer.tag) for r in missing], (), "Force")
+                body = self.request.import_body(referrer.digest, ["%s:%s" % (r, referrer.tag) for r in missing], (),
+                                                "Force" if overwriting else "NoForce")
             else:
                 body = self.request.import_body(referrer.digest, (), missing, "NoForce")
             try:

@@ -18,8 +18,8 @@ import threading
 from collections import namedtuple
 from urllib.parse import quote
 
-from ansible_collections.acrops.registry.plugins.module_utils import oci
-from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
+from ansible_collections.acrops.registry.plugins.module_utils import oci, reference as references
+from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, show
 from ansible_collections.acrops.registry.plugins.module_utils.registry_auth import RegistryAuth, identity_of
 from ansible_collections.acrops.registry.plugins.module_utils.retries import urllib3_retry
 
@@ -145,15 +145,26 @@ class RegistryClient:
         if response.status_code == 404:
             return None
         if response.status_code == 200 and response.headers.get("Docker-Content-Digest"):
-            return response.headers["Docker-Content-Digest"], oci.media_type(response)
+            return self._digest_header(response, host, repository, reference), oci.media_type(response)
         if response.status_code == 200:
             # Some registries omit the header on HEAD: the digest of the exact bytes is the answer.
             fetched = self.request("GET", host, path, scope, credentials, headers={"Accept": oci.MANIFEST_ACCEPT})
             if fetched.status_code == 200:
-                digest = fetched.headers.get("Docker-Content-Digest") or "sha256:" + hashlib.sha256(fetched.content).hexdigest()
+                digest = "sha256:" + hashlib.sha256(fetched.content).hexdigest()
+                if ":" in reference and digest != reference:
+                    raise AcrOpsError("%s served %s@%s with content whose digest is %s: it does not match the digest asked for"
+                                      % (host, repository, reference, digest), code="DIGEST_INVALID")
                 return digest, oci.media_type(response) or oci.media_type(fetched)
             response = fetched
         raise self._error(response, host, "%s:%s" % (repository, reference), credentials)
+
+    def _digest_header(self, response, host, repository, reference):
+        """The Docker-Content-Digest of an answer, refused when it is not a digest (it goes into the import's body)."""
+        digest = response.headers["Docker-Content-Digest"]
+        if not references.is_digest(digest):
+            raise AcrOpsError("%s answered %s:%s with a Docker-Content-Digest that is not a digest: %s"
+                              % (host, repository, reference, show(self.redactor.scrub(digest))), code="DIGEST_INVALID")
+        return digest
 
     def manifest(self, host, repository, reference, credentials=None):
         """GET a manifest (Docker Hub counts this against its pull limit): (digest, media type, parsed JSON), or None."""
@@ -163,12 +174,34 @@ class RegistryClient:
             return None
         if response.status_code != 200:
             raise self._error(response, host, "%s:%s" % (repository, reference), credentials)
+        body = self._json_object(response, host, "the manifest %s%s%s" % (repository, "@" if ":" in reference else ":", reference))
         digest = "sha256:" + hashlib.sha256(response.content).hexdigest()
+        if ":" in reference:
+            # Fetched by digest: the bytes must be those of that digest (a proxy or a broken mirror may serve others).
+            algorithm = reference.split(":", 1)[0]
+            served = algorithm + ":" + hashlib.new(algorithm, response.content).hexdigest() if algorithm in ("sha256", "sha512") else None
+            if served != reference:
+                raise AcrOpsError("%s served %s@%s with content whose digest is %s: it does not match the digest asked for"
+                                  % (host, repository, reference, served or "unknown (algorithm %s)" % algorithm), code="DIGEST_INVALID")
+            return reference, oci.media_type(response) or body.get("mediaType"), body
+        return response.headers.get("Docker-Content-Digest") or digest, oci.media_type(response) or body.get("mediaType"), body
+
+    def _json_object(self, response, host, what):
+        """The JSON object of a 200 answer; anything else (an HTML page from a proxy, a list) is a clear error naming the host
+        and showing the start of what came back, scrubbed."""
         try:
             body = response.json()
         except ValueError:
-            raise AcrOpsError("%s served a manifest for %s:%s that is not JSON" % (host, repository, reference)) from None
-        return response.headers.get("Docker-Content-Digest") or digest, oci.media_type(response) or body.get("mediaType"), body
+            body = None
+            kind = "not JSON"
+        else:
+            kind = "not a JSON object"
+        if isinstance(body, dict):
+            return body
+        start = show(self.redactor.scrub((response.text or "")[:200]))
+        raise AcrOpsError("%s answered %s with something that is %s (HTTP %s, Content-Type %s): %s"
+                          % (host, what, kind, response.status_code, response.headers.get("Content-Type") or "none", start),
+                          hint="a proxy or gateway may be answering for the registry: check HTTPS_PROXY/NO_PROXY")
 
     def platform_digest(self, host, repository, reference, platform, credentials=None):
         """The manifest to import for one platform: oci.PlatformChoice(digest, index_digest, platform).
@@ -223,10 +256,10 @@ class RegistryClient:
                                           "; Docker Hub official images live under library/" if "docker" in host else ""))
                 if response.status_code != 200:
                     raise self._error(response, host, "the tags of %s" % repository, credentials)
-                try:
-                    page = response.json().get("tags") or []
-                except (ValueError, AttributeError):
-                    raise AcrOpsError("%s answered the tag list of %s with something that is not a tag list" % (host, repository)) from None
+                page = self._json_object(response, host, "the tag list of %s" % repository).get("tags") or []
+                if not isinstance(page, list):
+                    raise AcrOpsError("%s answered the tag list of %s with something that is not a tag list: %s"
+                                      % (host, repository, show(self.redactor.scrub(response.text[:200]))))
                 tags.extend(t for t in page if isinstance(t, str) and t not in seen)
                 seen.update(t for t in page if isinstance(t, str))
                 following = oci.next_link(response.headers.get("Link"))
@@ -249,8 +282,11 @@ class RegistryClient:
             return None
         if response.status_code != 200:
             raise self._error(response, login_server, "%s:%s" % (repository, tag), None)
-        attributes = response.json().get("tag") or {}
-        changeable = attributes.get("changeableAttributes") or {}
+        attributes = self._json_object(response, login_server, "the tag %s:%s" % (repository, tag)).get("tag") or {}
+        changeable = attributes.get("changeableAttributes") or {} if isinstance(attributes, dict) else None
+        if not isinstance(changeable, dict):
+            raise AcrOpsError("%s answered the tag %s:%s with something that is not a tag: %s"
+                              % (login_server, repository, tag, show(self.redactor.scrub(response.text[:200]))))
         return TagState(attributes.get("digest"), changeable.get("writeEnabled") is False,
                         attributes.get("createdTime"), attributes.get("lastUpdateTime"))
 

@@ -30,12 +30,19 @@ ARM_MIN_WAIT = 0.25
 OPERATION_ATTEMPTS = 3      # whole operations (an import with its reads): the first try plus two
 OPERATION_BACKOFF_FACTOR = 1.0  # 1 s, 2 s (plus jitter) between whole operations: each already retried its calls
 
-# Import failures that ACR reports on the poll but that a second attempt usually survives.
-TRANSIENT_IMPORT_ERRORS = re.compile(
-    r"Error copying blobs|InternalServerError|ServiceUnavailable|TooManyRequests|timed? ?out|"
-    r"try again|points to a missing manifest|Internal error",
-    re.IGNORECASE,
-)
+# Import failures that ACR reports on the poll but that a second attempt usually survives. A failed import arrives as
+# InvalidParameters "Operation registries-<id> failed. Resource <registry id> <detail>" (../shared/reference/FACTS.md); the
+# detail names the user's repositories and tags, so it is classified by its structure, never searched for a word a name may
+# hold (a repository called timeout-app): a source's HTTP answer "Invalid message <Status> <Status> <body>" by its status
+# alone (the body is the source's words), anything else by the service's own phrases, which hold spaces (names cannot).
+_OPERATION_DETAIL = re.compile(r"Operation \S+ failed\. Resource \S+ (.*)", re.DOTALL)
+_SOURCE_ANSWER = re.compile(r"Invalid message (\w+)")
+TRANSIENT_SOURCE_STATUSES = frozenset(("TooManyRequests", "InternalServerError", "BadGateway", "ServiceUnavailable", "GatewayTimeout",
+                                       "RequestTimeout"))
+TRANSIENT_IMPORT_ERRORS = re.compile(r"Error copying blobs|points to a missing manifest|try again|Internal error|timed out", re.IGNORECASE)
+# Resource Manager error codes (the ARM error body's code) worth another attempt.
+TRANSIENT_SERVICE_CODES = frozenset(("InternalServerError", "ServiceUnavailable", "TooManyRequests", "GatewayTimeout", "RequestTimeout",
+                                     "InternalError", "ServerTimeout", "OperationTimedOut"))
 
 
 def backoff(attempt, factor=BACKOFF_FACTOR, maximum=BACKOFF_MAX):
@@ -79,7 +86,15 @@ def azure_retry_kwargs():
 
 
 def is_transient_import_error(message):
-    return bool(message and TRANSIENT_IMPORT_ERRORS.search(message))
+    """Whether an import failure's message is one a second attempt usually survives (see TRANSIENT_IMPORT_ERRORS)."""
+    if not message:
+        return False
+    framed = _OPERATION_DETAIL.search(message)
+    detail = framed.group(1) if framed else message
+    answer = _SOURCE_ANSWER.match(detail)
+    if answer:
+        return answer.group(1) in TRANSIENT_SOURCE_STATUSES
+    return bool(TRANSIENT_IMPORT_ERRORS.search(detail))
 
 
 def transient_wait(exc, attempt):

@@ -175,7 +175,7 @@ options:
       - Each referrer that the target repository does not hold yet (one C(HEAD) by digest) is imported by digest as a manifest-only copy
         (C(untaggedTargetRepositories)). Its digest, and so its link to the image, is kept, and ACR's referrers API lists it. cosign's
         tags are imported under the same tag name, since cosign finds them by tag; a cosign tag that holds the source's digest is left
-        alone.
+        alone, one that holds another digest (a signature added to the mirror) is reported C(drifted) and kept unless O(force) is set.
       - No image bytes pass through the machine that runs Ansible. Discovery costs C(HEAD) requests and, per image, at most one C(GET)
         of an index (Docker Hub counts it against its pull limit) and one C(GET) of the referrers list or tag-schema index per digest
         that has one.
@@ -278,6 +278,19 @@ options:
     description: How many images of O(images) are processed at once.
     type: int
     default: 8
+  unreadable_source:
+    description:
+      - What to do when the source's digest cannot be read from the controller (a timeout, a reset, a malformed answer, after the
+        client's retries). Without the digest a current tag cannot be told from a moved one.
+      - V(fail) fails that image (C(error_code) C(SOURCE_UNREADABLE)) and imports nothing.
+      - V(keep) plans on tag existence, for a source that only ACR can reach. Absent tags are imported, existing ones are kept
+        (reported C(unchanged), with a warning), whatever O(force) says.
+      - V(reimport) plans on tag existence and re-imports every existing tag with C(Force), unverified, on every run (a locked tag
+        fails the image).
+      - A source written by digest needs no read and never falls under this option; with O(platform) an unreadable source always fails.
+    type: str
+    choices: [fail, keep, reimport]
+    default: fail
   keep_going:
     description: With O(images), go on with the other images when one fails (the module still fails at the end).
     type: bool
@@ -462,7 +475,10 @@ operation_url:
   returned: when an import was submitted
   type: str
 verified:
-  description: Whether every imported target was read back holding the source digest.
+  description:
+    - Whether every imported target was read back holding the source digest.
+    - V(false) with a warning when the import completed but reading the targets back failed (the targets are still reported
+      C(imported)/C(overwritten) and C(changed)), and when the source digest was unknown (O(unreadable_source=reimport)).
   returned: when an import ran
   type: bool
 actions:
@@ -498,10 +514,12 @@ referrers:
     repository: {description: The target repository., type: str, returned: always}
     tag: {description: "The cosign tag (C(sha256-<hex>.sig)...) it is imported under.", type: str, returned: for cosign tags}
     action:
-      description: C(imported), C(unchanged) (already there), C(would_import) (check mode) or C(failed).
+      description:
+        - C(imported), C(unchanged) (already there), C(would_import) (check mode) or C(failed).
+        - C(drifted) for a cosign tag that holds another digest in the target, left alone without O(force) (overwritten with it).
       type: str
       returned: always
-    msg: {description: Why it failed., type: str, returned: when failed}
+    msg: {description: Why it failed or drifted., type: str, returned: when failed or drifted}
 results:
   description:
     - One result per O(images) entry, each shaped like the single form's result (plus C(label), C(failed), C(msg)).
@@ -540,7 +558,7 @@ tag_list_requests:
 counts:
   description:
     - Target counts per action over the batch, plus C(failed), C(images) and C(changed_images).
-    - With O(referrers), also C(referrers_imported), C(referrers_unchanged), C(referrers_would_import) and C(referrers_failed).
+    - With O(referrers), also C(referrers_imported), C(referrers_unchanged), C(referrers_would_import), C(referrers_failed) and C(referrers_drifted).
   returned: batch form
   type: dict
   sample: {imported: 3, overwritten: 1, unchanged: 7, drifted: 0, failed: 0, images: 11, changed_images: 4}

@@ -71,13 +71,13 @@ def test_the_role_filter_passes_an_entrys_referrer_keys_through():
 
 
 # ---- the copy step --------------------------------------------------------------------------------------------------
-def make(found, registry=None, arm=None, check_mode=False, tags=(("app", "1"),), untagged=(), platform=None):
+def make(found, registry=None, arm=None, check_mode=False, tags=(("app", "1"),), untagged=(), platform=None, force=False):
     """A ReferrerImport whose discovery answers `found` (or raises it, when it is an exception)."""
     registry = registry or FakeRegistryClient()
     arm = arm or Arm()
     ctx = importer.Context(arm, registry, Target(), Redactor(["s3cret"]), check_mode, True, 60)
     request = ImageRequest(reference.parse("docker.io/library/app:1"), username="bot", password="s3cret", tags=tuple(tags),
-                           untagged=tuple(untagged), label="app", platform=platform, referrers=True)
+                           untagged=tuple(untagged), label="app", platform=platform, referrers=True, force=force)
 
     def discover(asked, subjects):
         assert asked is request
@@ -113,7 +113,7 @@ def test_missing_referrers_are_imported_by_digest_depth_first_cosign_under_its_t
     assert signature_body["mode"] == "NoForce" and signature_body["source"]["registryUri"] == "docker.io"
     assert signature_body["source"]["credentials"] == {"username": "bot", "password": "s3cret"}
     cosign_body = arm.bodies[2]
-    assert cosign_body["targetTags"] == ["app:" + COSIGN_TAG_NAME, "archive/app:" + COSIGN_TAG_NAME] and cosign_body["mode"] == "Force"
+    assert cosign_body["targetTags"] == ["app:" + COSIGN_TAG_NAME, "archive/app:" + COSIGN_TAG_NAME] and cosign_body["mode"] == "NoForce"
     assert "untaggedTargetRepositories" not in cosign_body
     assert {(e["digest"], e["repository"]): e["action"] for e in result["referrers"]} == dict.fromkeys(
         [(d, r) for d in (SIGNATURE, SBOM, COSIGN, SBOM_SIGNATURE) for r in ("app", "archive/app")], "imported")
@@ -138,13 +138,13 @@ def test_present_referrers_are_left_alone_and_only_missing_repositories_are_impo
     assert {e["action"] for e in result["referrers"]} == {"unchanged"}
 
 
-def test_a_moved_cosign_tag_is_imported_again_but_a_locked_one_fails_the_image():
+def test_a_moved_cosign_tag_is_imported_again_with_force_but_a_locked_one_fails_the_image():
     moved = FakeRegistryClient(tags={("app", COSIGN_TAG_NAME): TagState("sha256:" + "0" * 64, False, None, None)}, present=[("app", SIGNATURE)])
-    job, dummy, arm = make(FOUND[1:2] + FOUND[3:], registry=moved)
+    job, dummy, arm = make(FOUND[1:2] + FOUND[3:], registry=moved, force=True)
     result = follow(job)
-    assert [b.get("targetTags") for b in arm.bodies] == [["app:" + COSIGN_TAG_NAME]] and not result["failed"]
+    assert [(b.get("targetTags"), b["mode"]) for b in arm.bodies] == [(["app:" + COSIGN_TAG_NAME], "Force")] and not result["failed"]
     locked = FakeRegistryClient(tags={("app", COSIGN_TAG_NAME): TagState("sha256:" + "0" * 64, True, None, None)})
-    job, dummy, arm = make(FOUND[1:2] + FOUND[3:], registry=locked)
+    job, dummy, arm = make(FOUND[1:2] + FOUND[3:], registry=locked, force=True)
     result = follow(job)
     assert result["failed"] is True and result["error_code"] == "REFERRER_FAILED"
     assert "locked" in result["msg"] and COSIGN in result["msg"]
