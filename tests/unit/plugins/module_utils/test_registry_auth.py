@@ -210,6 +210,47 @@ def test_a_batched_token_refused_for_its_scope_asks_for_that_scope_alone():
     assert transport.token_requests()[-1][2]["params"]["scope"] == [scope("b")]
 
 
+def test_a_token_alone_is_its_own_identity_beside_anonymous_images_of_the_host():
+    # Issue 20 item 4: a password without a username used to share the anonymous cache, so a batched anonymous token
+    # (without pull on the private repository) was used for the private image.
+    transport = FakeTransport()
+    auth = learned(RegistryAuth(transport, Redactor()))
+    token_alone = (None, "ghp_secret-pat")
+    auth.expect(HUB, "public")
+    auth.expect(HUB, "private", token_alone)
+    auth.authorization(HUB, scope("public"), None)
+    used = auth.authorization(HUB, scope("private"), token_alone)[1]
+    assert transport.issued[used] == ([scope("private")], (registry_auth.ACR_ANONYMOUS_USER, "ghp_secret-pat"))
+    assert transport.token_requests()[0][2]["params"]["scope"] == [scope("public")]
+    # The cache is keyed by a hash of the whole credential, never by the secret itself.
+    assert registry_auth.identity_of(token_alone) not in (None, registry_auth.identity_of(("", "other")))
+    assert registry_auth.identity_of(("u", "p1")) != registry_auth.identity_of(("u", "p2"))
+    assert not any("ghp_secret-pat" in repr(key) for key in list(auth._tokens) + list(auth._expected))  # pylint: disable=protected-access
+
+
+@pytest.mark.parametrize("error", ["insufficient_scope", "invalid_token"])
+def test_a_batched_token_answered_with_an_error_challenge_asks_for_its_scope_alone(error):
+    # Distribution and Docker Hub add error="..." to the challenge: it is the same challenge (scheme, realm, service).
+    transport = FakeTransport()
+    auth = learned(RegistryAuth(transport, Redactor()))
+    auth.expect(HUB, "a")
+    auth.expect(HUB, "b")
+    token = auth.authorization(HUB, scope("a"), None)
+    header = BEARER + ',scope="%s",error="%s"' % (scope("b"), error)
+    assert auth.challenged(HUB, header, scope("b"), None, auth.authorization(HUB, scope("b"), None)) == scope("b")
+    assert auth.authorization(HUB, scope("b"), None) != token
+    assert transport.token_requests()[-1][2]["params"]["scope"] == [scope("b")]
+
+
+def test_a_token_realm_over_plain_http_is_refused_before_credentials_leave():
+    transport = FakeTransport()
+    auth = RegistryAuth(transport, Redactor())
+    auth.challenged(HUB, 'Bearer realm="http://auth.test/token",service="registry.test"', scope("a"), ("u", "p"), None)
+    with pytest.raises(AcrOpsError, match="registry.test.*http://auth.test/token.*plain HTTP") as raised:
+        auth.authorization(HUB, scope("a"), ("u", "p"))
+    assert raised.value.code == "INSECURE_REALM" and transport.token_requests() == [] and transport.calls == []
+
+
 # ---- ACR ---------------------------------------------------------------------------------------------------------------
 def test_acr_exchange_then_access_tokens_and_refresh_expiry():
     clock, transport, redactor = Clock(), FakeTransport(), Redactor()
