@@ -24,7 +24,6 @@ Written by hand: no well-kept Python library does the distribution token flow wi
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import re
 import threading
@@ -102,6 +101,7 @@ class RegistryAuth:
         self._batch_used = {}       # token key -> Event set when a token fetched for its batch is first used
         self._readers = set()       # (host, identity) with a read-ahead thread
         self._refused_read_ahead = set()  # (host, identity) whose read-ahead request failed: not tried again this run
+        self._first_contacts = {}   # host -> Event set when the thread learning its challenge is done
         self._locks = {}
         self._lock = threading.Lock()
 
@@ -135,11 +135,25 @@ class RegistryAuth:
         """Whether the host's challenge is known (learned from a 401, given for an ACR, or 'none needed')."""
         return host in self._challenges
 
-    @contextlib.contextmanager
     def first_contact(self, host):
-        """Held while one thread learns a new host's challenge: the others wait for it instead of each paying a 401."""
-        with self._key_lock(("challenge", host)):
-            yield
+        """Whether this thread is the one to learn a new host's challenge, and the Event set when that is done.
+
+        The others wait on the event (bounded) instead of each paying a 401; no lock is held while the learner's request
+        and its retries run, so a host that never answers cannot hold threads behind a lock. The learner calls
+        contacted(host) when done, answered or not."""
+        with self._lock:
+            done = self._first_contacts.get(host)
+            if done is not None:
+                return False, done
+            done = self._first_contacts[host] = threading.Event()
+            return True, done
+
+    def contacted(self, host):
+        """The learner's first request to a host ended: wake the waiting threads (they find the challenge, or the failure)."""
+        with self._lock:
+            done = self._first_contacts.pop(host, None)
+        if done is not None:
+            done.set()
 
     def no_challenge(self, host):
         """The host answered without asking for auth (e.g. MCR): send nothing to it from now on."""

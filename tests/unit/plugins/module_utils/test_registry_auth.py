@@ -314,3 +314,32 @@ def test_sixteen_threads_meeting_a_new_host_pay_one_challenge():
     assert digests == ["sha256:" + "a" * 64] * 16
     challenges = [c for c in transport.calls if "/manifests/" in c[1] and "Authorization" not in (c[2].get("headers") or {})]
     assert len(challenges) == 1 and len(transport.token_requests()) == 1
+
+
+def test_a_host_that_never_answers_costs_one_failed_attempt_not_one_per_image():
+    """Issue 20 item 6: the first contact held a per-host lock across the whole failing attempt and the failure was not
+    remembered, so 8 images of a black-holed host paid 8 timeouts one after the other."""
+    # pylint: disable=import-outside-toplevel
+    import requests
+    from ansible_collections.acrops.registry.plugins.module_utils.registry_client import RegistryClient, RegistryUnreachable
+
+    sent = []
+
+    def black_hole(method, url, **kwargs):
+        sent.append((url, kwargs["timeout"]))
+        time.sleep(0.3)  # every attempt of the shared retry policy, timed out
+        raise requests.exceptions.ConnectTimeout("timed out connecting")
+
+    client = RegistryClient(Redactor(), timeout=3)
+    client.session.request = black_hole
+    started = time.monotonic()
+
+    def read(repository):
+        with pytest.raises(RegistryUnreachable, match="cannot reach blackhole.test") as raised:
+            client.manifest_digest("blackhole.test", repository, "v1")
+        return str(raised.value)
+
+    messages = together(read, ["app%d" % n for n in range(8)])
+    assert len(sent) == 1 and time.monotonic() - started < 1.0, sent
+    assert sent[0][1] == (3, 30)  # connect timeout from timeout_connect, the read timeout apart
+    assert all("timeout_connect (3 s)" in m for m in messages)
