@@ -78,7 +78,7 @@ def test_a_retry_after_of_hours_fails_the_image_at_once_with_the_wait_asked_for(
     started = time.monotonic()
     result, run = ansible.module("acr_import", registry="standinacr", images=[{"source": s} for s, dummy in images], concurrency=1)
     elapsed = time.monotonic() - started
-    outcome = [r for r in result["results"]]
+    outcome = list(result["results"])
     failed = [r for r in outcome if r.get("failed")]
     assert len(failed) == 2 and elapsed < 60, (elapsed, [r.get("msg") for r in outcome], run)
     for each in failed:
