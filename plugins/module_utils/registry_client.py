@@ -21,7 +21,7 @@ from urllib.parse import quote
 from ansible_collections.acrops.registry.plugins.module_utils import oci
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 from ansible_collections.acrops.registry.plugins.module_utils.registry_auth import RegistryAuth, identity_of
-from ansible_collections.acrops.registry.plugins.module_utils.retries import RetryAfterTooLong, urllib3_retry
+from ansible_collections.acrops.registry.plugins.module_utils.retries import BACKOFF_MAX, TOTAL_ATTEMPTS, RetryAfterTooLong, urllib3_retry
 
 USER_AGENT = "acrops.registry/0.1 (+ansible)"
 READ_TIMEOUT = 30  # seconds a connected registry may take to answer; the connection itself is bounded by timeout_connect
@@ -135,7 +135,9 @@ class RegistryClient:
                     return response
                 finally:
                     self.auth.contacted(host)
-            done.wait(sum(self.timeout))
+            # Bounded by the longest a request can take (every attempt timed out, every backoff at its ceiling), so a
+            # waiter never hangs on a learner gone wrong; a black-holed host wakes them after one request's failure.
+            done.wait(TOTAL_ATTEMPTS * sum(self.timeout) + (TOTAL_ATTEMPTS - 1) * BACKOFF_MAX)
         return self._request(method, host, path, scope, credentials, headers, **kwargs)
 
     def _request(self, method, host, path, scope, credentials=None, headers=None, **kwargs):

@@ -133,4 +133,4 @@ def test_a_host_that_never_answers_costs_the_batch_one_timeout_not_one_per_image
     # answered from the run's memory: one tunnel per attempt, not one per attempt per image.
     tunnels = standin.control.counters()["proxy_tunnels"].get("hang " + BLACKHOLE, 0)
     assert 1 <= tunnels <= 5, (tunnels, elapsed)
-    assert elapsed < 60, elapsed
+    assert elapsed < 60, (elapsed, tunnels)   # today's code: 40 tunnels and 106 s on this machine (8 images x 5 attempts, serially)
