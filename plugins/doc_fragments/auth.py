@@ -50,9 +50,12 @@ options:
       - A path that does not exist is refused before any request. The bundle is read once per run and shared by every connection.
     type: path
   timeout_connect:
-    description: Seconds to wait for a registry connection or response before giving up on that call (retries follow the shared policy).
+    description:
+      - Seconds to wait for a registry connection to be set up (TCP, the proxy's tunnel, TLS) before giving up on that attempt
+        (retries follow the shared policy). A connected registry may take up to 30 s to answer.
+      - A host that cannot be reached is remembered for the run, so its other images fail at once instead of each waiting again.
     type: int
-    default: 30
+    default: 10
 notes:
   - Requires the Python packages azure-identity and azure-mgmt-containerregistry (see the collection's requirements.txt).
   - Proxies are taken from the standard E(HTTPS_PROXY) and E(NO_PROXY) environment variables.

@@ -14,9 +14,11 @@ import re
 import threading
 import time
 from collections import namedtuple
+from urllib.parse import urlsplit
 
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
-from ansible_collections.acrops.registry.plugins.module_utils.retries import ARM_MIN_WAIT, RETRY_STATUSES, TRANSIENT_SERVICE_CODES, azure_retry_kwargs
+from ansible_collections.acrops.registry.plugins.module_utils.retries import (
+    ARM_MIN_WAIT, RETRY_STATUSES, TRANSIENT_SERVICE_CODES, azure_retry_kwargs, bound_retry_after)
 from ansible_collections.acrops.registry.plugins.module_utils.validation import parse_registry_id
 
 Registry = namedtuple("Registry", "name resource_group subscription_id login_server id location")
@@ -78,11 +80,18 @@ def is_transient(exc, status=None):
 
 
 def paced(transport_class):
-    """The transport with a floor under its waits: azure-core's poller and retry policy sleep through transport.sleep()
-    for the service's hint (x-ms-retry-after-ms may be a few milliseconds); never shorter than ARM_MIN_WAIT. Longer
-    hints (ACR sends Retry-After: 10) are kept as they are."""
+    """The transport with a floor and a ceiling under its waits: azure-core's poller and retry policy sleep through
+    transport.sleep() for the service's hint (x-ms-retry-after-ms may be a few milliseconds); never shorter than
+    ARM_MIN_WAIT. Hints up to retries.BACKOFF_MAX (ACR sends Retry-After: 10) are kept; azure-core bounds none, so every
+    answer's hint is checked here first (retries.bound_retry_after): a longer one on a 429/503 fails the call at once,
+    a malformed one (azure-core raises on "soon") is dropped."""
 
     class PacedTransport(transport_class):
+        def send(self, request, **kwargs):
+            response = super().send(request, **kwargs)
+            bound_retry_after(response.headers, response.status_code, "Resource Manager (%s)" % urlsplit(request.url).netloc)
+            return response
+
         def sleep(self, duration):
             time.sleep(max(duration, ARM_MIN_WAIT))
 
@@ -155,6 +164,8 @@ class ArmClient:
         if subscription_id not in self._registry_list:
             try:
                 found = [self._registry(r, subscription_id) for r in self.client(subscription_id).registries.list()]
+            except AcrOpsError:
+                raise  # a throttling hint beyond what a run waits (retries.RetryAfterTooLong), already in our words
             except Exception as exc:  # azure-core raises HttpResponseError and its subclasses
                 raise error_from(exc, self.redactor, "listing the registries of subscription %s" % subscription_id) from None
             self._registry_list[subscription_id] = found
@@ -166,6 +177,8 @@ class ArmClient:
         if resource_group:
             try:
                 model = self.client(subscription_id).registries.get(resource_group, name)
+            except AcrOpsError:
+                raise
             except Exception as exc:  # azure-core exceptions
                 raise error_from(exc, self.redactor, "reading registry %s in resource group %s" % (name, resource_group)) from None
             return self._registry(model, subscription_id)

@@ -39,7 +39,7 @@ AUTH_ARGUMENT_SPEC = dict(
     profile=dict(type="str"),
     cloud_environment=dict(type="str"),
     ca_bundle=dict(type="path"),
-    timeout_connect=dict(type="int", default=30),
+    timeout_connect=dict(type="int", default=10),
 )
 
 Settings = namedtuple("Settings", "auth_source subscription_id tenant client_id secret cloud_environment federated_token_file profile")

@@ -21,7 +21,7 @@ def connect_registries(params, redactor, settings, pool_size=8):
     for secret in (settings.secret,):
         redactor.add(secret)
     verify = params.get("ca_bundle") or True
-    registry_client = RegistryClient(redactor, verify=verify, pool_size=pool_size, timeout=params.get("timeout_connect") or 30,
+    registry_client = RegistryClient(redactor, verify=verify, pool_size=pool_size, timeout=params.get("timeout_connect") or 10,
                                      tenant=settings.tenant)
     return registry_client, cloud_utils.resolve_cloud(settings.cloud_environment, registry_client.session)
 

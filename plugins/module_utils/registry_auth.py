@@ -7,13 +7,16 @@ Every registry says how it wants to be asked in its 401's WWW-Authenticate: anon
 a realm (Docker Hub, GHCR, quay), Basic, or nothing at all (MCR). ACR hosts reached with Entra credentials take the
 exchange: Entra access token -> ACR refresh token (per registry, ~3 h) -> access token (per scope set, 5 min).
 
-Tokens are cached per (host, scope, identity), where identity is the username (None for anonymous and Entra): two
-credentials for one host never share a token. Callers announce the repositories a run will read (`expect`); a token
+Tokens are cached per (host, scope, identity), where identity is a hash of the whole credential (username and password;
+None for anonymous and Entra): two credentials for one host never share a token, a token alone (a password without a
+username) included, and the cache never holds a secret as a key. Callers announce the repositories a run will read (`expect`); a token
 request then asks for up to SCOPE_BATCH of their scopes at once (the distribution token spec allows `scope` repeatedly;
 Docker Hub, GHCR, quay and ACR honour it), so N images cost about N / SCOPE_BATCH token requests per registry. While a
 batch's images use its token, a background thread asks for the next batch (one batch ahead, never more: tokens live
 minutes). A registry that refuses a batch for one scope it will not grant gets that scope asked for alone, so that the
-error names the right image.
+error names the right image; so does a scope whose batched token the registry answers with a 401 of the same challenge
+(distribution and Docker Hub add error="insufficient_scope" or "invalid_token": only scheme, realm and service count).
+Credentials never go to a token realm over plain http://.
 
 Written by hand: no well-kept Python library does the distribution token flow with ACR's exchange and per-scope caching
 (see registry_client.py's docstring). The transport is injected (`send`), so this file is unit-tested with a fake one.
@@ -21,7 +24,7 @@ Written by hand: no well-kept Python library does the distribution token flow wi
 
 from __future__ import annotations
 
-import contextlib
+import hashlib
 import re
 import threading
 import time
@@ -42,11 +45,13 @@ DEFAULT_TOKEN_LIFETIME = 60  # the distribution token spec's default when expire
 CachedToken = namedtuple("CachedToken", "value expires batched")
 # A cached ACR refresh token (one per registry).
 RefreshToken = namedtuple("RefreshToken", "value expires")
-# What a registry's 401 asked for: scheme 'bearer' or 'basic' (None: the host answered without auth), params without scope.
+# What a registry's 401 asked for: scheme 'bearer' or 'basic' (None: the host answered without auth), params realm and service
+# only: the same registry adds scope and error="insufficient_scope"/"invalid_token" per answer, which do not change who to ask.
 Challenge = namedtuple("Challenge", "scheme params")
 NO_CHALLENGE = Challenge(None, {})
 
 _CHALLENGE_PARAM = re.compile(r'(\w+)="([^"]*)"')
+CHALLENGE_IDENTITY = ("realm", "service")
 
 
 def parse_challenge(header):
@@ -58,8 +63,18 @@ def parse_challenge(header):
 
 
 def identity_of(credentials):
-    """The part of (username, password) that keys the token cache: tokens of two users of one host never mix."""
-    return credentials[0] if credentials else None
+    """What keys the token cache for (username, password): a hash of both (never the secret itself), None when anonymous.
+    A token alone (password without username) is its own identity, not the anonymous one."""
+    if not credentials or (credentials[0] is None and credentials[1] is None):
+        return None
+    return hashlib.sha256(("%s\0%s" % (credentials[0] or "", credentials[1] or "")).encode("utf-8")).hexdigest()
+
+
+def _require_https_realm(host, realm):
+    """Refuse a token realm over plain http://: the credentials (and the token that comes back) would cross in clear text."""
+    if not realm.lower().startswith("https://"):
+        raise AcrOpsError("%s sent a token realm that is not HTTPS (%s): refused, credentials never go over plain HTTP" % (host, realm),
+                          code="INSECURE_REALM", hint="the registry (or a proxy in front of it) must serve its token endpoint over https://")
 
 
 class RegistryAuth:
@@ -86,6 +101,7 @@ class RegistryAuth:
         self._batch_used = {}       # token key -> Event set when a token fetched for its batch is first used
         self._readers = set()       # (host, identity) with a read-ahead thread
         self._refused_read_ahead = set()  # (host, identity) whose read-ahead request failed: not tried again this run
+        self._first_contacts = {}   # host -> Event set when the thread learning its challenge is done
         self._locks = {}
         self._lock = threading.Lock()
 
@@ -119,11 +135,25 @@ class RegistryAuth:
         """Whether the host's challenge is known (learned from a 401, given for an ACR, or 'none needed')."""
         return host in self._challenges
 
-    @contextlib.contextmanager
     def first_contact(self, host):
-        """Held while one thread learns a new host's challenge: the others wait for it instead of each paying a 401."""
-        with self._key_lock(("challenge", host)):
-            yield
+        """Whether this thread is the one to learn a new host's challenge, and the Event set when that is done.
+
+        The others wait on the event (bounded) instead of each paying a 401; no lock is held while the learner's request
+        and its retries run, so a host that never answers cannot hold threads behind a lock. The learner calls
+        contacted(host) when done, answered or not."""
+        with self._lock:
+            done = self._first_contacts.get(host)
+            if done is not None:
+                return False, done
+            done = self._first_contacts[host] = threading.Event()
+            return True, done
+
+    def contacted(self, host):
+        """The learner's first request to a host ended: wake the waiting threads (they find the challenge, or the failure)."""
+        with self._lock:
+            done = self._first_contacts.pop(host, None)
+        if done is not None:
+            done.set()
 
     def no_challenge(self, host):
         """The host answered without asking for auth (e.g. MCR): send nothing to it from now on."""
@@ -182,7 +212,7 @@ class RegistryAuth:
         if scheme not in ("bearer", "basic") or (scheme == "basic" and not credentials):
             return None
         retry_scope = params["scope"] if scheme == "bearer" and params.get("scope") else scope
-        learned = Challenge(scheme, dict((k, v) for k, v in params.items() if k != "scope"))
+        learned = Challenge(scheme, dict((k, v) for k, v in params.items() if k in CHALLENGE_IDENTITY))
         if used and self._challenges.get(host) == learned:
             if used[0] == "Bearer":
                 self.forget(host, scope, credentials, used[1])
@@ -292,6 +322,7 @@ class RegistryAuth:
         realm = params.get("realm")
         if not realm:
             raise AcrOpsError("%s sent a Bearer challenge without a realm" % host)
+        _require_https_realm(host, realm)
         scope = scopes[0]
         query = {"scope": scopes}
         if params.get("service"):
@@ -358,7 +389,9 @@ class RegistryAuth:
         if refresh is None:
             refresh = self._acr_refresh_token(host, params)
         form = {"grant_type": "refresh_token", "service": params.get("service", host), "scope": scopes, "refresh_token": refresh.value}
-        response = self._send("POST", params.get("realm") or "https://%s/oauth2/token" % host, data=form)
+        realm = params.get("realm") or "https://%s/oauth2/token" % host
+        _require_https_realm(host, realm)
+        response = self._send("POST", realm, data=form)
         if response.status_code != 200:
             self._refresh_tokens.pop(host, None)
             raise AcrOpsError("%s refused an access token for %s (HTTP %s): %s" % (host, " ".join(scopes), response.status_code, error_text(response)),

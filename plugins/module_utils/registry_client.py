@@ -21,9 +21,10 @@ from urllib.parse import quote
 from ansible_collections.acrops.registry.plugins.module_utils import oci, reference as references
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, show
 from ansible_collections.acrops.registry.plugins.module_utils.registry_auth import RegistryAuth, identity_of
-from ansible_collections.acrops.registry.plugins.module_utils.retries import urllib3_retry
+from ansible_collections.acrops.registry.plugins.module_utils.retries import BACKOFF_MAX, TOTAL_ATTEMPTS, RetryAfterTooLong, urllib3_retry
 
 USER_AGENT = "acrops.registry/0.1 (+ansible)"
+READ_TIMEOUT = 30  # seconds a connected registry may take to answer; the connection itself is bounded by timeout_connect
 
 TagState = namedtuple("TagState", "digest locked created updated")
 
@@ -35,7 +36,7 @@ class RegistryUnreachable(AcrOpsError):
 class RegistryClient:
     """Thread-safe client shared by every image of a module run."""
 
-    def __init__(self, redactor, verify=True, pool_size=8, timeout=30, entra_token=None, tenant=None):
+    def __init__(self, redactor, verify=True, pool_size=8, timeout=30, entra_token=None, tenant=None, read_timeout=READ_TIMEOUT):
         import requests  # pylint: disable=import-outside-toplevel
         from ansible_collections.acrops.registry.plugins.module_utils.tls import SharedContextAdapter  # pylint: disable=import-outside-toplevel
 
@@ -59,14 +60,17 @@ class RegistryClient:
 
         self._requests = requests
         self.redactor = redactor
-        self.timeout = timeout
+        # requests' (connect, read): a host that never answers costs the short connect timeout per attempt (with a proxy,
+        # urllib3 bounds the tunnel and the TLS handshake by it too), a slow answer may take up to the read timeout.
+        self.timeout = (timeout, max(timeout, read_timeout))
+        self._unreachable = {}  # host -> RegistryUnreachable: remembered for the run, the host's other requests fail at once
         self.session = Session()
         if verify is not True:
             self.session.verify = verify
         adapter = SharedContextAdapter(max_retries=urllib3_retry(), pool_connections=pool_size, pool_maxsize=pool_size)
         self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = USER_AGENT
-        self.auth = RegistryAuth(self._send, redactor, timeout, entra_token=entra_token, tenant=tenant)
+        self.auth = RegistryAuth(self._send, redactor, sum(self.timeout), entra_token=entra_token, tenant=tenant)
         self._tag_lists = {}  # (host, repository, identity) -> tags, listed once per run
         self._tag_list_locks = {}
         self._lock = threading.Lock()
@@ -95,26 +99,45 @@ class RegistryClient:
 
     # ---- transport ---------------------------------------------------------------------------------
     def _send(self, method, url, **kwargs):
+        host = url.split("/")[2]
+        known = self._unreachable.get(host)
+        if known is not None:
+            raise RegistryUnreachable(known.message, hint=known.hint)
         self.request_count += 1
         try:
             return self.session.request(method, url, timeout=self.timeout, allow_redirects=True, **kwargs)
+        except RetryAfterTooLong as exc:
+            raise exc.naming(host) from None
         except self._requests.exceptions.SSLError as exc:
-            raise AcrOpsError("TLS verification failed for %s: %s" % (url.split("/")[2], exc),
+            raise AcrOpsError("TLS verification failed for %s: %s" % (host, exc),
                               hint="trust the registry's CA with ca_bundle or REQUESTS_CA_BUNDLE") from None
         except self._requests.exceptions.RequestException as exc:
-            raise RegistryUnreachable("cannot reach %s: %s" % (url.split("/")[2], self.redactor.scrub(exc.__class__.__name__ + ": " + str(exc)))) from None
+            # Every retry of the shared policy failed without an answer: the host's other requests of this run would pay
+            # the same (connect timeout x attempts each), so they fail at once instead.
+            error = RegistryUnreachable("cannot reach %s: %s" % (host, self.redactor.scrub(exc.__class__.__name__ + ": " + str(exc))),
+                                        hint="check the host name, HTTPS_PROXY/NO_PROXY and firewalls; timeout_connect (%s s) bounds "
+                                             "each connection attempt" % self.timeout[0])
+            self._unreachable.setdefault(host, error)
+            raise error from None
 
     def request(self, method, host, path, scope, credentials=None, headers=None, **kwargs):
         """One authenticated call: use a cached token, learn the challenge on a 401 and retry once."""
         if not self.auth.knows(host):
             # First contact with a host: one thread learns its challenge while the others wait, instead of a batch of
-            # concurrent images each paying a 401 round trip.
-            with self.auth.first_contact(host):
-                if not self.auth.knows(host):
+            # concurrent images each paying a 401 round trip. The wait is bounded and no lock is held: if the learner
+            # fails, the host is remembered as unreachable and the others fail at once in _send.
+            learner, done = self.auth.first_contact(host)
+            if learner:
+                try:
                     response = self._request(method, host, path, scope, credentials, headers, **kwargs)
                     if response.status_code != 401:
                         self.auth.no_challenge(host)  # answered without auth (e.g. MCR)
                     return response
+                finally:
+                    self.auth.contacted(host)
+            # Bounded by the longest a request can take (every attempt timed out, every backoff at its ceiling), so a
+            # waiter never hangs on a learner gone wrong; a black-holed host wakes them after one request's failure.
+            done.wait(TOTAL_ATTEMPTS * sum(self.timeout) + (TOTAL_ATTEMPTS - 1) * BACKOFF_MAX)
         return self._request(method, host, path, scope, credentials, headers, **kwargs)
 
     def _request(self, method, host, path, scope, credentials=None, headers=None, **kwargs):
@@ -232,8 +255,9 @@ class RegistryClient:
 
         Cached per client (one module run): a repository listed twice costs its requests once. Every request a page takes is
         counted against `budget` (a RequestBudget): the page, a 401 challenge answered before it, and each retry the session
-        made: the session retries 429 and 5xx with jittered backoff and honours Retry-After (retries.urllib3_retry), so a
-        rate limit that outlasts those retries fails the listing (transient, TOOMANYREQUESTS) rather than waiting forever.
+        made: the session retries 429 and 5xx with jittered backoff and honours Retry-After up to retries.BACKOFF_MAX
+        (retries.urllib3_retry), so a rate limit that outlasts those retries, or asks for a longer wait, fails the listing
+        (TOOMANYREQUESTS) rather than waiting for hours.
         Token requests are not counted (they go to the token service, and are cached)."""
         key = (host, repository, identity_of(credentials))
         cache = self._tag_lists
@@ -320,7 +344,6 @@ class RegistryClient:
         if response.status_code == 403:
             return AcrOpsError("%s refused access to %s (HTTP 403): %s" % (host, what, text), code="DENIED")
         return AcrOpsError("%s answered HTTP %s for %s: %s" % (host, response.status_code, what, text), transient=response.status_code >= 500)
-
 
 
 def _retries_of(response):

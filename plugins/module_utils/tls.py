@@ -9,6 +9,10 @@ connection: ~50 ms of CPU each for a system bundle, so a batch opening 50 connec
 file. Neither library offers a shared context for a path, so this adapter makes one per path (per process: the registry
 client and the Resource Manager transport share it) and gives it to every pool; verification is unchanged (the same
 bundle, CERT_REQUIRED, the hostname checked).
+
+requests calls build_connection_pool_key_attributes only from 2.32.2 on. Before that (2.31, which Ubuntu 24.04 ships and
+requirements.txt allows), pools are made without the shared context, so cert_verify hands them the bundle's path as
+requests itself does: the bundle is then parsed per connection, but it is the bundle that verifies, never the system store.
 """
 
 from __future__ import annotations
@@ -60,7 +64,8 @@ class SharedContextAdapter(HTTPAdapter):
         return host_params, pool_kwargs
 
     def cert_verify(self, conn, url, verify, cert):
-        if isinstance(verify, str) and not cert and url.lower().startswith("https"):
+        shared = getattr(conn, "conn_kw", {}).get("ssl_context")
+        if isinstance(verify, str) and not cert and url.lower().startswith("https") and shared is not None and shared is _CONTEXTS.get(verify):
             # The pool's shared context holds this bundle already (checked when it was loaded): a path here would be
             # stat()ed on every request and parsed again for every connection.
             conn.cert_reqs = "CERT_REQUIRED"

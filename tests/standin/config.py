@@ -38,6 +38,9 @@ PRIVATE_USER = "mirror-bot"
 
 # Docker Hub account the stand-in knows: repositories under this namespace are private to it.
 DOCKERHUB_USER = "standinuser"
+# Sources where the same account has a private namespace reached with a token alone (a personal access token with any
+# username, or none), as GHCR: env.json's "password" is that token.
+TOKEN_ALONE_SOURCES = ("ghcr",)
 
 DEFAULTS = {
     "retry_after": None,          # seconds for a Retry-After header (real service: 10); None = fast mode

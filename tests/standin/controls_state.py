@@ -170,8 +170,8 @@ class FaultRule:
         self.path_regex = re.compile(spec.get("path_regex") or "")
         self.client = spec.get("client") or "*"
         self.action = spec.get("action") or ("delay" if spec.get("delay") and not spec.get("status") else "status")
-        if self.action not in ("status", "reset", "delay"):
-            raise ValueError("fault action must be status, reset or delay")
+        if self.action not in ("status", "reset", "delay", "hang"):
+            raise ValueError("fault action must be status, reset, delay or hang")
         self.status = int(spec.get("status") or 500)
         self.headers = dict(spec.get("headers") or {})
         self.body = spec.get("body")
@@ -183,6 +183,8 @@ class FaultRule:
     def matches(self, host, method, path, client):
         if self.times is not None and self.hits >= int(self.times):
             return False
+        if (self.action == "hang") != (method == "CONNECT"):
+            return False  # hang is the proxy's (a host that accepts and never answers); the front never sees CONNECT
         if self.host not in ("*", host):
             return False
         if self.method not in ("*", method):

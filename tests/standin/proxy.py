@@ -10,6 +10,7 @@ private.registry.test, and through to 127.0.0.1 ports; anything else gets 403, s
 import asyncio
 import logging
 import socket
+import time
 
 LOG = logging.getLogger("standin.proxy")
 PIPE_CHUNK = 1 << 16
@@ -71,6 +72,9 @@ class ConnectProxy:
             await self._refuse(writer, 405, "only CONNECT is served here")
             return
         host, _sep, port_text = parts[1].rpartition(":")
+        if self._hangs(host):
+            await _hang(reader, writer)
+            return
         target = self.target_for(host, int(port_text) if port_text.isdigit() else 443)
         if target is None:
             LOG.info("refused CONNECT %s", parts[1])
@@ -108,6 +112,17 @@ class ConnectProxy:
                 except OSError:
                     pass
 
+    # ---- issue 20: a host that accepts connections and never answers ------------------------------------------------
+    def _hangs(self, host):
+        """A fault rule {"action": "hang", "host": ...} black-holes that host (served or not): counted as a hit, logged."""
+        rule = self.world.faults.match(host.lower().strip("[]"), "CONNECT", "", "controller")
+        if rule is None:
+            return False
+        self.world.counters.proxy_tunnels["hang " + host.lower()] += 1
+        self.world.log.add({"time": time.time(), "client": "controller", "host": host.lower(), "method": "CONNECT", "path": "",
+                            "query": "", "route": "proxy:hang", "status": "hang", "ms": 0, "headers": {}, "body": None})
+        return True
+
     @staticmethod
     async def _refuse(writer, status, text):
         reason = {403: "Forbidden", 405: "Method Not Allowed", 502: "Bad Gateway"}[status]
@@ -115,3 +130,12 @@ class ConnectProxy:
         writer.write(b"HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s"
                      % (status, reason.encode(), len(body), body))
         await writer.drain()
+
+
+async def _hang(reader, writer):
+    """Accept the tunnel and never answer: the client's TLS handshake waits until its own timeout, as with a host whose
+    firewall drops everything after the TCP handshake. Returns when the client gives up (closes)."""
+    writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+    await writer.drain()
+    while await reader.read(PIPE_CHUNK):
+        pass

@@ -17,7 +17,7 @@ import json
 import re
 import urllib.parse
 
-from .config import DOCKERHUB_USER
+from .config import DOCKERHUB_USER, TOKEN_ALONE_SOURCES
 from .passthrough import relay
 from .responses import iso_now, json_response, registry_error
 from .tokens import limit_scopes
@@ -50,6 +50,8 @@ class SourceFronts:
             username, _sep, password = base64.b64decode(header.split(" ", 1)[1]).decode("utf-8").partition(":")
         except (ValueError, IndexError):
             return None, False
+        if source.key in TOKEN_ALONE_SOURCES:
+            return _token_alone_user(source, password)
         return username, source.users.get(username) == password and password != ""
 
     async def _repo_exists(self, source, repo):
@@ -73,7 +75,7 @@ class SourceFronts:
         exists = await asyncio.gather(*(self._repo_exists(source, repo) for repo in repos))
         access = []
         for repo, found in zip(repos, exists):
-            private = repo.startswith(DOCKERHUB_USER + "/") and source.key == "dockerhub"
+            private = repo.startswith(DOCKERHUB_USER + "/") and (source.key == "dockerhub" or source.key in TOKEN_ALONE_SOURCES)
             allowed = found and (not private or username == DOCKERHUB_USER)
             access.append({"type": "repository", "name": repo, "actions": ["pull"] if allowed else []})
         lifetime = int(self.world.settings["source_token_lifetime"])
@@ -97,7 +99,7 @@ class SourceFronts:
         header = 'Bearer realm="%s",service="%s"' % (realm, source.host)
         detail = None
         if repo is not None:
-            header += ',scope="repository:%s:%s"' % (repo, action)
+            header += ',scope="repository:%s:%s"' % (repo, action) + _challenge_error(self.world, request, source)
             detail = [{"Type": "repository", "Class": "", "Name": repo, "Action": action}]
         return registry_error(401, "UNAUTHORIZED", "authentication required", detail,
                               {"WWW-Authenticate": header, "Docker-Distribution-Api-Version": "registry/2.0"})
@@ -180,6 +182,27 @@ class SourceFronts:
         self.world.counters.add_bytes(source.host, client, len(response.body))
         request["bytes_counted"] = True
         return response
+
+
+# ---- issue 20: token identity and challenge errors (kept apart from the routes above) ------------------------------------
+def _token_alone_user(source, password):
+    """(user, ok) for a source that takes a personal access token with any username (GHCR): the token names the user."""
+    for user, token in source.users.items():
+        if password and password == token:
+            return user, True
+    return None, False
+
+
+def _challenge_error(world, request, source):
+    """The error parameter distribution and Docker Hub add to a 401 for a request that carried a Bearer token:
+    insufficient_scope when the token is valid but lacks the repository, invalid_token when it is not ours or expired."""
+    header = request.headers.get("Authorization", "")
+    if not header.lower().startswith("bearer "):
+        return ""
+    claims, problem = world.signer.verify(header.split(" ", 1)[1].strip())
+    if problem or claims.get("typ") != "source" or claims.get("aud") != source.host:
+        return ',error="invalid_token"'
+    return ',error="insufficient_scope"'
 
 
 def describe_limits(fronts):

@@ -203,6 +203,8 @@ class World:
         dockerhub_password = secrets.token_urlsafe(18)
         for key, spec in config.SOURCES.items():
             users = {config.DOCKERHUB_USER: dockerhub_password} if key == "dockerhub" else {}
+            if key in config.TOKEN_ALONE_SOURCES:
+                users = {config.DOCKERHUB_USER: "ghp_" + secrets.token_urlsafe(18)}  # a personal access token
             self.sources[key] = Source(key, spec["host"], spec["aliases"], spec["auth"], spec["realm_path"], source_storage[key], users)
         self.private = Source("private", config.PRIVATE_HOST, [], "basic", None, private_storage,
                               {config.PRIVATE_USER: private_storage.htpasswd[1]})

@@ -210,6 +210,47 @@ def test_a_batched_token_refused_for_its_scope_asks_for_that_scope_alone():
     assert transport.token_requests()[-1][2]["params"]["scope"] == [scope("b")]
 
 
+def test_a_token_alone_is_its_own_identity_beside_anonymous_images_of_the_host():
+    # Issue 20 item 4: a password without a username used to share the anonymous cache, so a batched anonymous token
+    # (without pull on the private repository) was used for the private image.
+    transport = FakeTransport()
+    auth = learned(RegistryAuth(transport, Redactor()))
+    token_alone = (None, "ghp_secret-pat")
+    auth.expect(HUB, "public")
+    auth.expect(HUB, "private", token_alone)
+    auth.authorization(HUB, scope("public"), None)
+    used = auth.authorization(HUB, scope("private"), token_alone)[1]
+    assert transport.issued[used] == ([scope("private")], (registry_auth.ACR_ANONYMOUS_USER, "ghp_secret-pat"))
+    assert transport.token_requests()[0][2]["params"]["scope"] == [scope("public")]
+    # The cache is keyed by a hash of the whole credential, never by the secret itself.
+    assert registry_auth.identity_of(token_alone) not in (None, registry_auth.identity_of(("", "other")))
+    assert registry_auth.identity_of(("u", "p1")) != registry_auth.identity_of(("u", "p2"))
+    assert not any("ghp_secret-pat" in repr(key) for key in list(auth._tokens) + list(auth._expected))  # pylint: disable=protected-access
+
+
+@pytest.mark.parametrize("error", ["insufficient_scope", "invalid_token"])
+def test_a_batched_token_answered_with_an_error_challenge_asks_for_its_scope_alone(error):
+    # Distribution and Docker Hub add error="..." to the challenge: it is the same challenge (scheme, realm, service).
+    transport = FakeTransport()
+    auth = learned(RegistryAuth(transport, Redactor()))
+    auth.expect(HUB, "a")
+    auth.expect(HUB, "b")
+    token = auth.authorization(HUB, scope("a"), None)
+    header = BEARER + ',scope="%s",error="%s"' % (scope("b"), error)
+    assert auth.challenged(HUB, header, scope("b"), None, auth.authorization(HUB, scope("b"), None)) == scope("b")
+    assert auth.authorization(HUB, scope("b"), None) != token
+    assert transport.token_requests()[-1][2]["params"]["scope"] == [scope("b")]
+
+
+def test_a_token_realm_over_plain_http_is_refused_before_credentials_leave():
+    transport = FakeTransport()
+    auth = RegistryAuth(transport, Redactor())
+    auth.challenged(HUB, 'Bearer realm="http://auth.test/token",service="registry.test"', scope("a"), ("u", "p"), None)
+    with pytest.raises(AcrOpsError, match="registry.test.*http://auth.test/token.*plain HTTP") as raised:
+        auth.authorization(HUB, scope("a"), ("u", "p"))
+    assert raised.value.code == "INSECURE_REALM" and transport.token_requests() == [] and transport.calls == []
+
+
 # ---- ACR ---------------------------------------------------------------------------------------------------------------
 def test_acr_exchange_then_access_tokens_and_refresh_expiry():
     clock, transport, redactor = Clock(), FakeTransport(), Redactor()
@@ -273,3 +314,32 @@ def test_sixteen_threads_meeting_a_new_host_pay_one_challenge():
     assert digests == ["sha256:" + "a" * 64] * 16
     challenges = [c for c in transport.calls if "/manifests/" in c[1] and "Authorization" not in (c[2].get("headers") or {})]
     assert len(challenges) == 1 and len(transport.token_requests()) == 1
+
+
+def test_a_host_that_never_answers_costs_one_failed_attempt_not_one_per_image():
+    """Issue 20 item 6: the first contact held a per-host lock across the whole failing attempt and the failure was not
+    remembered, so 8 images of a black-holed host paid 8 timeouts one after the other."""
+    # pylint: disable=import-outside-toplevel
+    import requests
+    from ansible_collections.acrops.registry.plugins.module_utils.registry_client import RegistryClient, RegistryUnreachable
+
+    sent = []
+
+    def black_hole(method, url, **kwargs):
+        sent.append((url, kwargs["timeout"]))
+        time.sleep(0.3)  # every attempt of the shared retry policy, timed out
+        raise requests.exceptions.ConnectTimeout("timed out connecting")
+
+    client = RegistryClient(Redactor(), timeout=3)
+    client.session.request = black_hole
+    started = time.monotonic()
+
+    def read(repository):
+        with pytest.raises(RegistryUnreachable, match="cannot reach blackhole.test") as raised:
+            client.manifest_digest("blackhole.test", repository, "v1")
+        return str(raised.value)
+
+    messages = together(read, ["app%d" % n for n in range(8)])
+    assert len(sent) == 1 and time.monotonic() - started < 1.0, sent
+    assert sent[0][1] == (3, 30)  # connect timeout from timeout_connect, the read timeout apart
+    assert all("timeout_connect (3 s)" in m for m in messages)
