@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import namedtuple
 
-from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
+from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, show
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -88,6 +88,24 @@ def error_code(response):
     """The first error code of a registry's error body (NAME_UNKNOWN, DENIED...), or None."""
     errors = _errors(response)
     return errors[0].get("code") if errors else None
+
+
+def json_object(response, host, what, redactor):
+    """The JSON object of a 200 answer; anything else (an HTML page from a proxy, a list) is a clear error naming the host
+    and showing the start of what came back, scrubbed."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+        kind = "not JSON"
+    else:
+        kind = "not a JSON object"
+    if isinstance(body, dict):
+        return body
+    start = show(redactor.scrub((getattr(response, "text", "") or "")[:200]))
+    raise AcrOpsError("%s answered %s with something that is %s (HTTP %s, Content-Type %s): %s"
+                      % (host, what, kind, response.status_code, response.headers.get("Content-Type") or "none", start),
+                      hint="a proxy or gateway may be answering for the registry: check HTTPS_PROXY/NO_PROXY")
 
 
 # ---- platforms -----------------------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ import time
 from collections import namedtuple
 
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
-from ansible_collections.acrops.registry.plugins.module_utils.oci import error_text
+from ansible_collections.acrops.registry.plugins.module_utils.oci import error_text, json_object
 
 TOKEN_MARGIN = 30  # seconds: renew tokens this long before they expire
 ACR_ANONYMOUS_USER = "00000000-0000-0000-0000-000000000000"
@@ -336,10 +336,10 @@ class RegistryAuth:
                               hint="check source_username/source_password" if auth else "this image needs credentials: set source_username/source_password")
         if response.status_code != 200:
             raise AcrOpsError("token request to %s failed with HTTP %s" % (host, response.status_code))
-        body = response.json()
-        token = body.get("token") or body.get("access_token")
+        body = json_object(response, host, "a token request (%s)" % realm.split("?", 1)[0], self.redactor)
+        token = _token_field(body, host, "token", "access_token")
         self.redactor.add(token)
-        return token, int(body.get("expires_in") or DEFAULT_TOKEN_LIFETIME)
+        return token, _lifetime(body.get("expires_in"))
 
     def _acr_access_token(self, host, params, scopes):
         """ACR's exchange: Entra access token -> ACR refresh token (per registry) -> access token (for the scopes).
@@ -379,7 +379,7 @@ class RegistryAuth:
             raise AcrOpsError("%s refused the Azure token exchange (HTTP %s): %s" % (host, response.status_code, error_text(response)),
                               hint="the identity needs a data-plane role on the registry "
                                    "(e.g. AcrPull, or Container Registry Data Importer and Data Reader)")
-        token = response.json()["refresh_token"]
+        token = _token_field(json_object(response, host, "the Azure token exchange", self.redactor), host, "refresh_token")
         self.redactor.add(token)
         refresh = RefreshToken(token, self._clock() + ACR_REFRESH_LIFETIME)
         self._refresh_tokens[host] = refresh
@@ -396,6 +396,26 @@ class RegistryAuth:
             self._refresh_tokens.pop(host, None)
             raise AcrOpsError("%s refused an access token for %s (HTTP %s): %s" % (host, " ".join(scopes), response.status_code, error_text(response)),
                               hint="the identity needs AcrPull (reading tags needs metadata_read) on the registry")
-        token = response.json()["access_token"]
+        token = _token_field(json_object(response, host, "an access token request", self.redactor), host, "access_token")
         self.redactor.add(token)
         return token, ACR_ACCESS_LIFETIME
+
+
+def _token_field(body, host, *names):
+    """The token a token service answered (the first of `names` that holds a non-empty string), or a clear error: a body
+    without one would otherwise be sent as "Bearer None" and come back as a misleading 401."""
+    for name in names:
+        if isinstance(body.get(name), str) and body[name]:
+            return body[name]
+    raise AcrOpsError("%s answered the token request with a JSON object that holds no %s (its keys: %s)"
+                      % (host, " or ".join(names), ", ".join(sorted(str(k) for k in body)[:10]) or "none"),
+                      hint="a proxy or gateway may be answering for the registry's token service: check HTTPS_PROXY/NO_PROXY")
+
+
+def _lifetime(expires_in):
+    """A token's lifetime in seconds: expires_in when it is a positive number, else the token spec's default (60 s)."""
+    try:
+        seconds = int(expires_in)
+    except (TypeError, ValueError):
+        return DEFAULT_TOKEN_LIFETIME
+    return seconds if seconds > 0 else DEFAULT_TOKEN_LIFETIME

@@ -210,21 +210,7 @@ class RegistryClient:
         return response.headers.get("Docker-Content-Digest") or digest, oci.media_type(response) or body.get("mediaType"), body
 
     def _json_object(self, response, host, what):
-        """The JSON object of a 200 answer; anything else (an HTML page from a proxy, a list) is a clear error naming the host
-        and showing the start of what came back, scrubbed."""
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-            kind = "not JSON"
-        else:
-            kind = "not a JSON object"
-        if isinstance(body, dict):
-            return body
-        start = show(self.redactor.scrub((response.text or "")[:200]))
-        raise AcrOpsError("%s answered %s with something that is %s (HTTP %s, Content-Type %s): %s"
-                          % (host, what, kind, response.status_code, response.headers.get("Content-Type") or "none", start),
-                          hint="a proxy or gateway may be answering for the registry: check HTTPS_PROXY/NO_PROXY")
+        return oci.json_object(response, host, what, self.redactor)
 
     def platform_digest(self, host, repository, reference, platform, credentials=None):
         """The manifest to import for one platform: oci.PlatformChoice(digest, index_digest, platform).

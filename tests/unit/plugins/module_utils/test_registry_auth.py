@@ -33,7 +33,7 @@ class FakeResponse:
         self.content = b""
 
     def json(self):
-        if not isinstance(self._body, dict):
+        if not isinstance(self._body, (dict, list)):
             raise ValueError("not JSON")
         return self._body
 
@@ -50,6 +50,7 @@ class FakeTransport:
         self.delay = delay
         self.challenge = first_contact_challenge
         self.issued = {}  # token -> (scopes, auth)
+        self.answers = {}  # path -> FakeResponse: what that endpoint answers instead (a proxy's page, a body without a token)
         self._lock = threading.Lock()
 
     def __call__(self, method, url, **kwargs):
@@ -59,6 +60,8 @@ class FakeTransport:
             self.calls.append((method, url, kwargs))
             number = len(self.calls)
         parts = urlsplit(url)
+        if parts.path in self.answers:
+            return self.answers[parts.path]
         if url.startswith(REALM):
             scopes = list(kwargs["params"]["scope"])
             if self.refuse(scopes, kwargs.get("auth")):
@@ -273,6 +276,48 @@ def test_acr_without_azure_credentials_says_so():
     auth.add_acr(ACR)
     with pytest.raises(AcrOpsError, match="no Azure credentials"):
         auth.authorization(ACR, auth.scope(ACR, "app"), None)
+
+
+# ---- malformed answers -------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("answer, message", [
+    (FakeResponse(200, "<html><body>Proxy login required</body></html>", {"Content-Type": "text/html"}),
+     "registry.test answered a token request (https://auth.test/token) with something that is not JSON (HTTP 200, Content-Type "
+     "text/html): '<html><body>Proxy login required</body></html>'"),
+    (FakeResponse(200, ["token"]), "registry.test answered a token request (https://auth.test/token) with something that is not a JSON object"),
+    (FakeResponse(200, {"detail": "ok"}), "registry.test answered the token request with a JSON object that holds no token or access_token (its keys: detail)"),
+    (FakeResponse(200, {"token": ""}), "holds no token or access_token (its keys: token)"),
+])
+def test_a_token_service_answer_without_a_token_is_a_clear_error(answer, message):
+    transport = FakeTransport()
+    transport.answers["/token"] = answer
+    auth = learned(RegistryAuth(transport, Redactor()))
+    with pytest.raises(AcrOpsError) as caught:
+        auth.authorization(HUB, scope("a"), None)
+    assert message in str(caught.value)
+
+
+@pytest.mark.parametrize("path, field", [("/oauth2/exchange", "refresh_token"), ("/oauth2/token", "access_token")])
+def test_acr_answers_without_their_token_are_clear_errors(path, field):
+    transport = FakeTransport()
+    transport.answers[path] = FakeResponse(200, {"something": "else"})
+    auth = RegistryAuth(transport, Redactor(), entra_token=lambda: "entra-token")
+    auth.add_acr(ACR)
+    with pytest.raises(AcrOpsError, match="%s answered the token request with a JSON object that holds no %s" % (ACR, field)):
+        auth.authorization(ACR, auth.scope(ACR, "app"), None)
+
+
+@pytest.mark.parametrize("expires_in", ["soon", None, -5, 0])
+def test_a_malformed_lifetime_is_the_spec_default(expires_in):
+    clock, transport = Clock(), FakeTransport()
+    transport.answers["/token"] = FakeResponse(200, {"token": "token-x", "expires_in": expires_in})
+    auth = learned(RegistryAuth(transport, Redactor(), clock=clock))
+    auth.authorization(HUB, scope("a"), None)
+    clock.now += registry_auth.DEFAULT_TOKEN_LIFETIME - TOKEN_MARGIN - 1
+    auth.authorization(HUB, scope("a"), None)
+    assert len(transport.token_requests()) == 1
+    clock.now += 2
+    auth.authorization(HUB, scope("a"), None)
+    assert len(transport.token_requests()) == 2
 
 
 # ---- concurrency -------------------------------------------------------------------------------------------------------
