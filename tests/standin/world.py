@@ -19,7 +19,6 @@ from .tagstore import JsonState, TagStore
 from .tokens import TokenSigner
 
 
-
 class Principal:
     def __init__(self, name, client_id, object_id, secret, can_import, actions):
         self.name = name

@@ -86,7 +86,8 @@ def test_listing_failures_and_spent_budgets_fail_only_their_policy():
     redis = request("docker.io/library/redis", {"latest": 1}, ("redis",), label="r")
     nginx = request("docker.io/library/nginx", {"latest": 1}, ("nginx",), label="n")
     budget = RequestBudget(2)
-    out, reports, failures = policy_expansion.expand_policies(ctx(FakeRegistryClient(listings=TAGS)), [missing, redis, nginx], max_tags=5, budget=budget, concurrency=1)
+    out, reports, failures = policy_expansion.expand_policies(ctx(FakeRegistryClient(listings=TAGS)), [missing, redis, nginx], max_tags=5,
+                                                              budget=budget, concurrency=1)
     assert [f["label"] for f in failures] == ["m", "n"]
     assert failures[0]["error_code"] == "UNAUTHORIZED" and "listing the tags of docker.io/library/missing failed" in failures[0]["msg"]
     assert failures[1]["error_code"] == "BUDGET_EXHAUSTED" and "raise tag_list_budget" in failures[1]["msg"]

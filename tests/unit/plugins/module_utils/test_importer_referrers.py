@@ -124,9 +124,9 @@ def test_missing_referrers_are_imported_by_digest_depth_first_cosign_under_its_t
 
 def test_present_referrers_are_left_alone_and_only_missing_repositories_are_imported():
     registry = FakeRegistryClient(present=[("app", SIGNATURE), ("archive/app", SIGNATURE), ("app", SBOM), ("app", SBOM_SIGNATURE),
-                                 ("archive/app", SBOM_SIGNATURE)],
-                        tags={("app", COSIGN_TAG_NAME): TagState(COSIGN, False, None, None),
-                              ("archive/app", COSIGN_TAG_NAME): TagState(COSIGN, False, None, None)})
+                                           ("archive/app", SBOM_SIGNATURE)],
+                                  tags={("app", COSIGN_TAG_NAME): TagState(COSIGN, False, None, None),
+                                        ("archive/app", COSIGN_TAG_NAME): TagState(COSIGN, False, None, None)})
     job, registry, arm = make(FOUND, registry=registry, untagged=("archive/app",))
     result = follow(job)
     assert [(b["source"]["sourceImage"], b["untaggedTargetRepositories"]) for b in arm.bodies] == [("library/app@" + SBOM, ["archive/app"])]
