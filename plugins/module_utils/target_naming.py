@@ -36,7 +36,7 @@ def default_repository(ref, prefix=""):
     registry.example.com-5000/team/api, myacr.azurecr.io/team/app -> team/app; then the prefix."""
     host = ref.registry.lower()
     if host.startswith("["):
-        raise TargetNamingError("source %s is on an IP address (%s), which no repository name can hold: give targets" % (ref, ref.registry))
+        raise TargetNamingError("source %s is on an IPv6 address (%s), which no repository name can hold: give targets" % (ref, ref.registry))
     if host.endswith(reference.ACR_LOGIN_SERVER_SUFFIXES):
         return source_registry_repository(ref.repository, prefix)
     name = "%s/%s" % (host.replace(":", "-"), ref.repository)
