@@ -266,15 +266,29 @@ def test_bad_input_is_refused_before_any_request(standin, ansible):
 def test_load_1000_images_with_5_percent_failures(standin, ansible, repo, capsys):
     count, concurrency = 1000, 16
     rng = random.Random(1000)
-    failing = set(rng.sample(range(count), count // 20))
+    sample = rng.sample(range(count), count // 20 + count // 50 + count // 100)
+    refused = set(sample[:count // 20])                                    # 5%: the source refuses the import service
+    proxied = set(sample[count // 20:count // 20 + count // 50])           # 2%: a proxy's HTML page answers their target tag read
+    throttled = set(sample[count // 20 + count // 50:])                    # 1%: the source asks for two hours before a retry
+    failing = refused | proxied | throttled
     started = time.monotonic()
     images = push_library(standin, repo, count, size=64)
     pushed = time.monotonic() - started
     # 5% fail permanently: the import service is refused by the source for those repositories (not retried);
-    # 2% more fail once with "Error copying blobs" (retried, they land).
-    names = "|".join(images[i][1] for i in sorted(failing))
-    standin.control.faults([{"host": DOCKERHUB, "client": "acr-import", "method": "GET", "path_regex": "/library/(%s)/manifests/" % names,
-                             "status": 403, "body": {"errors": [{"code": "DENIED", "message": "requested access to the resource is denied"}]}}])
+    # 2% more fail once with "Error copying blobs" (retried, they land). Hostile answers (issue 20) fail their images alone,
+    # before any import: an HTML page with 200 for the target tag read, and a 429 with Retry-After: 7200 on the source HEAD.
+
+    def names(indexes):
+        return "|".join(images[i][1] for i in sorted(indexes))
+
+    standin.control.faults([
+        {"host": DOCKERHUB, "client": "acr-import", "method": "GET", "path_regex": "/library/(%s)/manifests/" % names(refused),
+         "status": 403, "body": {"errors": [{"code": "DENIED", "message": "requested access to the resource is denied"}]}},
+        {"host": login_server(standin), "client": "controller", "method": "GET", "path_regex": "/acr/v1/(%s)/_tags/" % names(proxied),
+         "status": 200, "headers": {"Content-Type": "text/html"}, "body": "<html><body>Sign in to the proxy</body></html>"},
+        {"host": DOCKERHUB, "client": "controller", "method": "HEAD", "path_regex": "/library/(%s)/manifests/" % names(throttled),
+         "status": 429, "headers": {"Retry-After": "7200"}, "body": RATE_LIMIT_BODY},
+    ])
     standin.control.import_behaviour(fail_times=count // 50)
     standin.control.settings(dockerhub_pull_limit=10 * count)   # the import service's manifest GETs count against it
     started = time.monotonic()
@@ -282,10 +296,15 @@ def test_load_1000_images_with_5_percent_failures(standin, ansible, repo, capsys
     wall = time.monotonic() - started
     counts = result["counts"]
     failed = [i for i, r in enumerate(result["results"]) if r.get("failed")]
-    assert set(failed) == failing, (sorted(failed)[:10], run)
+    assert set(failed) == failing, (sorted(set(failed) ^ failing)[:10], run)
     assert counts["imported"] == count - len(failing)
+    codes = dict((i, result["results"][i].get("error_code")) for i in failed)
+    assert set(codes[i] for i in throttled) == {"TOOMANYREQUESTS"}, [result["results"][i]["msg"] for i in sorted(throttled)][:3]
+    assert all("7200" in result["results"][i]["msg"] for i in throttled)
+    proxy_messages = [result["results"][i]["msg"] for i in sorted(proxied)]
+    assert all("not JSON" in msg and login_server(standin) in msg for msg in proxy_messages), proxy_messages[:3]
     calls = import_calls(standin)
-    assert calls == count + count // 50, "one call per image, one more for each transient failure"
+    assert calls == count - len(proxied) - len(throttled) + count // 50, "one call per image that got past its reads, one more per transient failure"
     for index in rng.sample(sorted(set(range(count)) - failing), 25):
         assert acr(standin, images[index][1], "1") == images[index][2]
     elapsed = sorted(r["elapsed"] for r in result["results"])
@@ -303,7 +322,8 @@ def test_load_1000_images_with_5_percent_failures(standin, ansible, repo, capsys
     for index in failing:
         assert acr(standin, images[index][1], "1") == images[index][2]
     figures = {
-        "images": count, "concurrency": concurrency, "failed": len(failed), "imported": counts["imported"], "import_calls": calls,
+        "images": count, "concurrency": concurrency, "failed": len(failed), "refused": len(refused), "proxied": len(proxied),
+        "throttled": len(throttled), "imported": counts["imported"], "import_calls": calls,
         "push_s": round(pushed, 1), "run_wall_s": round(wall, 1), "images_per_s": round(count / wall, 1),
         "per_image_p50_s": round(statistics.median(elapsed), 3), "per_image_p95_s": round(elapsed[int(0.95 * count)], 3),
         "rerun_wall_s": round(rerun_wall, 1),
