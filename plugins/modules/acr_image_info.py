@@ -13,22 +13,12 @@ description:
   - Reads a repository's tags (or the given ones) with their digests, timestamps and lock state through the ACR data plane,
     authenticating with the caller's Entra identity. Use it to resolve "which digest is dev's build 1234" before a promotion.
   - Reads only; safe in check mode.
-requirements:
-  - azure-identity>=1.19
-  - azure-mgmt-containerregistry>=15,<16
-  - azure-mgmt-core>=1.4
-  - azure-core>=1.30
-  - requests>=2.31
-notes:
-  - On a Python that lacks one of the packages listed under requirements, the module fails before any request, naming the missing packages,
-    the host and interpreter, and the C(pip install) command for that interpreter; install them there (C(pip install -r
-    requirements.txt) in the collection's directory) or set C(ansible_python_interpreter) to a Python that has them. On the
-    controller in the controller's own Python, where the task runs in-process, that Python is checked the same way.
 author:
   - acrops.registry contributors (@acrops)
 extends_documentation_fragment:
   - acrops.registry.attributes
   - acrops.registry.auth
+  - acrops.registry.requirements
 attributes:
   check_mode:
     support: full

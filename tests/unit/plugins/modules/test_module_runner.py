@@ -26,6 +26,7 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.acrops.registry.plugins.module_utils.errors import REDACTED, AcrOpsError, Redactor
 from ansible_collections.acrops.registry.plugins.module_utils.module_runner import Outcome, guarded, run_module
+from ansible_collections.acrops.registry.plugins.doc_fragments import requirements as requirements_fragment
 from ansible_collections.acrops.registry.plugins.modules import acr_image_info, acr_import
 from ansible_collections.acrops.registry.tests.unit.plugins.planted import SECRET, TASKS, TOKEN, failing_factory
 
@@ -125,7 +126,8 @@ def test_the_checked_requirements_are_requirements_txt_and_the_documented_ones(n
     listed = [line.split("#", 1)[0].strip() for line in (REPO / "requirements.txt").read_text().splitlines()]
     checked = sorted(r for r, module in MODULES[name].REQUIREMENTS)
     assert checked == sorted(line.replace(" ", "") for line in listed if line)
-    assert sorted(yaml.safe_load(MODULES[name].DOCUMENTATION)["requirements"]) == checked
+    assert "acrops.registry.requirements" in yaml.safe_load(MODULES[name].DOCUMENTATION)["extends_documentation_fragment"]
+    assert sorted(yaml.safe_load(requirements_fragment.ModuleDocFragment.DOCUMENTATION)["requirements"]) == checked
 
 
 def test_guarded_passes_an_outcome_through_and_turns_any_exception_into_a_failed_one():
