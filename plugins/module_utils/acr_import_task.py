@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import time
 
-from ansible_collections.acrops.registry.plugins.module_utils import importer, image_requests, planner, policy_expansion, referrer_import
+from ansible_collections.acrops.registry.plugins.module_utils import (
+    importer, image_requests, planner, policy_expansion, referrer_import, running_imports)
 from ansible_collections.acrops.registry.plugins.module_utils.auth import AUTH_ARGUMENT_SPEC
 from ansible_collections.acrops.registry.plugins.module_utils.clients import connect_azure, connect_registries
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor
@@ -78,6 +79,7 @@ def argument_spec():
         wait=dict(type="bool", default=True),
         timeout=dict(type="int", default=900),
         polling_interval=dict(type="int", default=5),
+        journal_dir=dict(type="path", default=running_imports.DEFAULT_JOURNAL_DIR),
     )
     spec.update(AUTH_ARGUMENT_SPEC)
     return spec
@@ -198,6 +200,8 @@ class AcrImport:
             clients = connect_azure(params, self.redactor, settings, registry_client, cloud, pool_size)
             target = clients.arm.get_registry(params["registry"], params.get("resource_group"))
             clients.registry_client.add_acr(target.login_server)
+            clients.arm.running = running_imports.RunningImports(params.get("journal_dir"))
+            earlier = clients.arm.running.claim_leftovers(target.id or target.name)
             requests = self.resolve(clients, pending)
             ctx = importer.Context(clients.arm, clients.registry_client, target, self.redactor, self.check_mode,
                                    params["wait"], params["timeout"], referrer_import.RunDiscovery(clients.registry_client), prefetch,
@@ -212,6 +216,10 @@ class AcrImport:
             prefetch.close()
         output = {"changed": any(r.get("changed") for r in results), "registry": registry_summary(target),
                   "actions": policy_lines(policies) + [line for r in results for line in action_lines(r)], "diff": diff_of(results)}
+        if earlier:
+            output["earlier_running_imports"] = earlier
+            if not self.check_mode:  # reported by a run that read their targets: the journal can let them go
+                clients.arm.running.forget_claimed()
         if policies:
             output.update(policies=policies, tag_list_requests=budget.used)
         if params.get("images") is not None or params.get("tag_policy") is not None:
@@ -235,6 +243,12 @@ def execute(params, check_mode, diff):
 def outcome_of(runner, diff):
     output, results = runner.run()
     warnings = []
+    earlier = output.get("earlier_running_imports")
+    if earlier:
+        warnings.append(runner.redactor.scrub(
+            "an earlier run into this registry was stopped while %d import(s) ran in Azure (they go on without it): %s; what they "
+            "wrote was read again and is in this run's results" % (len(earlier), ", ".join(
+                "%s (operation %s, started %s)" % (e.get("source"), e.get("operation_url"), e.get("started")) for e in earlier))))
     for policy in output.get("policies") or []:
         warnings.extend(runner.redactor.scrub(warning) for warning in policy.get("warnings") or [])
     for result in results:

@@ -68,6 +68,13 @@ def error_from(exc, redactor, what):
     return AcrOpsError(redactor.scrub(text), code=code, hint=hint, transient=code in TRANSIENT_SERVICE_CODES)
 
 
+def source_label(body):
+    """What an importImage body imports, as a person would write it (the source ACR by name, not by resource ID)."""
+    source = body.get("source") or {}
+    parsed = parse_registry_id(source.get("resourceId") or "")
+    return "%s/%s" % (parsed[2] if parsed else source.get("registryUri") or "", source.get("sourceImage"))
+
+
 def is_transient(exc, status=None):
     """Worth another import attempt (after re-reading): no answer came back (connection reset, timeout), or a throttling or
     server status that azure-core did not retry itself (for a POST it retries only 500, 503, 504 and answers with Retry-After)."""
@@ -132,6 +139,9 @@ class ArmClient:
         self._clients = {}
         self._lock = threading.Lock()
         self._registry_list = {}
+        # running_imports.RunningImports of the run (set by the task), or None: imports it has not seen finish, for a
+        # stopped run's result and the journal the next run reads.
+        self.running = None
 
     def client(self, subscription_id=None):
         subscription_id = subscription_id or self.subscription_id
@@ -205,32 +215,41 @@ class ArmClient:
         return self.get_registry(text)
 
     def import_image(self, registry, body, wait=True, timeout=900):
-        """POST importImage and (with wait) follow the operation; returns the operation URL."""
+        """POST importImage and (with wait) follow the operation; returns the operation URL. While it runs it is in
+        self.running (when set), so that a stopped run can name it; an abandoned run starts no import and stops waiting."""
         seen = {}
+        running = self.running
+        what = "import into %s" % registry.name
+        if running is not None and running.abandoned.is_set():
+            raise AcrOpsError("%s not started: the run was stopped" % what, code="Abandoned")
 
         def remember_location(pipeline_response):
             seen["status"] = pipeline_response.http_response.status_code
             location = pipeline_response.http_response.headers.get("Location")
             if location and "url" not in seen:
                 seen["url"] = location
+                if wait and running is not None:
+                    seen["key"] = running.started(registry.id or registry.name, source_label(body), self.redactor.scrub(location))
 
         client = self.client(registry.subscription_id)
-        what = "import into %s" % registry.name
         try:
             poller = client.registries.begin_import_image(registry.resource_group, registry.name, body, polling=bool(wait),
                                                           raw_response_hook=remember_location)
             if not wait:
                 return seen.get("url")
-            poller.wait(timeout)
+            self._wait(poller, timeout, running)
             if not poller.done():
                 raise AcrOpsError("%s did not finish within %s s; it may still be running: operation %s"
                                   % (what, timeout, self.redactor.scrub(seen.get("url") or "unknown")),
                                   code="Timeout", hint="raise timeout, or run again later: the next run reads the true state",
                                   operation_url=seen.get("url"))
             poller.result()
-        except AcrOpsError:
+        except AcrOpsError as exc:
+            if exc.code not in ("Timeout", "Abandoned"):  # those may still be running: they stay in the journal
+                self._finished(seen, False)
             raise
         except Exception as exc:  # azure-core exceptions, with the service's code and message
+            self._finished(seen, False)
             status = seen.get("status") or 0
             if isinstance(exc, ValueError) and getattr(exc, "status_code", None) is None and status >= 400:
                 # azure-mgmt-containerregistry 15 raises a bare JSONDecodeError for an error answer without a JSON body
@@ -243,4 +262,22 @@ class ArmClient:
             # the targets and re-plans before trying again, so a repeat never imports twice.
             error.transient = error.transient or is_transient(exc, status)
             raise error from None
+        self._finished(seen, True)
         return seen.get("url")
+
+    def _finished(self, seen, succeeded):
+        if "key" in seen:
+            self.running.finished(seen.pop("key"), succeeded)
+
+    @staticmethod
+    def _wait(poller, timeout, running):
+        """poller.wait(timeout), in slices while the run may be abandoned: a stopped run (task timeout) must not sit in here
+        until the service finishes, since its worker process ends only when every thread has."""
+        deadline = time.monotonic() + timeout
+        while not poller.done():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            if running is not None and running.abandoned.is_set():
+                raise AcrOpsError("stopped waiting for the import: the run was stopped", code="Abandoned")
+            poller.wait(min(remaining, 0.5) if running is not None else remaining)

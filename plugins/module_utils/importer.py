@@ -291,8 +291,16 @@ def run_batch(ctx, requests, concurrency=8, keep_going=True):
 
     if concurrency <= 1 or len(requests) <= 1:
         return [one(r) for r in requests]
-    with ThreadPoolExecutor(max_workers=min(concurrency, len(requests))) as pool:
-        return list(pool.map(one, requests))
+    pool = ThreadPoolExecutor(max_workers=min(concurrency, len(requests)))
+    try:
+        results = list(pool.map(one, requests))
+    except BaseException:
+        # A stopped run (Ansible's task timeout arrives here as an exception): queued images never start, and nobody waits
+        # for the running ones, which end once the run is abandoned (running_imports.abandon_all()).
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return results
 
 
 def count(results):

@@ -290,7 +290,10 @@ options:
     type: bool
     default: true
   timeout:
-    description: Seconds to wait for one import. A stuck import then fails with its operation URL; the next run reads the true state.
+    description:
+      - Seconds to wait for one import. A stuck import then fails with its operation URL; the next run reads the true state.
+      - This is not the task keyword C(timeout), which bounds the whole task; when that stops the task (on the controller, where
+        the module runs in-process), the failed result still lists the imports left running in Azure in RV(running_imports).
     type: int
     default: 900
   polling_interval:
@@ -299,6 +302,16 @@ options:
       - Whatever the hint, polls of one import are at least a quarter second apart (ARM throttles reads per principal).
     type: int
     default: 5
+  journal_dir:
+    description:
+      - A directory where each run records the imports it has submitted and not yet seen finish (one small JSON file per run,
+        deleted when nothing runs), on the host the module runs on.
+      - An import goes on in Azure when the run that asked for it is stopped (Ctrl-C, SIGTERM from a CI job's time limit, a
+        killed controller). The next run into the same registry finds the file its stopped predecessor left, reports those
+        imports in RV(earlier_running_imports) and a warning, and reads what they wrote like any other state.
+      - An empty string turns the journal off.
+    type: path
+    default: ~/.ansible/acrops/running-imports
 seealso:
   - module: acrops.registry.acr_image_info
   - name: Import container images to a container registry
@@ -556,6 +569,32 @@ elapsed:
   description: Seconds the run took.
   returned: always
   type: float
+earlier_running_imports:
+  description:
+    - Imports into this registry that an earlier run submitted and was stopped before it saw them finish (from O(journal_dir)).
+      They went on in Azure; what they wrote is part of this run's read. Not removed from the journal in check mode.
+  returned: when an earlier stopped run left some
+  type: list
+  elements: dict
+  contains:
+    registry: {description: The target registry's resource ID., type: str}
+    source: {description: What was imported., type: str}
+    operation_url: {description: The import's operation URL (Resource Manager)., type: str}
+    started: {description: When it was submitted (UTC, ISO 8601)., type: str}
+  sample: [{registry: /subscriptions/.../registries/myacr, source: docker.io/library/nginx@sha256:..., started: "2026-12-04T18:03:11Z",
+            operation_url: "https://management.azure.com/subscriptions/.../operationResults/..."}]
+running_imports:
+  description:
+    - When the task keyword C(timeout) stopped the task, the imports it had submitted that were still running in Azure (same
+      keys as RV(earlier_running_imports)); they finish on their own.
+  returned: when the task timed out, on the controller
+  type: list
+  elements: dict
+timedout:
+  description: Set when the task keyword C(timeout) stopped the task, as Ansible sets it; C(period) is that timeout.
+  returned: when the task timed out, on the controller
+  type: dict
+  sample: {period: 60}
 '''
 
 from ansible_collections.acrops.registry.plugins.module_utils.acr_import_task import ARGUMENT_RULES, REQUIREMENTS, argument_spec, execute

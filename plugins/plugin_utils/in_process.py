@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The modules' action plugins: on the controller, with the controller's own Python, the task runs right here in Ansible's
-worker process; anywhere else (another host, another interpreter, become, async, a task timeout) it runs as the module, as usual.
+worker process; anywhere else (another host, another interpreter, become, async) it runs as the module, as usual.
 
 Why: packaging the module (AnsiballZ), starting a Python and importing ansible.module_utils.basic once more cost ~1.5 s per
 task on a 2-core machine, more than the work of a 100-image no-op mirror. The same code runs either way (the module's
@@ -25,6 +25,7 @@ from ansible.module_utils.errors import UnsupportedError
 from ansible.plugins.action import ActionBase
 from ansible.utils.vars import merge_hash
 
+from ansible_collections.acrops.registry.plugins.module_utils import running_imports
 from ansible_collections.acrops.registry.plugins.module_utils.python_requirements import missing_message
 
 
@@ -51,9 +52,9 @@ class InProcessAction(ActionBase):
         return merge_hash(result, self._run_here(task_vars))
 
     def _module_needed(self, task_vars):
-        """True unless the module would run on this machine, as this user, in this very Python, synchronously. A task
-        `timeout` also keeps the module: Ansible's alarm would interrupt the run here, in the middle of its threads."""
-        if self._task.async_val or self._play_context.become or self._task.timeout:
+        """True unless the module would run on this machine, as this user, in this very Python, synchronously. (A task
+        `timeout` runs here too: its alarm stops the run, which then says what it leaves running; see _stopped().)"""
+        if self._task.async_val or self._play_context.become:
             return True
         if self._connection.transport not in ("local", "ansible.builtin.local"):
             return True
@@ -87,12 +88,31 @@ class InProcessAction(ActionBase):
         missing = missing_message(getattr(self.TASK, "REQUIREMENTS", ()), self.MODULE)
         if missing:
             return self._masked({"failed": True, "changed": False, "msg": missing}, params, no_log_values, task_vars)
-        with task_environment(self._environment()), library_output_muted():
-            outcome = self.TASK.execute(params, bool(self._task.check_mode), bool(self._task.diff))
+        try:
+            with task_environment(self._environment()), library_output_muted():
+                outcome = self.TASK.execute(params, bool(self._task.check_mode), bool(self._task.diff))
+        except BaseException as exc:  # pylint: disable=broad-exception-caught  # only Ansible's task timeout is handled
+            if "TaskTimeoutError" not in (cls.__name__ for cls in type(exc).__mro__):
+                raise
+            return self._masked(self._stopped(), params, no_log_values, task_vars)
         result = dict(outcome.result, failed=outcome.failed)
         if outcome.warnings:
             result["warnings"] = list(outcome.warnings)
         return self._masked(result, params, no_log_values, task_vars)
+
+    def _stopped(self):
+        """The result of a run that the task's timeout stopped (Ansible raised its TaskTimeoutError in here): what completed
+        is not known any more, but what Azure still runs is, and the next run's re-read is explained by it (and by the
+        journal, module_utils/running_imports.py). Worker threads stop waiting, so the worker can end at once."""
+        running, succeeded = running_imports.abandon_all()
+        msg = "the task timed out after %s s (its timeout keyword)" % self._task.timeout
+        if running:
+            msg += "; %d import(s) it submitted still run in Azure and finish on their own (the next run reads what they wrote): %s" % (
+                len(running), ", ".join("%s (operation %s)" % (e["source"], e["operation_url"]) for e in running))
+        else:
+            msg += "; no import of it was running"
+        return {"failed": True, "changed": bool(running or succeeded), "msg": msg, "running_imports": running,
+                "timedout": {"period": self._task.timeout}}
 
     def _environment(self):
         """The task's `environment` keyword, templated, as the module would get it."""
