@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import time
 
+from ansible.module_utils.basic import env_fallback
+
 from ansible_collections.acrops.registry.plugins.module_utils import (
     importer, image_requests, planner, policy_expansion, referrer_import, running_imports)
 from ansible_collections.acrops.registry.plugins.module_utils.auth import AUTH_ARGUMENT_SPEC
@@ -79,7 +81,7 @@ def argument_spec():
         wait=dict(type="bool", default=True),
         timeout=dict(type="int", default=900),
         polling_interval=dict(type="int", default=5),
-        journal_dir=dict(type="path", default=running_imports.DEFAULT_JOURNAL_DIR),
+        journal_dir=dict(type="path", default=running_imports.DEFAULT_JOURNAL_DIR, fallback=(env_fallback, ["ACROPS_JOURNAL_DIR"])),
     )
     spec.update(AUTH_ARGUMENT_SPEC)
     return spec

@@ -309,7 +309,7 @@ options:
       - An import goes on in Azure when the run that asked for it is stopped (Ctrl-C, SIGTERM from a CI job's time limit, a
         killed controller). The next run into the same registry finds the file its stopped predecessor left, reports those
         imports in RV(earlier_running_imports) and a warning, and reads what they wrote like any other state.
-      - An empty string turns the journal off.
+      - An empty string turns the journal off. If not set, the environment variable E(ACROPS_JOURNAL_DIR) is used when set.
     type: path
     default: ~/.ansible/acrops/running-imports
 seealso:

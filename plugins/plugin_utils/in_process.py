@@ -76,7 +76,9 @@ class InProcessAction(ActionBase):
     def _run_here(self, task_vars):
         # Not ActionBase.validate_argument_spec(): it raises the validator's message as it is, and a conversion error can quote
         # a no_log value; here, as in AnsibleModule.fail_json, the message is masked like the rest of the result.
-        validated = ArgumentSpecValidator(self.TASK.argument_spec(), **self.TASK.ARGUMENT_RULES).validate(self._task.args)
+        environment = self._environment()
+        with task_environment(environment):  # options with an environment fallback see the task's environment, as a module's do
+            validated = ArgumentSpecValidator(self.TASK.argument_spec(), **self.TASK.ARGUMENT_RULES).validate(self._task.args)
         no_log_values = validated._no_log_values  # pylint: disable=protected-access  # what AnsibleModule masks, too
         if validated.error_messages:
             msg = validated.errors.msg
@@ -89,7 +91,7 @@ class InProcessAction(ActionBase):
         if missing:
             return self._masked({"failed": True, "changed": False, "msg": missing}, params, no_log_values, task_vars)
         try:
-            with task_environment(self._environment()), library_output_muted():
+            with task_environment(environment), library_output_muted():
                 outcome = self.TASK.execute(params, bool(self._task.check_mode), bool(self._task.diff))
         except BaseException as exc:  # pylint: disable=broad-exception-caught  # only Ansible's task timeout is handled
             if "TaskTimeoutError" not in (cls.__name__ for cls in type(exc).__mro__):

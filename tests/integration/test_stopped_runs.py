@@ -27,6 +27,10 @@ def test_a_stopped_run_names_the_imports_it_left_running_and_the_next_run_explai
         return dict({"acrops.registry.acr_import": {"registry": "standinacr", "journal_dir": str(journal),
                                                     "images": [{"source": "%s:1" % names[i]} for i in which]}}, **keywords)
 
+    # The first run names its journal through the task's environment (the option's fallback), the others by the option.
+    by_environment = task(0, environment={"ACROPS_JOURNAL_DIR": str(journal)})
+    del by_environment["acrops.registry.acr_import"]["journal_dir"]
+
     def operation(name):
         found = [op for op in standin.control.operations() if op["source"].startswith("library/%s@" % name)]
         return found[0] if found else None
@@ -35,7 +39,7 @@ def test_a_stopped_run_names_the_imports_it_left_running_and_the_next_run_explai
 
     # 1. ansible-playbook gets SIGTERM (a CI job's time limit) while its import runs: Ansible's worker dies at once.
     play = tmp_path / "killed.yml"
-    play.write_text(yaml.safe_dump(playbook_runner.module_play(tmp_path, [task(0)]), sort_keys=False))
+    play.write_text(yaml.safe_dump(playbook_runner.module_play(tmp_path, [by_environment]), sort_keys=False))
     killed = subprocess.Popen([str(playbook_runner.BIN / "ansible-playbook"), str(play), "-i", "localhost,", "-c", "local"],
                               env=ansible.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               cwd=str(tmp_path), text=True)
