@@ -580,7 +580,7 @@ earlier_running_imports:
     registry: {description: The target registry's resource ID., type: str}
     source: {description: What was imported., type: str}
     operation_url: {description: The import's operation URL (Resource Manager)., type: str}
-    started: {description: When it was submitted (UTC, ISO 8601)., type: str}
+    started: {description: "When it was submitted (UTC, ISO 8601).", type: str}
   sample: [{registry: /subscriptions/.../registries/myacr, source: docker.io/library/nginx@sha256:..., started: "2026-12-04T18:03:11Z",
             operation_url: "https://management.azure.com/subscriptions/.../operationResults/..."}]
 running_imports:
