@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from ansible_collections.acrops.registry.plugins.module_utils import importer, image_requests, planner, policy_expansion, referrer_import
+from ansible_collections.acrops.registry.plugins.module_utils import importer, image_requests, planner, policy_expansion, referrer_import, target_reads
 from ansible_collections.acrops.registry.plugins.module_utils.auth import AUTH_ARGUMENT_SPEC
 from ansible_collections.acrops.registry.plugins.module_utils.clients import connect_azure, connect_registries
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor
@@ -75,6 +75,7 @@ def argument_spec():
         concurrency=dict(type="int", default=8),
         keep_going=dict(type="bool", default=True),
         unreadable_source=dict(type="str", default="fail", choices=["fail", "keep", "reimport"]),
+        target_reads=dict(type="str", default="auto", choices=list(target_reads.MODES)),
         wait=dict(type="bool", default=True),
         timeout=dict(type="int", default=900),
         polling_interval=dict(type="int", default=5),
@@ -88,7 +89,11 @@ def action_lines(result):
     platform = " [%s]" % result["platform"] if result.get("platform") else ""
     for target in result.get("targets", []) + result.get("untagged", []):
         verb = VERBS.get(target["action"])
-        if verb:
+        if target["action"] == planner.UNKNOWN and result.get("targets") is not None:
+            lines.append("Unknown for %s%s as %s: %s" % (result["source"], platform, target["name"], target.get("reason") or "not readable"))
+        elif target["action"] == planner.EXISTS_UNVERIFIED:
+            lines.append("Kept %s (exists, digest not compared) for %s%s" % (target["name"], result["source"], platform))
+        elif verb:
             lines.append("%s %s%s (%s) as %s" % (verb, result["source"], platform, (result.get("source_digest") or "digest unknown")[:19],
                                                  target["name"]))
     for referrer in result.get("referrers") or []:
@@ -126,6 +131,8 @@ class AcrImport:
     def __init__(self, params, check_mode):
         self.params = params
         self.check_mode = check_mode
+        self.target_reads = None
+        self.warnings = []  # the run's own warnings (not one image's): the data-plane token's audience, target_reads
         by_host = self.params.get("source_credentials")
         self.redactor = Redactor([self.params.get("secret"), self.params.get("source_password")]
                                  + [i.get("source_password") for i in self.params.get("images") or [] if isinstance(i, dict)]
@@ -199,9 +206,10 @@ class AcrImport:
             target = clients.arm.get_registry(params["registry"], params.get("resource_group"))
             clients.registry_client.add_acr(target.login_server)
             requests = self.resolve(clients, pending)
+            self.target_reads = target_reads.TargetReads(params["target_reads"], target.name)
             ctx = importer.Context(clients.arm, clients.registry_client, target, self.redactor, self.check_mode,
                                    params["wait"], params["timeout"], referrer_import.RunDiscovery(clients.registry_client), prefetch,
-                                   params["unreadable_source"])
+                                   params["unreadable_source"], self.target_reads)
             budget = RequestBudget(params["tag_list_budget"])
             requests, policies, failures = policy_expansion.expand_policies(ctx, requests, params["max_tags"], budget, params["concurrency"])
             if failures and not params["keep_going"]:
@@ -234,7 +242,7 @@ def execute(params, check_mode, diff):
 
 def outcome_of(runner, diff):
     output, results = runner.run()
-    warnings = []
+    warnings = [runner.redactor.scrub(warning) for warning in runner.warnings + (runner.target_reads.warnings if runner.target_reads else [])]
     for policy in output.get("policies") or []:
         warnings.extend(runner.redactor.scrub(warning) for warning in policy.get("warnings") or [])
     for result in results:

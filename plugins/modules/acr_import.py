@@ -281,6 +281,21 @@ options:
     type: str
     choices: [fail, keep, reimport]
     default: fail
+  target_reads:
+    description:
+      - Whether the target registry's data plane (its tags, read to compare digests and verify) is read from the controller. A registry
+        behind a firewall or a private endpoint refuses those reads (HTTP 403 C(DENIED), "client with IP ... is not allowed access")
+        while its import, a Resource Manager call, still works. See docs/network.md.
+      - V(auto) reads it; the first network refusal or connection failure switches the rest of the run to planning without reads,
+        with one warning naming the cause and the ways out (run inside the network, or allow the controller's IP address).
+      - Planning without reads imports every tag with C(NoForce) (C(Force) with O(force), digests not compared); a tag the service
+        says exists is reported C(exists_unverified), never C(unchanged) or C(imported); nothing is C(verified); check mode reports
+        C(unknown) per target with the reason. Referrers are not copied.
+      - V(never) plans without reads from the start and sends no request to the target's data plane. V(always) fails an image whose
+        target cannot be read.
+    type: str
+    choices: [auto, always, never]
+    default: auto
   keep_going:
     description: With O(images), go on with the other images when one fails (the module still fails at the end).
     type: bool
@@ -448,9 +463,16 @@ targets:
     before: {description: Digest before (null = absent)., type: str, returned: always}
     after: {description: Digest after (read back after the import)., type: str, returned: always}
     action:
-      description: One of C(imported), C(overwritten), C(unchanged), C(drifted), C(would_import), C(would_overwrite), C(locked), C(failed).
+      description:
+        - One of C(imported), C(overwritten), C(unchanged), C(drifted), C(would_import), C(would_overwrite), C(locked), C(failed).
+        - Without reads of the target (O(target_reads)), also C(exists_unverified) (the service kept an existing tag; its digest was
+          not compared) and C(unknown) (check mode, or an untagged copy whose previous state is not known).
       type: str
       returned: always
+    reason:
+      description: Without reads of the target (O(target_reads)), what could not be known about this target.
+      type: str
+      returned: when the target registry was not read
 untagged:
   description: One entry per untagged repository, like O(targets).
   returned: single form
@@ -547,7 +569,8 @@ tag_list_requests:
   type: int
 counts:
   description:
-    - Target counts per action over the batch, plus C(failed), C(images) and C(changed_images).
+    - Target counts per action over the batch (C(exists_unverified) and C(unknown) included), plus C(failed), C(images) and
+      C(changed_images).
     - With O(referrers), also C(referrers_imported), C(referrers_unchanged), C(referrers_would_import), C(referrers_failed) and C(referrers_drifted).
   returned: batch form
   type: dict
