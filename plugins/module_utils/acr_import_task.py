@@ -132,7 +132,7 @@ class AcrImport:
         self.params = params
         self.check_mode = check_mode
         self.target_reads = None
-        self.warnings = []  # the run's own warnings (not one image's): the data-plane token's audience, target_reads
+        self.data_token = None
         by_host = self.params.get("source_credentials")
         self.redactor = Redactor([self.params.get("secret"), self.params.get("source_password")]
                                  + [i.get("source_password") for i in self.params.get("images") or [] if isinstance(i, dict)]
@@ -203,6 +203,7 @@ class AcrImport:
             # Source reads need nothing from Azure: they run while the credential, Entra and Resource Manager are reached.
             prefetch.start(pending, cloud.acr_suffix)
             clients = connect_azure(params, self.redactor, settings, registry_client, cloud, pool_size)
+            self.data_token = clients.data_token
             target = clients.arm.get_registry(params["registry"], params.get("resource_group"))
             clients.registry_client.add_acr(target.login_server)
             requests = self.resolve(clients, pending)
@@ -242,7 +243,8 @@ def execute(params, check_mode, diff):
 
 def outcome_of(runner, diff):
     output, results = runner.run()
-    warnings = [runner.redactor.scrub(warning) for warning in runner.warnings + (runner.target_reads.warnings if runner.target_reads else [])]
+    run_warnings = (runner.data_token.warnings if runner.data_token else []) + (runner.target_reads.warnings if runner.target_reads else [])
+    warnings = [runner.redactor.scrub(warning) for warning in run_warnings]
     for policy in output.get("policies") or []:
         warnings.extend(runner.redactor.scrub(warning) for warning in policy.get("warnings") or [])
     for result in results:

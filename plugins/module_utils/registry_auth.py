@@ -378,7 +378,8 @@ class RegistryAuth:
         if response.status_code != 200:
             raise AcrOpsError("%s refused the Azure token exchange (HTTP %s): %s" % (host, response.status_code, error_text(response)),
                               hint="the identity needs a data-plane role on the registry "
-                                   "(e.g. AcrPull, or Container Registry Data Importer and Data Reader)")
+                                   "(e.g. AcrPull, or Container Registry Data Importer and Data Reader); a registry whose "
+                                   "authentication-as-arm policy is disabled takes only tokens for https://containerregistry.azure.net")
         token = _token_field(json_object(response, host, "the Azure token exchange", self.redactor), host, "refresh_token")
         self.redactor.add(token)
         refresh = RefreshToken(token, self._clock() + ACR_REFRESH_LIFETIME)
