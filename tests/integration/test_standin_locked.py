@@ -87,6 +87,13 @@ def test_firewall_denies_every_data_plane_call_and_import_into_it_still_works(st
     # importImage is a Resource Manager call; the copy happens inside the service.
     assert run_import(standin, registry_uri="docker.io", source_image="library/%s:1" % unique_repo, target_tags=["%s:1" % unique_repo]) is None
     assert standin.storage_digest("standinacr", unique_repo, "1") == source
+    # ...as a trusted service: without the bypass the service's own writes are refused like any outside client.
+    standin.control.update_registry("standinacr", {"networkRuleBypassOptions": "None"})
+    with pytest.raises(HttpResponseError) as caught:
+        run_import(standin, registry_uri="docker.io", source_image="library/%s:1" % unique_repo, target_tags=["%s:2" % unique_repo])
+    assert 'Invalid message Forbidden Forbidden {"errors":[{"code":"DENIED","message":"client with IP \\u0027' in caught.value.error.message
+    assert standin.storage_digest("standinacr", unique_repo, "2") is None
+    standin.control.update_registry("standinacr", {"networkRuleBypassOptions": "AzureServices"})
 
     # The controller's own address in an IP rule lets it in again; so does public access with default Allow.
     standin.control.update_registry("standinacr", {"networkRuleSet": {"defaultAction": "Deny", "ipRules": [

@@ -184,6 +184,9 @@ class Copier:
     async def plan(self, operation):
         """Everything that can fail before a byte is copied: target checks, then the source manifests."""
         request, registry = operation.request, operation.registry
+        body = registry.policy.import_target_problem()
+        if body is not None:
+            raise ImportFailure(invalid_message(403, body))
         for repo, tag in request.target_tags:
             existing = await self._dest_digest(registry, repo, tag)
             if existing and request.mode == "NoForce":

@@ -21,9 +21,10 @@ ARM_TOKEN_DISABLED_MESSAGE = ("ARM audience token authentication is disabled for
                               "audience %s. Visit https://aka.ms/acr/authentication for more information." % config.ACR_AUDIENCE)
 # The address the import service's own reads come from (an emulated Azure datacenter address, RFC 5737 documentation range).
 IMPORT_SERVICE_IP = "198.51.100.24"
-HEADER_TOO_LARGE_HTML = ("<html>\r\n<head><title>400 Request Header Or Cookie Too Large</title></head>\r\n<body>\r\n"
+# The front end's page, byte for byte as regclient/regclient#797 quotes it from a real ACR.
+HEADER_TOO_LARGE_HTML = ("<html>\r\n<head><title>400 Request Header Or Cookie Too Large</title></head>\r\n<body bgcolor=\"white\">\r\n"
                          "<center><h1>400 Bad Request</h1></center>\r\n<center>Request Header Or Cookie Too Large</center>\r\n"
-                         "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+                         "<hr><center>AzureContainerRegistry</center>\r\n</body>\r\n</html>\r\n")
 # Repository roles of ABAC mode -> the data actions they allow (Microsoft's built-in role definitions).
 REPOSITORY_ROLES = {
     "Container Registry Repository Reader": ("pull", "metadata_read"),
@@ -145,6 +146,12 @@ class RegistryPolicy:
             return None
         return firewall_body(IMPORT_SERVICE_IP)
 
+    def import_target_problem(self):
+        """Why the import service cannot write into this registry (None: it can): restricted without trusted services."""
+        if not self.restricted() or self.bypass == "AzureServices":
+            return None
+        return firewall_body(IMPORT_SERVICE_IP)
+
     # -- tokens -------------------------------------------------------------------------------------------------------
     def refuses_audience(self, audience):
         """True when an Entra token for `audience` may not be exchanged (a Resource Manager audience, policy disabled)."""
@@ -195,7 +202,7 @@ def header_too_large(world, request):
     limit = int(world.settings.get("max_request_header_bytes") or 0)
     if limit <= 0 or header_bytes(request) <= limit:
         return None
-    return web.Response(status=400, text=HEADER_TOO_LARGE_HTML, content_type="text/html", headers={"Server": "nginx"})
+    return web.Response(status=400, text=HEADER_TOO_LARGE_HTML, content_type="text/html")
 
 
 def parse_grant(world, body):
