@@ -26,7 +26,7 @@ def network_refusal(exc):
     if isinstance(exc, RegistryUnreachable):
         return "its data plane could not be reached from here (%s)" % exc.message
     if NETWORK_DENIAL.search(getattr(exc, "message", None) or str(exc)):
-        return "its network rules refuse this machine (403 DENIED: %s)" % (getattr(exc, "message", None) or exc)
+        return "its network rules refuse this machine (%s)" % (getattr(exc, "message", None) or exc)
     return None
 
 
