@@ -81,6 +81,7 @@ def execute(params, check_mode, diff):
     result too (module_runner.guarded), so that its message and traceback pass the redactor."""
     del check_mode, diff
     redactor = Redactor([params.get("secret")])
+
     def outcome():
         result, warnings = read(params, redactor)
         return Outcome(redactor.scrub_data(result), [redactor.scrub(w) for w in warnings], False)

@@ -76,6 +76,7 @@ def connect_azure(params, redactor, settings, registry_client, cloud, pool_size=
     transport = {"connection_verify": verify} if verify is not True else {}
     # azure-identity gets a transport of ours too: its own would parse the CA bundle once more (~50 ms of CPU).
     credential = auth.build_credential(settings, cloud, {"transport": requests_transport(transport, 2)})
+
     def token_for(scope):
         try:
             token = credential.get_token(scope).token

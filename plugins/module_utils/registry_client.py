@@ -14,6 +14,7 @@ cached. Callers announce the repositories a run will read (`expect`), so that to
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections import namedtuple
 from urllib.parse import quote
@@ -24,6 +25,7 @@ from ansible_collections.acrops.registry.plugins.module_utils.registry_auth impo
 from ansible_collections.acrops.registry.plugins.module_utils.retries import BACKOFF_MAX, TOTAL_ATTEMPTS, RetryAfterTooLong, urllib3_retry
 
 USER_AGENT = "acrops.registry/0.1 (+ansible)"
+HEADER_TOO_LARGE = re.compile(r"Request Header Or Cookie Too Large", re.IGNORECASE)
 READ_TIMEOUT = 30  # seconds a connected registry may take to answer; the connection itself is bounded by timeout_connect
 
 TagState = namedtuple("TagState", "digest locked created updated")
@@ -143,7 +145,9 @@ class RegistryClient:
     def _request(self, method, host, path, scope, credentials=None, headers=None, **kwargs):
         url = "https://%s%s" % (host, path)
         headers = dict(headers or {})
-        for attempt in (1, 2):
+        attempts, shrunk, attempt = 2, False, 0
+        while attempt < attempts:
+            attempt += 1
             auth = self.auth.authorization(host, scope, credentials)
             call = dict(kwargs)
             if auth and auth[0] == "Bearer":
@@ -151,7 +155,14 @@ class RegistryClient:
             elif auth:
                 call["auth"] = tuple(auth[1])
             response = self._send(method, url, headers=headers, **call)
-            if response.status_code != 401 or attempt == 2:
+            if not shrunk and response.status_code == 400 and auth and auth[0] == "Bearer" and (
+                    method == "HEAD" or HEADER_TOO_LARGE.search(response.text or "")):
+                # The front end refused the size of our headers (a batched token over many long names; a HEAD's answer has
+                # no body to say so): the scope alone, once, on top of the challenge's retry.
+                self.auth.forget(host, scope, credentials, auth[1])
+                shrunk, attempts = True, attempts + 1
+                continue
+            if response.status_code != 401 or attempt == attempts:
                 return response
             scope = self.auth.challenged(host, response.headers.get("WWW-Authenticate"), scope, credentials, auth)
             if scope is None:
