@@ -39,6 +39,10 @@ DETAIL_HINTS = (
      "the tag or digest does not exist in the source (any more): check it and the repository path"),
     (re.compile(r"TooManyRequests|rate limit", re.IGNORECASE),
      "the source registry rate-limited the import: give source_username/source_password to raise the limit"),
+    (re.compile(r"not allowed access|aka\.ms/acr/firewall", re.IGNORECASE),
+     "a registry's network rules refused ACR's import service: name a source ACR by its resource ID (source_registry) and allow "
+     "trusted Azure services on it (networkRuleBypassOptions: AzureServices, 'Allow trusted Microsoft services'); a target registry "
+     "with network rules needs trusted services allowed too"),
     (re.compile(r"Forbidden|DENIED"), "a target tag is locked (writeEnabled: false), or the source refused access: unlock the tag or "
      "check the source credentials"),
     (re.compile(r"manifests per image"), "import fewer platforms: import the platform manifest you need by digest"),

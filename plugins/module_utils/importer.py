@@ -23,6 +23,7 @@ from ansible_collections.acrops.registry.plugins.module_utils import planner, re
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 from ansible_collections.acrops.registry.plugins.module_utils.registry_client import RegistryUnreachable
 from ansible_collections.acrops.registry.plugins.module_utils.retries import TRANSIENT_SERVICE_CODES, retry_operation, transient_wait
+from ansible_collections.acrops.registry.plugins.module_utils.target_reads import network_refusal
 
 ALREADY_EXISTS = re.compile(r"already exists in target registry")
 EXISTING_TAG = re.compile(r"Tag (\S+) already exists in target registry")
@@ -61,11 +62,22 @@ class ImageImport:
             ahead = self.ctx.prefetch.take(self.request) if self.ctx.prefetch else None
             info = ahead.result() if ahead else self.ctx.registry_client.manifest_info(host, ref.repository, ref.reference, self.request.credentials)
             digest, self.media_type = info if info else (None, None)
-        except RegistryUnreachable as exc:
+        except AcrOpsError as exc:
+            refused = network_refusal(exc)
+            if refused is None or (self.request.source_acr is None and not isinstance(exc, RegistryUnreachable)):
+                raise
             # The transport retried already (retries.urllib3_retry). Planning without the digest is a choice the user makes
-            # (unreadable_source), never a silent fallback: it cannot tell a current tag from a moved one.
+            # (unreadable_source), never a silent fallback: it cannot tell a current tag from a moved one. A source ACR
+            # behind its own network rules is the exception: ACR's import reaches it (by resource ID, trusted services
+            # allowed) where the controller cannot, so it is planned on tag existence by itself, and said so.
             if ref.digest and not self.request.platform:
                 return ref.digest
+            if self.request.source_acr is not None and not isinstance(exc, RegistryUnreachable) and not self.request.platform:
+                self.warnings.append(
+                    "source registry %s %s: its digest is not compared; existing target tags are kept (exists_unverified), absent "
+                    "ones imported by resource ID, which needs the source to allow trusted Azure services (networkRuleBypassOptions: "
+                    "AzureServices)" % (self.request.source_acr.name, refused))
+                return None
             if self.request.platform:
                 raise AcrOpsError("source %s could not be read from here (%s): platform %s needs the source's index to pick the "
                                   "child manifest" % (ref, exc.message, self.request.platform), code="SOURCE_UNREADABLE",

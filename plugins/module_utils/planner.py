@@ -79,8 +79,8 @@ def plan_tag(state, source_digest, force, check_mode):
         # (unreadable_source): tag-existence rules, like az acr import, and say so. force is then the caller's
         # explicit "re-import without a digest" (unreadable_source: reimport), never the image's force alone.
         if not force:
-            return TargetPlan(state.name, state.digest, state.digest, UNCHANGED,
-                              "source digest unknown; existing tag kept (unreadable_source: reimport re-imports it)")
+            return TargetPlan(state.name, state.digest, state.digest, EXISTS_UNVERIFIED,
+                              "source digest unknown; existing tag kept, not compared (unreadable_source: reimport re-imports it)")
         if state.locked:
             return TargetPlan(state.name, state.digest, state.digest, LOCKED,
                               "tag is locked (writeEnabled: false) and force would overwrite it")

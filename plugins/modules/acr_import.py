@@ -274,10 +274,14 @@ options:
         client's retries). Without the digest a current tag cannot be told from a moved one.
       - V(fail) fails that image (C(error_code) C(SOURCE_UNREADABLE)) and imports nothing.
       - V(keep) plans on tag existence, for a source that only ACR can reach. Absent tags are imported, existing ones are kept
-        (reported C(unchanged), with a warning), whatever O(force) says.
+        (reported C(exists_unverified), with a warning), whatever O(force) says.
       - V(reimport) plans on tag existence and re-imports every existing tag with C(Force), unverified, on every run (a locked tag
         fails the image).
       - A source written by digest needs no read and never falls under this option; with O(platform) an unreadable source always fails.
+      - A source ACR found through Resource Manager whose network rules refuse the controller (HTTP 403 C(DENIED), firewall or private
+        endpoint) is planned as with V(keep) whatever this option says, with a warning: ACR's import reaches it by resource ID when it
+        allows trusted Azure services (C(networkRuleBypassOptions) C(AzureServices)); otherwise the import fails with a hint naming
+        both settings. See docs/network.md.
     type: str
     choices: [fail, keep, reimport]
     default: fail

@@ -113,3 +113,35 @@ def test_firewalled_targets_auto_and_never_and_a_target_without_arm_audience_tok
     assert json.loads(reports["rd"].read_text())["counts"]["unchanged"] == 1
     assert not [e for e in controller_log(standin) if e["host"] == logins["prodacr"]]
     assert standin.control.counters()["token_requests"].get("acr_exchange_arm_refused", 0) == 0
+
+
+def test_a_firewalled_source_acr_by_resource_id_with_and_without_trusted_services(standin, ansible, tmp_path, repo):
+    """prodacr refuses the controller; devacr imports from it by resource ID while prodacr allows trusted services, and names
+    both settings when it does not. Module and role, first and second run (two playbook runs)."""
+    digests = dict((n, standin.push("prodacr", "team/%s-%s" % (repo, n), "1", **SMALL)) for n in ("s", "r", "n"))
+    report = tmp_path / "report.json"
+    module_task = {"acrops.registry.acr_import": {"registry": "devacr", "source_registry": "prodacr", "source": "team/%s-s:1" % repo}}
+    role_task = {"ansible.builtin.include_role": {"name": "acrops.registry.acr_mirror"},
+                 "vars": {"acr_mirror_registry": "devacr", "acr_mirror_report": str(report),
+                          "acr_mirror_images": [{"source": "team/%s-r:1" % repo, "source_registry": "prodacr"}]}}
+    standin.control.update_registry("prodacr", {"publicNetworkAccess": "Disabled"})  # trusted services allowed: the default
+
+    first = ansible.tasks([module_task, role_task]).results
+    assert not first["r0"].get("failed") and [t["action"] for t in first["r0"]["targets"]] == ["imported"], first["r0"]
+    assert first["r0"]["source_digest"] is None and first["r0"]["verified"] is False
+    assert json.loads(report.read_text())["counts"]["imported"] == 1
+    storage = standin.env["registries"]["devacr"]["storage_url"]
+    for name in ("s", "r"):
+        assert storage_digest(storage, "team/%s-%s" % (repo, name), "1") == digests[name]
+    imports = [e for e in controller_log(standin) if e["method"] == "POST" and e["path"].split("?")[0].endswith("/importImage")]
+    assert len(imports) == 2 and all(e["body"]["source"]["resourceId"].endswith("/registries/prodacr") for e in imports), imports
+
+    standin.control.update_registry("prodacr", {"networkRuleBypassOptions": "None"})
+    new_task = {"acrops.registry.acr_import": {"registry": "devacr", "source_registry": "prodacr", "source": "team/%s-n:1" % repo}}
+    second = ansible.tasks([module_task, role_task, new_task]).results
+    assert [t["action"] for t in second["r0"]["targets"]] == ["exists_unverified"] and not second["r0"]["changed"], second["r0"]
+    assert json.loads(report.read_text())["counts"]["exists_unverified"] == 1
+    refused = second["r2"]
+    assert refused["failed"] and "not allowed access" in refused["msg"], refused
+    assert "resource ID" in refused["msg"] and "networkRuleBypassOptions: AzureServices" in refused["msg"], refused["msg"]
+    assert storage_digest(storage, "team/%s-n" % repo, "1") is None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.acrops.registry.plugins.module_utils import importer, planner, reference, retries
+from ansible_collections.acrops.registry.plugins.module_utils import arm, importer, planner, reference, retries
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor
 from ansible_collections.acrops.registry.plugins.module_utils.image_requests import ImageRequest
 from ansible_collections.acrops.registry.plugins.module_utils.registry_client import RegistryUnreachable
@@ -101,3 +101,33 @@ def test_always_fails_the_image_on_a_firewall_denial():
 def test_counts_keep_the_new_actions_apart():
     counts = importer.count([{"targets": [{"action": "exists_unverified"}, {"action": "unknown"}], "untagged": []}])
     assert counts["exists_unverified"] == 1 and counts["unknown"] == 1 and counts["unchanged"] == 0
+
+
+# ---- a source ACR behind its own network rules ----------------------------------------------------------------------------
+def acr_source_image(name, tags=("1",)):
+    source_acr = arm.Registry("devacr", "rg-dev", "sub", "devacr.azurecr.io", "/subscriptions/sub/resourceGroups/rg-dev/providers/"
+                              "Microsoft.ContainerRegistry/registries/devacr", "eastus")
+    return ImageRequest(reference.parse("devacr.azurecr.io/team/%s:1" % name), source_acr=source_acr, source_registry="devacr",
+                        tags=tuple((name, t) for t in tags), label=name)
+
+
+def test_a_source_acr_that_refuses_the_controller_is_planned_on_tag_existence_and_said_so():
+    denied = AcrOpsError(FIREWALL.message.replace("myregistry", "devacr"))
+    client = FakeRegistryClient(sources={"devacr.azurecr.io/team/app:1": denied}, tags={("app", "1"): tag_state(NEW)})
+    arm_client = FakeArm(existing={"app:1"})
+    result = importer.ImageImport(context(client, arm_client, "auto"), acr_source_image("app", tags=("1", "2"))).run()
+    assert not result["failed"], result
+    assert [t["action"] for t in result["targets"]] == ["exists_unverified", "imported"] and result["source_digest"] is None
+    assert arm_client.bodies[0]["source"]["resourceId"].endswith("/registries/devacr") and arm_client.bodies[0]["targetTags"] == ["app:2"]
+    assert any("networkRuleBypassOptions: AzureServices" in w and "devacr" in w for w in result["warnings"])
+    # A registry that is not a known ACR source gets no such treatment: its refusal fails the image, as before.
+    other = FakeRegistryClient(sources={HOST + "/library/app:1": denied})
+    assert importer.ImageImport(context(other, FakeArm(), "auto"), image("app")).run()["failed"]
+
+
+def test_an_import_the_source_s_network_refused_names_both_settings():
+    class Refusal(Exception):
+        message = ("Operation registries-1 failed. Resource /x Invalid message Forbidden Forbidden {\"errors\":[{\"code\":\"DENIED\","
+                   "\"message\":\"client with IP '198.51.100.24' is not allowed access. Refer https://aka.ms/acr/firewall to grant access.\"}]}")
+    error = arm.error_from(Refusal(), Redactor(), "import into prodacr")
+    assert "resource ID" in error.hint and "networkRuleBypassOptions: AzureServices" in error.hint
