@@ -279,7 +279,7 @@ options:
         fails the image).
       - A source written by digest needs no read and never falls under this option; with O(platform) an unreadable source always fails.
       - A source ACR found through Resource Manager whose network rules refuse the controller (HTTP 403 C(DENIED), firewall or private
-        endpoint) is planned as with V(keep) whatever this option says, with a warning: ACR's import reaches it by resource ID when it
+        endpoint) is planned as with V(keep) whatever this option says, with a warning; ACR's import reaches it by resource ID when it
         allows trusted Azure services (C(networkRuleBypassOptions) C(AzureServices)); otherwise the import fails with a hint naming
         both settings. See docs/network.md.
     type: str
