@@ -64,7 +64,7 @@ def read(params, redactor):
     clients = build(params, redactor, settings)
     target = clients.arm.get_registry(params["registry"], params.get("resource_group"))
     client = clients.registry_client
-    client.add_acr(target.login_server)
+    client.add_acr(target.login_server, target.role_assignment_mode, target.name)
     if params.get("tags"):
         images = [image(target.login_server, repository, t, client.acr_tag(target.login_server, repository, t)) for t in tags]
     else:

@@ -188,7 +188,7 @@ class AcrImport:
                 matches = [r for r in clients.arm.list_registries() if (r.login_server or "").lower() == ref.registry.lower()]
                 source_acr = matches[0] if matches else None
             if source_acr is not None:
-                clients.registry_client.add_acr(source_acr.login_server)
+                clients.registry_client.add_acr(source_acr.login_server, source_acr.role_assignment_mode, source_acr.name)
             resolved.append(item.resolved(source_acr, ref))
         return resolved
 
@@ -205,7 +205,7 @@ class AcrImport:
             clients = connect_azure(params, self.redactor, settings, registry_client, cloud, pool_size)
             self.data_token = clients.data_token
             target = clients.arm.get_registry(params["registry"], params.get("resource_group"))
-            clients.registry_client.add_acr(target.login_server)
+            clients.registry_client.add_acr(target.login_server, target.role_assignment_mode, target.name)
             requests = self.resolve(clients, pending)
             self.target_reads = target_reads.TargetReads(params["target_reads"], target.name)
             ctx = importer.Context(clients.arm, clients.registry_client, target, self.redactor, self.check_mode,

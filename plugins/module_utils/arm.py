@@ -21,7 +21,9 @@ from ansible_collections.acrops.registry.plugins.module_utils.retries import (
     ARM_MIN_WAIT, RETRY_STATUSES, TRANSIENT_SERVICE_CODES, azure_retry_kwargs, bound_retry_after)
 from ansible_collections.acrops.registry.plugins.module_utils.validation import parse_registry_id
 
-Registry = namedtuple("Registry", "name resource_group subscription_id login_server id location")
+# role_assignment_mode: the registry's roleAssignmentMode (acr_roles.py), None when Resource Manager does not say.
+Registry = namedtuple("Registry", "name resource_group subscription_id login_server id location role_assignment_mode")
+Registry.__new__.__defaults__ = (None,)
 
 HINTS = {
     "AuthorizationFailed": "grant the identity 'Container Registry Data Importer and Data Reader' (or Contributor) on the target registry",
@@ -161,7 +163,10 @@ class ArmClient:
         data = model.as_dict() if hasattr(model, "as_dict") else dict(model)
         parsed = parse_registry_id(data.get("id")) or (subscription_id, None, data.get("name"))
         login_server = (data.get("properties") or {}).get("loginServer") or data.get("login_server") or getattr(model, "login_server", None)
-        return Registry(data.get("name"), parsed[1], parsed[0], login_server, data.get("id"), data.get("location"))
+        mode = (data.get("properties") or {}).get("roleAssignmentMode") or data.get("role_assignment_mode") or getattr(
+            model, "role_assignment_mode", None)
+        return Registry(data.get("name"), parsed[1], parsed[0], login_server, data.get("id"), data.get("location"),
+                        mode if isinstance(mode, str) else None)
 
     def list_registries(self, subscription_id=None):
         subscription_id = subscription_id or self.subscription_id

@@ -11,21 +11,18 @@ connection failure switches the run to planning without reads (planner.plan_unre
 
 from __future__ import annotations
 
-import re
 import threading
 
-from ansible_collections.acrops.registry.plugins.module_utils.registry_client import RegistryUnreachable
+from ansible_collections.acrops.registry.plugins.module_utils.registry_client import NETWORK_REFUSAL, RegistryUnreachable
 
 MODES = ("auto", "always", "never")
-# The data plane's own words for a network rule that refuses the client (firewall, public network access disabled).
-NETWORK_DENIAL = re.compile(r"not allowed access|aka\.ms/acr/firewall|public network access", re.IGNORECASE)
 
 
 def network_refusal(exc):
     """Why a data-plane error means "this machine may not reach the registry": a short cause, or None (another error)."""
     if isinstance(exc, RegistryUnreachable):
         return "its data plane could not be reached from here (%s)" % exc.message
-    if NETWORK_DENIAL.search(getattr(exc, "message", None) or str(exc)):
+    if NETWORK_REFUSAL.search(getattr(exc, "message", None) or str(exc)):
         return "its network rules refuse this machine (%s)" % (getattr(exc, "message", None) or exc)
     return None
 

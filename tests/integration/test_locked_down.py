@@ -145,3 +145,26 @@ def test_a_firewalled_source_acr_by_resource_id_with_and_without_trusted_service
     assert refused["failed"] and "not allowed access" in refused["msg"], refused
     assert "resource ID" in refused["msg"] and "networkRuleBypassOptions: AzureServices" in refused["msg"], refused["msg"]
     assert storage_digest(storage, "team/%s-n" % repo, "1") is None
+
+
+def test_an_abac_registry_where_the_identity_reads_one_repository_prefix(standin, ansible, tmp_path, repo):
+    """standinacr in ABAC mode; the importer may read repositories under one prefix only. Module and role, first and second
+    run: the granted ones plan, import and verify as anywhere; the other fails clearly, naming the role to assign."""
+    names = ("ok-m", "ok-r", "no-m")
+    digests = dict((n, standin.push("dockerhub", "library/%s-%s" % (repo, n), "1", **SMALL)) for n in names)
+    standin.control.update_registry("standinacr", {"roleAssignmentMode": "AbacRepositoryPermissions"})
+    standin.control.grant("standinacr", "importer", ["%s-ok" % repo], role="Container Registry Repository Reader")
+    report = tmp_path / "report.json"
+    tasks = [{"acrops.registry.acr_import": {"registry": "standinacr", "images": [{"source": "%s-ok-m:1" % repo}, {"source": "%s-no-m:1" % repo}]}},
+             {"ansible.builtin.include_role": {"name": "acrops.registry.acr_mirror"},
+              "vars": {"acr_mirror_registry": "standinacr", "acr_mirror_report": str(report), "acr_mirror_images": ["%s-ok-r:1" % repo]}}]
+    for run, (granted, role_action) in enumerate((("imported", "imported"), ("unchanged", "unchanged"))):
+        results = ansible.tasks(tasks).results
+        ok, refused = results["r0"]["results"]
+        assert not ok["failed"] and ok["targets"][0]["action"] == granted and ok["targets"][0]["after"] == digests["ok-m"], (run, ok)
+        assert run or ok["verified"] is True
+        assert refused["failed"] and refused["error_code"] == "UNAUTHORIZED", refused
+        assert "Container Registry Repository Reader" in refused["msg"] and "%s-no-m" % repo in refused["msg"], refused["msg"]
+        assert "AbacRepositoryPermissions" in refused["msg"], refused["msg"]
+        assert json.loads(report.read_text())["counts"][role_action] == 1, run
+    assert storage_digest(standin.env["registries"]["standinacr"]["storage_url"], "%s-no-m" % repo, "1") is None

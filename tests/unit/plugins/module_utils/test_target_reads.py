@@ -131,3 +131,39 @@ def test_an_import_the_source_s_network_refused_names_both_settings():
                    "\"message\":\"client with IP '198.51.100.24' is not allowed access. Refer https://aka.ms/acr/firewall to grant access.\"}]}")
     error = arm.error_from(Refusal(), Redactor(), "import into prodacr")
     assert "resource ID" in error.hint and "networkRuleBypassOptions: AzureServices" in error.hint
+
+
+# ---- ABAC: the roles a refusal names --------------------------------------------------------------------------------------
+class Answer:
+    def __init__(self, status, message):
+        self.status_code = status
+        self.headers = {"Content-Type": "application/json"}
+        self._body = {"errors": [{"code": "UNAUTHORIZED", "message": message}]}
+        self.text = str(self._body)
+
+    def json(self):
+        return self._body
+
+
+@pytest.mark.parametrize("mode, role, absent", [("AbacRepositoryPermissions", "Container Registry Repository Reader", "source_username"),
+                                                ("LegacyRegistryPermissions", "AcrPull", "Repository Reader"),
+                                                (None, "AcrPull", "Repository Reader")])
+def test_a_refused_read_on_an_acr_names_the_roles_of_its_role_assignment_mode(mode, role, absent):
+    from ansible_collections.acrops.registry.plugins.module_utils.registry_client import RegistryClient  # pylint: disable=import-outside-toplevel
+    client = RegistryClient(Redactor())
+    client.add_acr("myregistry.azurecr.io", mode, "myregistry")
+    error = client._error(Answer(401, "authentication required"), "myregistry.azurecr.io", "team-b/app:1", None)  # pylint: disable=protected-access
+    assert role in error.hint and absent not in error.hint and "myregistry" in error.hint
+    if mode:
+        assert ("team-b/app" in error.hint) == (mode == "AbacRepositoryPermissions")
+    denial = Answer(403, "client with IP '1.2.3.4' is not allowed access")
+    firewall = client._error(denial, "myregistry.azurecr.io", "a:1", None)  # pylint: disable=protected-access
+    assert firewall.code == "DENIED" and "Repository Reader" not in str(firewall)
+
+
+def test_resource_manager_s_registry_carries_its_role_assignment_mode():
+    model = {"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/r", "name": "r",
+             "properties": {"loginServer": "r.azurecr.io", "roleAssignmentMode": "AbacRepositoryPermissions"}}
+    assert arm.ArmClient._registry(model, "s").role_assignment_mode == "AbacRepositoryPermissions"  # pylint: disable=protected-access
+    plain = dict(model, properties={"loginServer": "r.azurecr.io"})
+    assert arm.ArmClient._registry(plain, "s").role_assignment_mode is None  # pylint: disable=protected-access
