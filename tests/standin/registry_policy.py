@@ -86,13 +86,12 @@ class RegistryPolicy:
 
     # -- Resource Manager ---------------------------------------------------------------------------------------------
     def properties(self):
-        """The registry properties this policy owns, as GET shows them (networkRuleSet on Premium only, as the service)."""
-        shown = {"publicNetworkAccess": self.public_network_access, "networkRuleBypassOptions": self.bypass,
-                 "roleAssignmentMode": self.role_assignment_mode}
-        if self.sku == "Premium":
-            shown["networkRuleSet"] = {"defaultAction": self.network_rule_set["defaultAction"],
-                                       "ipRules": [dict(r) for r in self.network_rule_set["ipRules"]]}
-        return shown
+        """The registry properties this policy owns, as GET shows them (networkRuleSet on every SKU, as the 2025-11-01
+        RegistryUpdate example shows it for a Standard registry)."""
+        return {"publicNetworkAccess": self.public_network_access, "networkRuleBypassOptions": self.bypass,
+                "roleAssignmentMode": self.role_assignment_mode,
+                "networkRuleSet": {"defaultAction": self.network_rule_set["defaultAction"],
+                                   "ipRules": [dict(r) for r in self.network_rule_set["ipRules"]]}}
 
     def arm_policy(self):
         return {"status": self.arm_tokens}
