@@ -421,6 +421,13 @@ EXAMPLES = r'''
       - source: docker.io/library/redis:7
         referrers: false
 
+- name: Into a registry behind a firewall, from a hosted runner outside its network (imports only; existing tags exists_unverified)
+  acrops.registry.acr_import:
+    registry: privateregistry
+    target_reads: never
+    images:
+      - source: docker.io/library/nginx:1.25
+
 - name: Set authentication once for every module of the collection
   module_defaults:
     group/acrops.registry.acr:
