@@ -112,7 +112,9 @@ def test_firewalled_targets_auto_and_never_and_a_target_without_arm_audience_tok
     assert counts["imported"] == 1 and counts.get("unchanged", 0) == 0  # force: re-imported with Force, digests not compared
     assert json.loads(reports["rd"].read_text())["counts"]["unchanged"] == 1
     assert not [e for e in controller_log(standin) if e["host"] == logins["prodacr"]]
-    assert standin.control.counters()["token_requests"].get("acr_exchange_arm_refused", 0) == 0
+    counters = standin.control.counters()
+    assert not [k for k in counters["client_requests"] if k.startswith("controller %s " % logins["prodacr"])], counters["client_requests"]
+    assert counters["token_requests"].get("acr_exchange_arm_refused", 0) == 0
 
 
 def test_a_firewalled_source_acr_by_resource_id_with_and_without_trusted_services(standin, ansible, tmp_path, repo):
