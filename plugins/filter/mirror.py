@@ -20,7 +20,7 @@ from ansible_collections.acrops.registry.plugins.module_utils.tag_policy import 
 ENTRY_KEYS = frozenset(("source", "targets", "tags", "source_registry", "credentials", "force", "untagged_repositories", "platform",
                         "referrers", "referrers_types"))
 ACTION_ORDER = (planner.IMPORTED, planner.OVERWRITTEN, planner.WOULD_IMPORT, planner.WOULD_OVERWRITE, planner.DRIFTED, planner.UNCHANGED,
-                planner.LOCKED, planner.FAILED)
+                planner.EXISTS_UNVERIFIED, planner.UNKNOWN, planner.LOCKED, planner.FAILED)
 
 
 def _default_repository(ref, path, prefix, label):
@@ -281,7 +281,8 @@ def mirror_summary(report):
             rows.append(("failed", image.get("source"), image.get("error")))
         for target in image.get("targets", []) + image.get("untagged", []):
             if target.get("action") not in ("unchanged", "failed"):
-                rows.append((target.get("action"), target.get("name"), "from %s" % image.get("source")))
+                rows.append((target.get("action"), target.get("name"), "from %s%s" % (
+                    image.get("source"), " (%s)" % target["reason"] if target.get("reason") else "")))
     rows.sort(key=lambda row: (ACTION_ORDER.index(row[0]) if row[0] in ACTION_ORDER else 99, row[1] or ""))
     width = max([len(r[0]) for r in rows] + [0])
     lines.extend("  %-*s  %s  %s" % (width, action.replace("_", " "), name, detail) for action, name, detail in rows)

@@ -64,7 +64,7 @@ def read(params, redactor):
     clients = build(params, redactor, settings)
     target = clients.arm.get_registry(params["registry"], params.get("resource_group"))
     client = clients.registry_client
-    client.add_acr(target.login_server)
+    client.add_acr(target.login_server, target.role_assignment_mode, target.name)
     if params.get("tags"):
         images = [image(target.login_server, repository, t, client.acr_tag(target.login_server, repository, t)) for t in tags]
     else:
@@ -73,7 +73,7 @@ def read(params, redactor):
     if missing and params["must_exist"]:
         raise AcrOpsError("%s/%s has no tag %s" % (target.login_server, repository, ", ".join(missing)),
                           hint="check the build id; nothing was promoted")
-    return {"changed": False, "registry": registry_summary(target), "images": images}
+    return {"changed": False, "registry": registry_summary(target), "images": images}, list(clients.data_token.warnings)
 
 
 def execute(params, check_mode, diff):
@@ -81,4 +81,8 @@ def execute(params, check_mode, diff):
     result too (module_runner.guarded), so that its message and traceback pass the redactor."""
     del check_mode, diff
     redactor = Redactor([params.get("secret")])
-    return guarded(redactor, lambda: Outcome(redactor.scrub_data(read(params, redactor)), [], False))
+
+    def outcome():
+        result, warnings = read(params, redactor)
+        return Outcome(redactor.scrub_data(result), [redactor.scrub(w) for w in warnings], False)
+    return guarded(redactor, outcome)

@@ -14,7 +14,7 @@ import time
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.acrops.registry.plugins.module_utils import (
-    importer, image_requests, planner, policy_expansion, referrer_import, running_imports)
+    importer, image_requests, planner, policy_expansion, referrer_import, running_imports, target_reads)
 from ansible_collections.acrops.registry.plugins.module_utils.auth import AUTH_ARGUMENT_SPEC
 from ansible_collections.acrops.registry.plugins.module_utils.clients import connect_azure, connect_registries
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor
@@ -78,6 +78,7 @@ def argument_spec():
         concurrency=dict(type="int", default=8),
         keep_going=dict(type="bool", default=True),
         unreadable_source=dict(type="str", default="fail", choices=["fail", "keep", "reimport"]),
+        target_reads=dict(type="str", default="auto", choices=list(target_reads.MODES)),
         wait=dict(type="bool", default=True),
         timeout=dict(type="int", default=900),
         polling_interval=dict(type="int", default=5),
@@ -92,7 +93,11 @@ def action_lines(result):
     platform = " [%s]" % result["platform"] if result.get("platform") else ""
     for target in result.get("targets", []) + result.get("untagged", []):
         verb = VERBS.get(target["action"])
-        if verb:
+        if target["action"] == planner.UNKNOWN and result.get("targets") is not None:
+            lines.append("Unknown for %s%s as %s: %s" % (result["source"], platform, target["name"], target.get("reason") or "not readable"))
+        elif target["action"] == planner.EXISTS_UNVERIFIED:
+            lines.append("Kept %s (exists, digest not compared) for %s%s" % (target["name"], result["source"], platform))
+        elif verb:
             lines.append("%s %s%s (%s) as %s" % (verb, result["source"], platform, (result.get("source_digest") or "digest unknown")[:19],
                                                  target["name"]))
     for referrer in result.get("referrers") or []:
@@ -130,6 +135,8 @@ class AcrImport:
     def __init__(self, params, check_mode):
         self.params = params
         self.check_mode = check_mode
+        self.target_reads = None
+        self.data_token = None
         by_host = self.params.get("source_credentials")
         self.redactor = Redactor([self.params.get("secret"), self.params.get("source_password")]
                                  + [i.get("source_password") for i in self.params.get("images") or [] if isinstance(i, dict)]
@@ -185,7 +192,7 @@ class AcrImport:
                 matches = [r for r in clients.arm.list_registries() if (r.login_server or "").lower() == ref.registry.lower()]
                 source_acr = matches[0] if matches else None
             if source_acr is not None:
-                clients.registry_client.add_acr(source_acr.login_server)
+                clients.registry_client.add_acr(source_acr.login_server, source_acr.role_assignment_mode, source_acr.name)
             resolved.append(item.resolved(source_acr, ref))
         return resolved
 
@@ -200,14 +207,16 @@ class AcrImport:
             # Source reads need nothing from Azure: they run while the credential, Entra and Resource Manager are reached.
             prefetch.start(pending, cloud.acr_suffix)
             clients = connect_azure(params, self.redactor, settings, registry_client, cloud, pool_size)
+            self.data_token = clients.data_token
             target = clients.arm.get_registry(params["registry"], params.get("resource_group"))
-            clients.registry_client.add_acr(target.login_server)
+            clients.registry_client.add_acr(target.login_server, target.role_assignment_mode, target.name)
             clients.arm.running = running_imports.RunningImports(params.get("journal_dir"))
             earlier = clients.arm.running.claim_leftovers(target.id or target.name)
             requests = self.resolve(clients, pending)
+            self.target_reads = target_reads.TargetReads(params["target_reads"], target.name)
             ctx = importer.Context(clients.arm, clients.registry_client, target, self.redactor, self.check_mode,
                                    params["wait"], params["timeout"], referrer_import.RunDiscovery(clients.registry_client), prefetch,
-                                   params["unreadable_source"])
+                                   params["unreadable_source"], self.target_reads)
             budget = RequestBudget(params["tag_list_budget"])
             requests, policies, failures = policy_expansion.expand_policies(ctx, requests, params["max_tags"], budget, params["concurrency"])
             if failures and not params["keep_going"]:
@@ -244,7 +253,8 @@ def execute(params, check_mode, diff):
 
 def outcome_of(runner, diff):
     output, results = runner.run()
-    warnings = []
+    run_warnings = (runner.data_token.warnings if runner.data_token else []) + (runner.target_reads.warnings if runner.target_reads else [])
+    warnings = [runner.redactor.scrub(warning) for warning in run_warnings]
     earlier = output.get("earlier_running_imports")
     if earlier:
         warnings.append(runner.redactor.scrub(

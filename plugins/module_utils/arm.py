@@ -21,7 +21,9 @@ from ansible_collections.acrops.registry.plugins.module_utils.retries import (
     ARM_MIN_WAIT, RETRY_STATUSES, TRANSIENT_SERVICE_CODES, azure_retry_kwargs, bound_retry_after)
 from ansible_collections.acrops.registry.plugins.module_utils.validation import parse_registry_id
 
-Registry = namedtuple("Registry", "name resource_group subscription_id login_server id location")
+# role_assignment_mode: the registry's roleAssignmentMode (acr_roles.py), None when Resource Manager does not say.
+Registry = namedtuple("Registry", "name resource_group subscription_id login_server id location role_assignment_mode")
+Registry.__new__.__defaults__ = (None,)
 
 HINTS = {
     "AuthorizationFailed": "grant the identity 'Container Registry Data Importer and Data Reader' (or Contributor) on the target registry",
@@ -39,6 +41,10 @@ DETAIL_HINTS = (
      "the tag or digest does not exist in the source (any more): check it and the repository path"),
     (re.compile(r"TooManyRequests|rate limit", re.IGNORECASE),
      "the source registry rate-limited the import: give source_username/source_password to raise the limit"),
+    (re.compile(r"not allowed access|aka\.ms/acr/firewall", re.IGNORECASE),
+     "a registry's network rules refused ACR's import service: name a source ACR by its resource ID (source_registry) and allow "
+     "trusted Azure services on it (networkRuleBypassOptions: AzureServices, 'Allow trusted Microsoft services'); a target registry "
+     "with network rules needs trusted services allowed too"),
     (re.compile(r"Forbidden|DENIED"), "a target tag is locked (writeEnabled: false), or the source refused access: unlock the tag or "
      "check the source credentials"),
     (re.compile(r"manifests per image"), "import fewer platforms: import the platform manifest you need by digest"),
@@ -167,7 +173,10 @@ class ArmClient:
         data = model.as_dict() if hasattr(model, "as_dict") else dict(model)
         parsed = parse_registry_id(data.get("id")) or (subscription_id, None, data.get("name"))
         login_server = (data.get("properties") or {}).get("loginServer") or data.get("login_server") or getattr(model, "login_server", None)
-        return Registry(data.get("name"), parsed[1], parsed[0], login_server, data.get("id"), data.get("location"))
+        mode = (data.get("properties") or {}).get("roleAssignmentMode") or data.get("role_assignment_mode") or getattr(
+            model, "role_assignment_mode", None)
+        return Registry(data.get("name"), parsed[1], parsed[0], login_server, data.get("id"), data.get("location"),
+                        mode if isinstance(mode, str) else None)
 
     def list_registries(self, subscription_id=None):
         subscription_id = subscription_id or self.subscription_id

@@ -274,13 +274,32 @@ options:
         client's retries). Without the digest a current tag cannot be told from a moved one.
       - V(fail) fails that image (C(error_code) C(SOURCE_UNREADABLE)) and imports nothing.
       - V(keep) plans on tag existence, for a source that only ACR can reach. Absent tags are imported, existing ones are kept
-        (reported C(unchanged), with a warning), whatever O(force) says.
+        (reported C(exists_unverified), with a warning), whatever O(force) says.
       - V(reimport) plans on tag existence and re-imports every existing tag with C(Force), unverified, on every run (a locked tag
         fails the image).
       - A source written by digest needs no read and never falls under this option; with O(platform) an unreadable source always fails.
+      - A source ACR found through Resource Manager whose network rules refuse the controller (HTTP 403 C(DENIED), firewall or private
+        endpoint) is planned as with V(keep) whatever this option says, with a warning; ACR's import reaches it by resource ID when it
+        allows trusted Azure services (C(networkRuleBypassOptions) C(AzureServices)); otherwise the import fails with a hint naming
+        both settings. See docs/network.md.
     type: str
     choices: [fail, keep, reimport]
     default: fail
+  target_reads:
+    description:
+      - Whether the target registry's data plane (its tags, read to compare digests and verify) is read from the controller. A registry
+        behind a firewall or a private endpoint refuses those reads (HTTP 403 C(DENIED), "client with IP ... is not allowed access")
+        while its import, a Resource Manager call, still works. See docs/network.md.
+      - V(auto) reads it; the first network refusal or connection failure switches the rest of the run to planning without reads,
+        with one warning naming the cause and the ways out (run inside the network, or allow the controller's IP address).
+      - Planning without reads imports every tag with C(NoForce) (C(Force) with O(force), digests not compared); a tag the service
+        says exists is reported C(exists_unverified), never C(unchanged) or C(imported); nothing is C(verified); check mode reports
+        C(unknown) per target with the reason. Referrers are not copied.
+      - V(never) plans without reads from the start and sends no request to the target's data plane. V(always) fails an image whose
+        target cannot be read.
+    type: str
+    choices: [auto, always, never]
+    default: auto
   keep_going:
     description: With O(images), go on with the other images when one fails (the module still fails at the end).
     type: bool
@@ -415,6 +434,13 @@ EXAMPLES = r'''
       - source: docker.io/library/redis:7
         referrers: false
 
+- name: Into a registry behind a firewall, from a hosted runner outside its network (imports only; existing tags exists_unverified)
+  acrops.registry.acr_import:
+    registry: privateregistry
+    target_reads: never
+    images:
+      - source: docker.io/library/nginx:1.25
+
 - name: Set authentication once for every module of the collection
   module_defaults:
     group/acrops.registry.acr:
@@ -461,9 +487,16 @@ targets:
     before: {description: Digest before (null = absent)., type: str, returned: always}
     after: {description: Digest after (read back after the import)., type: str, returned: always}
     action:
-      description: One of C(imported), C(overwritten), C(unchanged), C(drifted), C(would_import), C(would_overwrite), C(locked), C(failed).
+      description:
+        - One of C(imported), C(overwritten), C(unchanged), C(drifted), C(would_import), C(would_overwrite), C(locked), C(failed).
+        - Without reads of the target (O(target_reads)), also C(exists_unverified) (the service kept an existing tag; its digest was
+          not compared) and C(unknown) (check mode, or an untagged copy whose previous state is not known).
       type: str
       returned: always
+    reason:
+      description: Without reads of the target (O(target_reads)), what could not be known about this target.
+      type: str
+      returned: when the target registry was not read
 untagged:
   description: One entry per untagged repository, like O(targets).
   returned: single form
@@ -560,7 +593,8 @@ tag_list_requests:
   type: int
 counts:
   description:
-    - Target counts per action over the batch, plus C(failed), C(images) and C(changed_images).
+    - Target counts per action over the batch (C(exists_unverified) and C(unknown) included), plus C(failed), C(images) and
+      C(changed_images).
     - With O(referrers), also C(referrers_imported), C(referrers_unchanged), C(referrers_would_import), C(referrers_failed) and C(referrers_drifted).
   returned: batch form
   type: dict

@@ -103,6 +103,16 @@ def test_summary_names_changes_and_failures():
     assert report["images"][1]["error"] == "boom"
 
 
+def test_summary_counts_targets_planned_without_reads_apart_and_says_why():
+    kept = {"name": "nginx:1.25", "before": None, "after": None, "action": "exists_unverified", "reason": "the service says it exists"}
+    unknown = {"name": "redis:7", "before": None, "after": None, "action": "unknown", "reason": "target_reads is never"}
+    result = {"registry": {"name": "r", "login_server": "r.example"}, "counts": {"exists_unverified": 1, "unknown": 1, "unchanged": 0},
+              "results": [{"source": "docker.io/library/nginx:1.25", "targets": [kept]}, {"source": "docker.io/library/redis:7", "targets": [unknown]}]}
+    lines = mirror.mirror_summary(mirror.mirror_report(result, "r"))
+    assert lines[0] == "r.example: exists unverified 1, unknown 1"
+    assert any("redis:7" in line and "target_reads is never" in line for line in lines) and not any("already current" in line for line in lines)
+
+
 # ---- tag policies ---------------------------------------------------------------------------------------------------
 def test_a_tags_mapping_is_a_policy_passed_to_the_module():
     result = requests([{"source": "nginx", "tags": {"semver": ">=1.25 <1.27", "latest": 3}},
