@@ -170,3 +170,17 @@ def test_an_abac_registry_where_the_identity_reads_one_repository_prefix(standin
         assert "AbacRepositoryPermissions" in refused["msg"], refused["msg"]
         assert json.loads(report.read_text())["counts"][role_action] == 1, run
     assert storage_digest(standin.env["registries"]["standinacr"]["storage_url"], "%s-no-m" % repo, "1") is None
+
+
+def test_a_cloud_without_acrs_own_audience_falls_back_to_resource_manager_tokens_once(standin, ansible, repo):
+    """Entra refuses https://containerregistry.azure.net (AADSTS500011), as in a cloud that has no such resource: the data plane
+    is read with Resource Manager-audience tokens, said once per run, and everything plans, imports and verifies."""
+    standin.control.settings(entra_unknown_resources=["https://containerregistry.azure.net"])
+    digests = [standin.push("dockerhub", "library/%s-%d" % (repo, n), "1", **SMALL) for n in range(2)]
+    result, run = ansible.module("acr_import", registry="standinacr", images=[{"source": "%s-%d:1" % (repo, n)} for n in range(2)])
+    assert not result.get("failed") and result["counts"]["imported"] == 2, run
+    assert all(r["verified"] for r in result["results"]) and [r["source_digest"] for r in result["results"]] == digests
+    fallback = [w for w in result["warnings"] if "Resource Manager-audience" in w]
+    assert len(fallback) == 1 and "AADSTS500011" in fallback[0], result["warnings"]
+    refused = [e for e in standin.control.log() if e["route"].startswith("entra:") and e["status"] == 400]
+    assert len(refused) == 1, [(e["route"], e["status"]) for e in refused]
