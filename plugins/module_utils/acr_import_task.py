@@ -20,6 +20,7 @@ from ansible_collections.acrops.registry.plugins.module_utils.clients import con
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor
 from ansible_collections.acrops.registry.plugins.module_utils.module_runner import Outcome, guarded, registry_summary
 from ansible_collections.acrops.registry.plugins.module_utils.python_requirements import AZURE_MODULES
+from ansible_collections.acrops.registry.plugins.module_utils.retries import RETRY_ARGUMENT_SPEC, RetryPolicy
 from ansible_collections.acrops.registry.plugins.module_utils.source_prefetch import SourcePrefetch
 from ansible_collections.acrops.registry.plugins.module_utils.policy_expansion import RequestBudget
 from ansible_collections.acrops.registry.plugins.module_utils.validation import (
@@ -84,6 +85,7 @@ def argument_spec():
         journal_dir=dict(type="path", default=running_imports.DEFAULT_JOURNAL_DIR, fallback=(env_fallback, ["ACROPS_JOURNAL_DIR"])),
     )
     spec.update(AUTH_ARGUMENT_SPEC)
+    spec.update(RETRY_ARGUMENT_SPEC)
     return spec
 
 
@@ -144,6 +146,7 @@ class AcrImport:
             if params[key] < minimum:
                 raise AcrOpsError("%s must be at least %d" % (key, minimum))
         settings = validate_auth(params)
+        RetryPolicy.from_params(params)  # bounds of retries and retry_max_wait, before any call
         if params.get("source_registry"):
             check_source_registry(params["source_registry"], "source_registry")
         for index, image in enumerate(params.get("images") or []):
@@ -207,7 +210,7 @@ class AcrImport:
             requests = self.resolve(clients, pending)
             ctx = importer.Context(clients.arm, clients.registry_client, target, self.redactor, self.check_mode,
                                    params["wait"], params["timeout"], referrer_import.RunDiscovery(clients.registry_client), prefetch,
-                                   params["unreadable_source"])
+                                   params["unreadable_source"], clients.registry_client.retry_policy)
             budget = RequestBudget(params["tag_list_budget"])
             requests, policies, failures = policy_expansion.expand_policies(ctx, requests, params["max_tags"], budget, params["concurrency"])
             if failures and not params["keep_going"]:

@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.acrops.registry.plugins.module_utils import planner, referrer_import
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 from ansible_collections.acrops.registry.plugins.module_utils.registry_client import RegistryUnreachable
-from ansible_collections.acrops.registry.plugins.module_utils.retries import TRANSIENT_SERVICE_CODES, retry_operation, transient_wait
+from ansible_collections.acrops.registry.plugins.module_utils.retries import DEFAULT_POLICY, TRANSIENT_SERVICE_CODES
 
 ALREADY_EXISTS = re.compile(r"already exists in target registry")
 
@@ -31,8 +31,9 @@ ALREADY_EXISTS = re.compile(r"already exists in target registry")
 # prefetch: a source_prefetch.SourcePrefetch whose source reads started before Azure was reached, or None.
 # unreadable_source: what to do when the source's digest cannot be read (module option unreadable_source): "fail" the
 # image, "keep" existing tags (plan on tag existence), or "reimport" them with Force.
-Context = namedtuple("Context", "arm registry_client target redactor check_mode wait timeout discover prefetch unreadable_source")
-Context.__new__.__defaults__ = (None, None, "fail")
+# retry_policy: the run's retries.RetryPolicy (options retries, retry_max_wait), for whole operations.
+Context = namedtuple("Context", "arm registry_client target redactor check_mode wait timeout discover prefetch unreadable_source retry_policy")
+Context.__new__.__defaults__ = (None, None, "fail", DEFAULT_POLICY)
 
 
 class ImageImport:
@@ -196,12 +197,12 @@ class ImageImport:
                 self.warnings.append("a target tag was written by someone else during the import (ACR refused to overwrite it "
                                      "without force); re-read the targets")
                 return 0
-            wait = transient_wait(exc, number)
+            wait = self.ctx.retry_policy.transient_wait(exc, number)
             if wait is not None:
                 self.warnings.append("import attempt %d failed transiently (%s); retrying" % (number, exc.message))
             return wait
 
-        return retry_operation(attempt, retry_wait)
+        return self.ctx.retry_policy.retry_operation(attempt, retry_wait)
 
     def _credit_earlier_attempt(self, result, submitted, digest):
         """A retry that finds in place what an earlier attempt imported (its answer was lost, the import completed): that

@@ -21,7 +21,7 @@ from urllib.parse import quote
 from ansible_collections.acrops.registry.plugins.module_utils import oci, reference as references
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, show
 from ansible_collections.acrops.registry.plugins.module_utils.registry_auth import RegistryAuth, identity_of
-from ansible_collections.acrops.registry.plugins.module_utils.retries import BACKOFF_MAX, TOTAL_ATTEMPTS, RetryAfterTooLong, urllib3_retry
+from ansible_collections.acrops.registry.plugins.module_utils.retries import DEFAULT_POLICY, RetryAfterTooLong
 
 USER_AGENT = "acrops.registry/0.1 (+ansible)"
 READ_TIMEOUT = 30  # seconds a connected registry may take to answer; the connection itself is bounded by timeout_connect
@@ -36,7 +36,8 @@ class RegistryUnreachable(AcrOpsError):
 class RegistryClient:
     """Thread-safe client shared by every image of a module run."""
 
-    def __init__(self, redactor, verify=True, pool_size=8, timeout=30, entra_token=None, tenant=None, read_timeout=READ_TIMEOUT):
+    def __init__(self, redactor, verify=True, pool_size=8, timeout=30, entra_token=None, tenant=None, read_timeout=READ_TIMEOUT,
+                 retry_policy=DEFAULT_POLICY):
         import requests  # pylint: disable=import-outside-toplevel
         from ansible_collections.acrops.registry.plugins.module_utils.tls import SharedContextAdapter  # pylint: disable=import-outside-toplevel
 
@@ -67,7 +68,8 @@ class RegistryClient:
         self.session = Session()
         if verify is not True:
             self.session.verify = verify
-        adapter = SharedContextAdapter(max_retries=urllib3_retry(), pool_connections=pool_size, pool_maxsize=pool_size)
+        self.retry_policy = retry_policy
+        adapter = SharedContextAdapter(max_retries=retry_policy.urllib3_retry(), pool_connections=pool_size, pool_maxsize=pool_size)
         self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = USER_AGENT
         self.auth = RegistryAuth(self._send, redactor, sum(self.timeout), entra_token=entra_token, tenant=tenant)
@@ -137,7 +139,7 @@ class RegistryClient:
                     self.auth.contacted(host)
             # Bounded by the longest a request can take (every attempt timed out, every backoff at its ceiling), so a
             # waiter never hangs on a learner gone wrong; a black-holed host wakes them after one request's failure.
-            done.wait(TOTAL_ATTEMPTS * sum(self.timeout) + (TOTAL_ATTEMPTS - 1) * BACKOFF_MAX)
+            done.wait(self.retry_policy.attempts * sum(self.timeout) + self.retry_policy.total_wait_bound())
         return self._request(method, host, path, scope, credentials, headers, **kwargs)
 
     def _request(self, method, host, path, scope, credentials=None, headers=None, **kwargs):
@@ -241,8 +243,8 @@ class RegistryClient:
 
         Cached per client (one module run): a repository listed twice costs its requests once. Every request a page takes is
         counted against `budget` (a RequestBudget): the page, a 401 challenge answered before it, and each retry the session
-        made: the session retries 429 and 5xx with jittered backoff and honours Retry-After up to retries.BACKOFF_MAX
-        (retries.urllib3_retry), so a rate limit that outlasts those retries, or asks for a longer wait, fails the listing
+        made: the session retries 429 and 5xx with jittered backoff and honours Retry-After up to the policy's max_wait
+        (RetryPolicy.urllib3_retry), so a rate limit that outlasts those retries, or asks for a longer wait, fails the listing
         (TOOMANYREQUESTS) rather than waiting for hours.
         Token requests are not counted (they go to the token service, and are cached)."""
         key = (host, repository, identity_of(credentials))

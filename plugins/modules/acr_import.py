@@ -32,6 +32,7 @@ extends_documentation_fragment:
   - acrops.registry.attributes
   - acrops.registry.auth
   - acrops.registry.requirements
+  - acrops.registry.retries
 attributes:
   check_mode:
     support: full
