@@ -256,8 +256,12 @@ def mirror_report(result, registry, check_mode=False):
     return report
 
 
-def mirror_summary(report):
-    """A readable summary: counts, then one line per target that changed, drifted or failed."""
+SUMMARY_CHANGES = 20  # per-target change lines a summary shows; failures are always all shown, the report has everything
+
+
+def mirror_summary(report, max_changes=SUMMARY_CHANGES, report_path=""):
+    """A readable summary: counts, then one line per target that changed or drifted (the first max_changes of them) and
+    one per failed image (all), then how many lines were left out and where they are (the JSON report, complete)."""
     counts = report.get("counts") or {}
     registry = (report.get("registry") or {}).get("login_server") or (report.get("registry") or {}).get("name")
     head = "%s%s: %s" % ("[check mode] " if report.get("check_mode") else "", registry,
@@ -283,8 +287,12 @@ def mirror_summary(report):
             if target.get("action") not in ("unchanged", "failed"):
                 rows.append((target.get("action"), target.get("name"), "from %s" % image.get("source")))
     rows.sort(key=lambda row: (ACTION_ORDER.index(row[0]) if row[0] in ACTION_ORDER else 99, row[1] or ""))
-    width = max([len(r[0]) for r in rows] + [0])
-    lines.extend("  %-*s  %s  %s" % (width, action.replace("_", " "), name, detail) for action, name, detail in rows)
+    changes = [row for row in rows if row[0] != "failed"]
+    shown = changes[:max(0, int(max_changes))] + [row for row in rows if row[0] == "failed"]
+    width = max([len(r[0]) for r in shown] + [0])
+    lines.extend("  %-*s  %s  %s" % (width, action.replace("_", " "), name, detail) for action, name, detail in shown)
+    if len(rows) > len(shown):
+        lines.append("  and %d more: see the report%s" % (len(rows) - len(shown), " (%s)" % report_path if report_path else ""))
     unchanged = counts.get("unchanged", 0)
     if unchanged:
         lines.append("  %d target%s already current" % (unchanged, "" if unchanged == 1 else "s"))
