@@ -14,7 +14,7 @@ import time
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.acrops.registry.plugins.module_utils import (
-    importer, image_requests, planner, policy_expansion, referrer_import, running_imports)
+    importer, image_requests, planner, policy_expansion, progress, referrer_import, running_imports)
 from ansible_collections.acrops.registry.plugins.module_utils.auth import AUTH_ARGUMENT_SPEC
 from ansible_collections.acrops.registry.plugins.module_utils.clients import connect_azure, connect_registries
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor
@@ -30,6 +30,8 @@ from ansible_collections.acrops.registry.plugins.module_utils.validation import 
 ARGUMENT_RULES = {"mutually_exclusive": [("source", "images")], "required_one_of": [("source", "images")]}
 # The Python packages the task needs, checked before it runs (module_runner.run_module, plugin_utils/in_process.py).
 REQUIREMENTS = AZURE_MODULES
+# execute() takes show(line, verbosity) for live progress (plugin_utils/in_process.py passes Ansible's display).
+SHOWS_PROGRESS = True
 IMAGE_KEYS = ("source", "targets", "untagged_repositories", "source_registry", "source_username", "source_password", "force", "tag_policy",
               "platform", "referrers", "referrers_types")
 POLICY_OPTIONS = dict(
@@ -86,6 +88,7 @@ def argument_spec():
     )
     spec.update(AUTH_ARGUMENT_SPEC)
     spec.update(RETRY_ARGUMENT_SPEC)
+    spec["progress_interval"] = dict(type="int", default=progress.DEFAULT_INTERVAL)
     return spec
 
 
@@ -129,9 +132,10 @@ def diff_of(results):
 class AcrImport:
     """Validate everything, then build clients once, resolve registries, and run the images."""
 
-    def __init__(self, params, check_mode):
+    def __init__(self, params, check_mode, show=None):
         self.params = params
         self.check_mode = check_mode
+        self.show = show
         by_host = self.params.get("source_credentials")
         self.redactor = Redactor([self.params.get("secret"), self.params.get("source_password")]
                                  + [i.get("source_password") for i in self.params.get("images") or [] if isinstance(i, dict)]
@@ -142,7 +146,8 @@ class AcrImport:
         params = self.params
         check_strings(params)
         check_registry_name(params["registry"])
-        for key, minimum in (("concurrency", 1), ("timeout", 1), ("polling_interval", 1), ("max_tags", 1), ("tag_list_budget", 1)):
+        for key, minimum in (("concurrency", 1), ("timeout", 1), ("polling_interval", 1), ("max_tags", 1), ("tag_list_budget", 1),
+                             ("progress_interval", 0)):
             if params[key] < minimum:
                 raise AcrOpsError("%s must be at least %d" % (key, minimum))
         settings = validate_auth(params)
@@ -192,6 +197,22 @@ class AcrImport:
             resolved.append(item.resolved(source_acr, ref))
         return resolved
 
+    def run_batch(self, ctx, requests):
+        """importer.run_batch, told as it goes when something can show it (show, from the in-process action)."""
+        params = self.params
+        if self.show is None:
+            return importer.run_batch(ctx, requests, params["concurrency"], params["keep_going"])
+        show = self.show
+
+        def scrubbed(line, verbosity):
+            show(self.redactor.scrub(line), verbosity)
+
+        told = progress.Progress(len(requests), scrubbed, params["progress_interval"]).start()
+        try:
+            return importer.run_batch(ctx, requests, params["concurrency"], params["keep_going"], told)
+        finally:
+            told.stop()
+
     def run(self):
         started = time.time()
         settings, pending = self.validate()
@@ -216,7 +237,7 @@ class AcrImport:
             if failures and not params["keep_going"]:
                 results = failures + [self.skipped(r) for r in requests]
             else:
-                results = failures + importer.run_batch(ctx, requests, params["concurrency"], params["keep_going"]) if requests else failures
+                results = failures + self.run_batch(ctx, requests) if requests else failures
         finally:
             prefetch.close()
         output = {"changed": any(r.get("changed") for r in results), "registry": registry_summary(target),
@@ -237,11 +258,11 @@ class AcrImport:
         return self.redactor.scrub_data(output), results
 
 
-def execute(params, check_mode, diff):
+def execute(params, check_mode, diff, show=None):
     """One run -> Outcome(result, warnings, failed): the result the task returns (with msg when failed, secrets scrubbed) and
     the warnings to show. A bug is a failed result too (module_runner.guarded), so that its message and traceback pass the
-    redactor."""
-    runner = AcrImport(params, check_mode)
+    redactor. show(line, verbosity): where live progress goes (None: nowhere, as from a module)."""
+    runner = AcrImport(params, check_mode, show)
     return guarded(runner.redactor, lambda: outcome_of(runner, diff))
 
 

@@ -276,18 +276,25 @@ def announce(ctx, requests):
             client.expect(server, repository)
 
 
-def run_batch(ctx, requests, concurrency=8, keep_going=True):
-    """Import many images with bounded concurrency; results come back in request order."""
+def run_batch(ctx, requests, concurrency=8, keep_going=True, progress=None):
+    """Import many images with bounded concurrency; results come back in request order. progress (a progress.Progress, or
+    None) is told when each image starts and ends."""
     stop = threading.Event()
     announce(ctx, requests)
 
     def one(request):
+        if progress is not None:
+            progress.started(str(request.source))
+        began = time.monotonic()
         if stop.is_set():
-            return {"source": str(request.source), "label": request.label, "changed": False, "failed": True, "skipped": True,
-                    "msg": "not attempted: an earlier image failed and keep_going is false", "warnings": []}
-        result = ImageImport(ctx, request).run()
+            result = {"source": str(request.source), "label": request.label, "changed": False, "failed": True, "skipped": True,
+                      "msg": "not attempted: an earlier image failed and keep_going is false", "warnings": []}
+        else:
+            result = ImageImport(ctx, request).run()
         if result.get("failed") and not keep_going:
             stop.set()
+        if progress is not None:
+            progress.finished(str(request.source), result, time.monotonic() - began)
         return result
 
     if concurrency <= 1 or len(requests) <= 1:

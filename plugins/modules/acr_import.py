@@ -313,6 +313,19 @@ options:
       - An empty string turns the journal off. If not set, the environment variable E(ACROPS_JOURNAL_DIR) is used when set.
     type: path
     default: ~/.ansible/acrops/running-imports
+  progress_interval:
+    description:
+      - Seconds between two progress lines while the images are read and imported - done/total, imported, unchanged,
+        failed, running, and an estimate of the time left from the pace observed so far. With C(-v), one line per
+        finished image too. C(0) turns progress off.
+      - Shown only when the task runs in-process (on the controller, in the controller's own Python, the usual case for
+        C(ansible_connection=local) and the P(acrops.registry.acr_mirror#role) role), through Ansible's display, so that the lines
+        reach the console and C(log_path) while the task runs. Run as a module (another host or interpreter, become,
+        async), a module's output is read only when it ends, so it cannot print live - nothing is shown and the result is
+        the same. Never shown for a task with C(no_log), nor when the console hides ok results (the stdout callback's
+        C(display_ok_hosts), E(ANSIBLE_DISPLAY_OK_HOSTS=false)).
+    type: int
+    default: 10
 seealso:
   - module: acrops.registry.acr_image_info
   - name: Import container images to a container registry
