@@ -19,8 +19,8 @@ from ansible_collections.acrops.registry.plugins.module_utils.tag_policy import 
 # acr_mirror_credentials) in place of tag_policy, source_username and source_password.
 ENTRY_KEYS = frozenset(("source", "targets", "tags", "source_registry", "credentials", "force", "untagged_repositories", "platform",
                         "referrers", "referrers_types"))
-ACTION_ORDER = (planner.IMPORTED, planner.OVERWRITTEN, planner.WOULD_IMPORT, planner.WOULD_OVERWRITE, planner.DRIFTED, planner.UNCHANGED,
-                planner.LOCKED, planner.FAILED)
+ACTION_ORDER = (planner.IMPORTED, planner.OVERWRITTEN, planner.WOULD_IMPORT, planner.WOULD_OVERWRITE, planner.DRIFTED, "deferred",
+                planner.UNCHANGED, planner.LOCKED, planner.FAILED)
 
 
 def _default_repository(ref, path, prefix, label):
@@ -242,7 +242,7 @@ def mirror_report(result, registry, check_mode=False):
             "error": item.get("msg") if item.get("failed") else None, "warnings": item.get("warnings", []),
             "operation_url": item.get("operation_url"), "elapsed": item.get("elapsed"),
         }
-        for key in ("selected_by", "platform", "source_index_digest", "referrers"):
+        for key in ("selected_by", "platform", "source_index_digest", "referrers", "deferred", "deferred_until"):
             if item.get(key) is not None:
                 image[key] = item[key]
         images.append(image)
@@ -293,6 +293,10 @@ def mirror_summary(report, max_changes=SUMMARY_CHANGES, report_path=""):
     lines.extend("  %-*s  %s  %s" % (width, action.replace("_", " "), name, detail) for action, name, detail in shown)
     if len(rows) > len(shown):
         lines.append("  and %d more: see the report%s" % (len(rows) - len(shown), " (%s)" % report_path if report_path else ""))
+    until = [image["deferred_until"] for image in report.get("images", []) if image.get("deferred_until")]
+    if until:
+        lines.append("  %d image%s deferred by the Docker Hub pull quota: run again after %s" % (
+            len(until), "" if len(until) == 1 else "s", max(until)))
     unchanged = counts.get("unchanged", 0)
     if unchanged:
         lines.append("  %d target%s already current" % (unchanged, "" if unchanged == 1 else "s"))

@@ -22,6 +22,7 @@ from ansible_collections.acrops.registry.plugins.module_utils.module_runner impo
 from ansible_collections.acrops.registry.plugins.module_utils.python_requirements import AZURE_MODULES
 from ansible_collections.acrops.registry.plugins.module_utils.retries import RETRY_ARGUMENT_SPEC, RetryPolicy
 from ansible_collections.acrops.registry.plugins.module_utils.source_prefetch import SourcePrefetch
+from ansible_collections.acrops.registry.plugins.module_utils.source_quota import SourceQuota
 from ansible_collections.acrops.registry.plugins.module_utils.policy_expansion import RequestBudget
 from ansible_collections.acrops.registry.plugins.module_utils.validation import (
     check_registry_name, check_source_registry, check_strings, validate_auth)
@@ -41,7 +42,7 @@ POLICY_OPTIONS = dict(
     latest=dict(type="int"),
 )
 VERBS = {planner.IMPORTED: "Imported", planner.OVERWRITTEN: "Overwrote", planner.WOULD_IMPORT: "Would import",
-         planner.WOULD_OVERWRITE: "Would overwrite"}
+         planner.WOULD_OVERWRITE: "Would overwrite", importer.DEFERRED: "Deferred the import of"}
 REFERRER_VERBS = {referrer_import.REFERRER_IMPORTED: "Imported", referrer_import.REFERRER_WOULD_IMPORT: "Would import"}
 
 
@@ -89,6 +90,7 @@ def argument_spec():
     spec.update(AUTH_ARGUMENT_SPEC)
     spec.update(RETRY_ARGUMENT_SPEC)
     spec["progress_interval"] = dict(type="int", default=progress.DEFAULT_INTERVAL)
+    spec["source_rate_limit"] = dict(type="dict", options=dict(min_remaining=dict(type="int", default=0)))
     return spec
 
 
@@ -152,6 +154,8 @@ class AcrImport:
                 raise AcrOpsError("%s must be at least %d" % (key, minimum))
         settings = validate_auth(params)
         RetryPolicy.from_params(params)  # bounds of retries and retry_max_wait, before any call
+        if (params.get("source_rate_limit") or {}).get("min_remaining", 0) < 0:
+            raise AcrOpsError("source_rate_limit.min_remaining must be at least 0")
         if params.get("source_registry"):
             check_source_registry(params["source_registry"], "source_registry")
         for index, image in enumerate(params.get("images") or []):
@@ -231,7 +235,8 @@ class AcrImport:
             requests = self.resolve(clients, pending)
             ctx = importer.Context(clients.arm, clients.registry_client, target, self.redactor, self.check_mode,
                                    params["wait"], params["timeout"], referrer_import.RunDiscovery(clients.registry_client), prefetch,
-                                   params["unreadable_source"], clients.registry_client.retry_policy)
+                                   params["unreadable_source"], clients.registry_client.retry_policy,
+                                   SourceQuota(clients.registry_client.rate_limits, (params.get("source_rate_limit") or {}).get("min_remaining", 0)))
             budget = RequestBudget(params["tag_list_budget"])
             requests, policies, failures = policy_expansion.expand_policies(ctx, requests, params["max_tags"], budget, params["concurrency"])
             if failures and not params["keep_going"]:
@@ -275,6 +280,13 @@ def outcome_of(runner, diff):
             "an earlier run into this registry was stopped while %d import(s) ran in Azure (they go on without it): %s; what they "
             "wrote was read again and is in this run's results" % (len(earlier), ", ".join(
                 "%s (operation %s, started %s)" % (e.get("source"), e.get("operation_url"), e.get("started")) for e in earlier))))
+    deferred = [r for r in results if r.get("deferred")]
+    if deferred:
+        warnings.append("%d image(s) were not imported: the Docker Hub pull quota of their credentials would not cover them "
+                        "(source_rate_limit.min_remaining %d); they are reported deferred, run again after %s: %s" % (
+                            len(deferred), (runner.params.get("source_rate_limit") or {}).get("min_remaining", 0),
+                            max(r["deferred_until"] for r in deferred), ", ".join(r["source"] for r in deferred[:10])
+                            + (" and %d more" % (len(deferred) - 10) if len(deferred) > 10 else "")))
     for policy in output.get("policies") or []:
         warnings.extend(runner.redactor.scrub(warning) for warning in policy.get("warnings") or [])
     for result in results:

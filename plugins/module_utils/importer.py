@@ -31,9 +31,12 @@ ALREADY_EXISTS = re.compile(r"already exists in target registry")
 # prefetch: a source_prefetch.SourcePrefetch whose source reads started before Azure was reached, or None.
 # unreadable_source: what to do when the source's digest cannot be read (module option unreadable_source): "fail" the
 # image, "keep" existing tags (plan on tag existence), or "reimport" them with Force.
-# retry_policy: the run's retries.RetryPolicy (options retries, retry_max_wait), for whole operations.
-Context = namedtuple("Context", "arm registry_client target redactor check_mode wait timeout discover prefetch unreadable_source retry_policy")
-Context.__new__.__defaults__ = (None, None, "fail", DEFAULT_POLICY)
+# retry_policy: the run's retries.RetryPolicy (options retries, retry_max_wait), for whole operations. quota: a
+# source_quota.SourceQuota that may defer an import (Docker Hub pull quota), or None.
+Context = namedtuple("Context", "arm registry_client target redactor check_mode wait timeout discover prefetch unreadable_source retry_policy "
+                                "quota")
+Context.__new__.__defaults__ = (None, None, "fail", DEFAULT_POLICY, None)
+DEFERRED = "deferred"  # a target whose import did not fit the source's pull quota: left as it was, for a later run
 
 
 class ImageImport:
@@ -172,6 +175,9 @@ class ImageImport:
                 return result
             if self.ctx.check_mode or not plan.needs_import:
                 return result
+            deferred_until = self.ctx.quota.defer(self.request) if self.ctx.quota is not None else None
+            if deferred_until:
+                return self._deferred(result, deferred_until)
             body = self.request.import_body(digest, plan.import_tags, plan.import_untagged, plan.mode)
             changing = [dict(t) for t in result["targets"] + result["untagged"] if t["action"] in planner.CHANGING_ACTIONS]
             importing.append((plan, changing))
@@ -203,6 +209,16 @@ class ImageImport:
             return wait
 
         return self.ctx.retry_policy.retry_operation(attempt, retry_wait)
+
+    @staticmethod
+    def _deferred(result, until):
+        """Not submitted: the source's pull quota for these credentials is spent for this run. Nothing changed; the targets that
+        were to change say so, and when the quota's window resets at the latest."""
+        for target in result["targets"] + result["untagged"]:
+            if target["action"] in planner.CHANGING_ACTIONS:
+                target.update(action=DEFERRED, after=target["before"])
+        result.update(deferred=True, deferred_until=until, changed=False)
+        return result
 
     def _credit_earlier_attempt(self, result, submitted, digest):
         """A retry that finds in place what an earlier attempt imported (its answer was lost, the import completed): that
@@ -316,6 +332,8 @@ def count(results):
     counts = dict((k, 0) for k in (planner.IMPORTED, planner.OVERWRITTEN, planner.UNCHANGED, planner.DRIFTED,
                                    planner.WOULD_IMPORT, planner.WOULD_OVERWRITE))
     counts.update(failed=0, images=len(results), changed_images=0)
+    if any(result.get("deferred") for result in results):
+        counts[DEFERRED] = 0  # targets, like the other actions; only when some were deferred
     for result in results:
         if result.get("failed"):
             counts["failed"] += 1

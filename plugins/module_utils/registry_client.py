@@ -22,6 +22,7 @@ from ansible_collections.acrops.registry.plugins.module_utils import oci, refere
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, show
 from ansible_collections.acrops.registry.plugins.module_utils.registry_auth import RegistryAuth, identity_of
 from ansible_collections.acrops.registry.plugins.module_utils.retries import DEFAULT_POLICY, RetryAfterTooLong
+from ansible_collections.acrops.registry.plugins.module_utils.source_quota import quota_of
 
 USER_AGENT = "acrops.registry/0.1 (+ansible)"
 READ_TIMEOUT = 30  # seconds a connected registry may take to answer; the connection itself is bounded by timeout_connect
@@ -77,6 +78,7 @@ class RegistryClient:
         self._tag_list_locks = {}
         self._lock = threading.Lock()
         self.request_count = 0
+        self.rate_limits = {}  # (host, identity) -> (remaining, window): the latest ratelimit-remaining seen (source_quota.py)
 
     # ---- auth (registry_auth.RegistryAuth does the work) ----------------------------------------------------------------
     def set_entra_token(self, entra_token):
@@ -142,6 +144,12 @@ class RegistryClient:
             done.wait(self.retry_policy.attempts * sum(self.timeout) + self.retry_policy.total_wait_bound())
         return self._request(method, host, path, scope, credentials, headers, **kwargs)
 
+    def _remember_quota(self, host, credentials, response):
+        """Keep the pull quota a response revealed (Docker Hub's ratelimit-remaining), for source_quota.SourceQuota."""
+        quota = quota_of(response.headers)
+        if quota is not None:
+            self.rate_limits[(host, identity_of(credentials))] = quota
+
     def _request(self, method, host, path, scope, credentials=None, headers=None, **kwargs):
         url = "https://%s%s" % (host, path)
         headers = dict(headers or {})
@@ -153,6 +161,8 @@ class RegistryClient:
             elif auth:
                 call["auth"] = tuple(auth[1])
             response = self._send(method, url, headers=headers, **call)
+            if "ratelimit-remaining" in response.headers:
+                self._remember_quota(host, credentials, response)
             if response.status_code != 401 or attempt == 2:
                 return response
             scope = self.auth.challenged(host, response.headers.get("WWW-Authenticate"), scope, credentials, auth)

@@ -326,6 +326,24 @@ options:
         C(display_ok_hosts), E(ANSIBLE_DISPLAY_OK_HOSTS=false)).
     type: int
     default: 10
+  source_rate_limit:
+    description:
+      - Docker Hub pull quota awareness, for images from C(docker.io) with credentials (O(source_credentials),
+        O(source_username)/O(source_password)). The account's remaining pulls are read from the C(ratelimit-remaining) header
+        of the C(HEAD) that reads each source digest anyway (a C(HEAD) is free of quota); ACR's import then pulls with the same
+        credentials, one pull per image. When fewer pulls remain than imports are needed, the images that fit are
+        submitted and the others are reported C(deferred) with RV(deferred_until) (the latest time the window resets), in a
+        warning, and in C(counts.deferred) - instead of failing one after another with HTTP 429.
+      - On by default. An account whose answers carry no quota (unlimited) is never held back. Check mode does not predict
+        deferrals.
+      - Anonymous imports are not checked - ACR pulls them from its own addresses, whose quota the controller cannot read
+        (a C(HEAD) from the controller shows the controller's own address's quota); give credentials for Docker Hub.
+    type: dict
+    suboptions:
+      min_remaining:
+        description: Pulls to leave unspent for others using the account (CI jobs, developers); C(0) spends all.
+        type: int
+        default: 0
 seealso:
   - module: acrops.registry.acr_image_info
   - name: Import container images to a container registry
@@ -475,7 +493,8 @@ targets:
     before: {description: Digest before (null = absent)., type: str, returned: always}
     after: {description: Digest after (read back after the import)., type: str, returned: always}
     action:
-      description: One of C(imported), C(overwritten), C(unchanged), C(drifted), C(would_import), C(would_overwrite), C(locked), C(failed).
+      description: One of C(imported), C(overwritten), C(unchanged), C(drifted), C(would_import), C(would_overwrite), C(locked), C(failed),
+        C(deferred) (see O(source_rate_limit)).
       type: str
       returned: always
 untagged:
@@ -576,6 +595,7 @@ counts:
   description:
     - Target counts per action over the batch, plus C(failed), C(images) and C(changed_images).
     - With O(referrers), also C(referrers_imported), C(referrers_unchanged), C(referrers_would_import), C(referrers_failed) and C(referrers_drifted).
+    - When imports were deferred (O(source_rate_limit)), also C(deferred).
   returned: batch form
   type: dict
   sample: {imported: 3, overwritten: 1, unchanged: 7, drifted: 0, failed: 0, images: 11, changed_images: 4}
@@ -609,6 +629,17 @@ timedout:
   returned: when the task timed out, on the controller
   type: dict
   sample: {period: 60}
+deferred:
+  description:
+    - V(true) when the image's import was not submitted because the Docker Hub pull quota of its credentials would not cover
+      it (O(source_rate_limit)); its targets that were to change are C(deferred), nothing changed. Run again after RV(deferred_until).
+  returned: when deferred (single form, or in each of RV(results))
+  type: bool
+deferred_until:
+  description: The latest time (UTC, ISO 8601) the account's quota window resets - when the quota was read plus the window C(w).
+  returned: when deferred
+  type: str
+  sample: "2026-12-05T00:51:56Z"
 '''
 
 from ansible_collections.acrops.registry.plugins.module_utils.acr_import_task import ARGUMENT_RULES, REQUIREMENTS, argument_spec, execute

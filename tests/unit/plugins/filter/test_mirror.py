@@ -197,3 +197,17 @@ def test_summary_caps_change_lines_keeps_every_failure_and_the_report_stays_comp
     assert "  and 10 more: see the report" in mirror.mirror_summary(report)
     small = mirror.mirror_report(dict(result, results=results[:20] + results[30:]), "r")
     assert not any("more: see the report" in line for line in mirror.mirror_summary(small))
+
+
+def test_deferred_images_are_counted_listed_and_dated_in_the_summary():
+    result = {"registry": {"name": "r", "login_server": "r.example"}, "counts": {"imported": 1, "deferred": 2},
+              "results": [{"source": "docker.io/library/a:1", "targets": [{"name": "a:1", "before": None, "after": "d", "action": "imported"}]}]
+              + [{"source": "docker.io/library/%s:1" % n, "deferred": True, "deferred_until": until,
+                  "targets": [{"name": n + ":1", "before": None, "after": None, "action": "deferred"}]}
+                 for n, until in (("b", "2026-12-05T00:10:00Z"), ("c", "2026-12-05T00:20:00Z"))]}
+    report = mirror.mirror_report(result, "r")
+    assert [i.get("deferred_until") for i in report["images"]] == [None, "2026-12-05T00:10:00Z", "2026-12-05T00:20:00Z"]
+    lines = mirror.mirror_summary(report)
+    assert lines[0] == "r.example: imported 1, deferred 2"
+    assert sum(1 for line in lines if line.lstrip().startswith("deferred")) == 2
+    assert "  2 images deferred by the Docker Hub pull quota: run again after 2026-12-05T00:20:00Z" in lines
