@@ -26,7 +26,7 @@ def test_headers_are_parsed_and_malformed_ones_ignored():
 def test_what_fits_is_submitted_the_rest_deferred_per_account_until_the_window_ends():
     seen = {("registry-1.docker.io", identity_of(("user", "pw"))): (3, 21600)}
     quota = source_quota.SourceQuota(seen, min_remaining=1, clock=lambda: 0)
-    assert [quota.defer(request()) for _ in range(3)] == [None, None, "1970-01-01T06:00:00Z"]
+    assert [quota.defer(request()) for dummy in range(3)] == [None, None, "1970-01-01T06:00:00Z"]
     assert quota.deferred == 1
     assert quota.defer(request(credentials=("other", "pw"))) is None          # its quota was never revealed: not held back
     assert quota.defer(request(credentials=None)) is None                     # anonymous: ACR's own quota, unknown here
