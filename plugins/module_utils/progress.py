@@ -21,9 +21,12 @@ CHANGED_ACTIONS = (planner.IMPORTED, planner.OVERWRITTEN, planner.WOULD_IMPORT, 
 
 
 def outcome_of(result):
-    """One word for a finished image's result: failed, imported (a target changed or would), unchanged, or drifted."""
+    """One word for a finished image's result: failed, deferred (source pull quota), imported (a target changed or would),
+    unchanged, or drifted."""
     if result.get("failed"):
         return "failed"
+    if result.get("deferred"):
+        return "deferred"
     actions = [t.get("action") for t in result.get("targets", []) + result.get("untagged", [])]
     if any(a in CHANGED_ACTIONS for a in actions) or result.get("changed"):
         return "imported"
@@ -55,7 +58,7 @@ class Progress:
         self.interval = interval
         self.label = label
         self.clock = clock
-        self.counts = {"imported": 0, "unchanged": 0, "drifted": 0, "failed": 0}
+        self.counts = {"imported": 0, "unchanged": 0, "drifted": 0, "deferred": 0, "failed": 0}
         self.done = 0
         self.running = 0
         self.first_start = None
@@ -87,8 +90,7 @@ class Progress:
         with self._lock:
             done, running, counts, first = self.done, self.running, dict(self.counts), self.first_start
         parts = ["imported %d" % counts["imported"], "unchanged %d" % counts["unchanged"]]
-        if counts["drifted"]:
-            parts.append("drifted %d" % counts["drifted"])
+        parts += ["%s %d" % (word, counts[word]) for word in ("drifted", "deferred") if counts[word]]
         parts += ["failed %d" % counts["failed"], "running %d" % running]
         if done and first is not None:
             left = (self.clock() - first) / done * (self.total - done)

@@ -64,6 +64,7 @@ def test_the_ticker_tells_the_line_until_stopped_and_not_at_all_with_interval_0(
 
 def test_outcome_words():
     assert progress.outcome_of({"failed": True}) == "failed"
+    assert progress.outcome_of({"deferred": True, "targets": [{"action": "deferred"}]}) == "deferred"
     assert progress.outcome_of({"targets": [{"action": "would_import"}]}) == "imported"
     assert progress.outcome_of({"targets": [{"action": "drifted"}]}) == "drifted"
     assert progress.outcome_of({"targets": [{"action": "unchanged"}], "untagged": []}) == "unchanged"
