@@ -15,6 +15,7 @@ from ansible_collections.acrops.registry.plugins.module_utils.clients import bui
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor, show
 from ansible_collections.acrops.registry.plugins.module_utils.module_runner import Outcome, guarded, registry_summary
 from ansible_collections.acrops.registry.plugins.module_utils.python_requirements import AZURE_MODULES
+from ansible_collections.acrops.registry.plugins.module_utils.retries import RETRY_ARGUMENT_SPEC, RetryPolicy
 from ansible_collections.acrops.registry.plugins.module_utils.validation import check_registry_name, check_strings, validate_auth
 
 # AnsibleModule's rules beside the argument spec (the action plugin validates with the same ones): none beyond the spec.
@@ -33,6 +34,7 @@ def argument_spec():
         limit=dict(type="int", default=1000),
     )
     spec.update(AUTH_ARGUMENT_SPEC)
+    spec.update(RETRY_ARGUMENT_SPEC)
     return spec
 
 
@@ -50,6 +52,7 @@ def validate(params):
     check_registry_name(params["registry"])
     if params["limit"] < 1:
         raise AcrOpsError("limit must be at least 1")
+    RetryPolicy.from_params(params)  # bounds of retries and retry_max_wait
     try:
         repository = reference.parse_repository_path(params["repository"])
         tags = [reference.parse_target("%s:%s" % (repository, t), None)[1] for t in params.get("tags") or []]

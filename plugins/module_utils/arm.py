@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 from ansible_collections.acrops.registry.plugins.module_utils.retries import (
-    ARM_MIN_WAIT, RETRY_STATUSES, TRANSIENT_SERVICE_CODES, azure_retry_kwargs, bound_retry_after)
+    ARM_MIN_WAIT, DEFAULT_POLICY, RETRY_STATUSES, TRANSIENT_SERVICE_CODES)
 from ansible_collections.acrops.registry.plugins.module_utils.validation import parse_registry_id
 
 # role_assignment_mode: the registry's roleAssignmentMode (acr_roles.py), None when Resource Manager does not say.
@@ -92,17 +92,17 @@ def is_transient(exc, status=None):
     return status in RETRY_STATUSES and not retried
 
 
-def paced(transport_class):
+def paced(transport_class, retry_policy=DEFAULT_POLICY):
     """The transport with a floor and a ceiling under its waits: azure-core's poller and retry policy sleep through
     transport.sleep() for the service's hint (x-ms-retry-after-ms may be a few milliseconds); never shorter than
-    ARM_MIN_WAIT. Hints up to retries.BACKOFF_MAX (ACR sends Retry-After: 10) are kept; azure-core bounds none, so every
-    answer's hint is checked here first (retries.bound_retry_after): a longer one on a 429/503 fails the call at once,
+    ARM_MIN_WAIT. Hints up to the policy's max_wait (retry_max_wait; ACR sends Retry-After: 10) are kept; azure-core bounds none, so every
+    answer's hint is checked here first (RetryPolicy.bound_retry_after): a longer one on a 429/503 fails the call at once,
     a malformed one (azure-core raises on "soon") is dropped."""
 
     class PacedTransport(transport_class):
         def send(self, request, **kwargs):
             response = super().send(request, **kwargs)
-            bound_retry_after(response.headers, response.status_code, "Resource Manager (%s)" % urlsplit(request.url).netloc)
+            retry_policy.bound_retry_after(response.headers, response.status_code, "Resource Manager (%s)" % urlsplit(request.url).netloc)
             return response
 
         def sleep(self, duration):
@@ -111,7 +111,7 @@ def paced(transport_class):
     return PacedTransport
 
 
-def requests_transport(transport_kwargs, pool_size, paced_waits=False):
+def requests_transport(transport_kwargs, pool_size, paced_waits=False, retry_policy=DEFAULT_POLICY):
     """azure-core's RequestsTransport over a session of ours: its HTTPS pools share the process's parsed CA bundle
     (tls.SharedContextAdapter) with the registry client, and hold pool_size connections. Used for ARM and for
     azure-identity's token calls."""
@@ -127,14 +127,16 @@ def requests_transport(transport_kwargs, pool_size, paced_waits=False):
                                    max_retries=Retry(total=False, redirect=False, raise_on_status=False))
     session.mount("https://", adapter)
     session.mount("http://", adapter)
-    transport_class = paced(RequestsTransport) if paced_waits else RequestsTransport
+    transport_class = paced(RequestsTransport, retry_policy) if paced_waits else RequestsTransport
     return transport_class(session=session, session_owner=True, **dict(transport_kwargs or {}))
 
 
 class ArmClient:
     """Resource Manager calls for one module run; one SDK client per subscription, created lazily."""
 
-    def __init__(self, credential, subscription_id, cloud, redactor, transport_kwargs=None, polling_interval=5, pool_size=10):
+    def __init__(self, credential, subscription_id, cloud, redactor, transport_kwargs=None, polling_interval=5, pool_size=10,
+                 retry_policy=DEFAULT_POLICY):
+        self.retry_policy = retry_policy
         self.pool_size = pool_size
         self.credential = credential
         self.subscription_id = subscription_id
@@ -157,7 +159,7 @@ class ArmClient:
                 from azure.mgmt.containerregistry import ContainerRegistryManagementClient  # pylint: disable=import-outside-toplevel
                 from ansible_collections.acrops.registry.plugins.module_utils.cloud import arm_scope  # pylint: disable=import-outside-toplevel
 
-                kwargs = dict(azure_retry_kwargs(), transport=self._transport())
+                kwargs = dict(self.retry_policy.azure_retry_kwargs(), transport=self._transport())
                 self._clients[subscription_id] = ContainerRegistryManagementClient(
                     self.credential, subscription_id, base_url=self.cloud.resource_manager,
                     credential_scopes=[arm_scope(self.cloud)], polling_interval=self.polling_interval, **kwargs)
@@ -166,7 +168,7 @@ class ArmClient:
     def _transport(self):
         """azure-core's transport over a session whose pool holds a connection per concurrent import: its default pool
         keeps 10, so a batch polling more operations than that would open (and TLS-handshake) a new connection per poll."""
-        return requests_transport(self.transport_kwargs, self.pool_size, paced_waits=True)
+        return requests_transport(self.transport_kwargs, self.pool_size, paced_waits=True, retry_policy=self.retry_policy)
 
     @staticmethod
     def _registry(model, subscription_id):

@@ -13,6 +13,7 @@ from ansible_collections.acrops.registry.plugins.module_utils import auth, cloud
 from ansible_collections.acrops.registry.plugins.module_utils.arm import ArmClient, requests_transport
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 from ansible_collections.acrops.registry.plugins.module_utils.registry_client import RegistryClient
+from ansible_collections.acrops.registry.plugins.module_utils.retries import RetryPolicy
 from ansible_collections.acrops.registry.plugins.module_utils.validation import validate_auth
 
 Clients = namedtuple("Clients", "cloud credential subscription_id arm registry_client settings data_token")
@@ -61,12 +62,13 @@ class DataPlaneToken:
 
 
 def connect_registries(params, redactor, settings, pool_size=8):
-    """The registry client and the cloud: all that reading a source needs (no Azure credentials, no Azure SDK import)."""
+    """The registry client and the cloud: all that reading a source needs (no Azure credentials, no Azure SDK import).
+    The run's retry policy (options retries, retry_max_wait) rides on the registry client; connect_azure gives ARM the same."""
     for secret in (settings.secret,):
         redactor.add(secret)
     verify = params.get("ca_bundle") or True
     registry_client = RegistryClient(redactor, verify=verify, pool_size=pool_size, timeout=params.get("timeout_connect") or 10,
-                                     tenant=settings.tenant)
+                                     tenant=settings.tenant, retry_policy=RetryPolicy.from_params(params))
     return registry_client, cloud_utils.resolve_cloud(settings.cloud_environment, registry_client.session)
 
 
@@ -90,7 +92,8 @@ def connect_azure(params, redactor, settings, registry_client, cloud, pool_size=
     registry_client.set_entra_token(data_token)
     subscription_id = settings.subscription_id or _only_subscription(registry_client, cloud, lambda: token_for(cloud_utils.arm_scope(cloud)))
     arm = ArmClient(WarmingCredential(credential, data_token), subscription_id, cloud, redactor, transport,
-                    polling_interval=params.get("polling_interval") or 5, pool_size=max(10, pool_size))
+                    polling_interval=params.get("polling_interval") or 5, pool_size=max(10, pool_size),
+                    retry_policy=registry_client.retry_policy)
     return Clients(cloud, credential, subscription_id, arm, registry_client, settings, data_token)
 
 

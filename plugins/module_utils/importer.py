@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.acrops.registry.plugins.module_utils import planner, referrer_import
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 from ansible_collections.acrops.registry.plugins.module_utils.registry_client import RegistryUnreachable
-from ansible_collections.acrops.registry.plugins.module_utils.retries import TRANSIENT_SERVICE_CODES, retry_operation, transient_wait
+from ansible_collections.acrops.registry.plugins.module_utils.retries import DEFAULT_POLICY, TRANSIENT_SERVICE_CODES
 from ansible_collections.acrops.registry.plugins.module_utils.target_reads import network_refusal
 
 ALREADY_EXISTS = re.compile(r"already exists in target registry")
@@ -34,8 +34,12 @@ EXISTING_TAG = re.compile(r"Tag (\S+) already exists in target registry")
 # unreadable_source: what to do when the source's digest cannot be read (module option unreadable_source): "fail" the
 # image, "keep" existing tags (plan on tag existence), or "reimport" them with Force.
 # target_reads: a target_reads.TargetReads (whether the target's data plane is read), or None: always read it.
-Context = namedtuple("Context", "arm registry_client target redactor check_mode wait timeout discover prefetch unreadable_source target_reads")
-Context.__new__.__defaults__ = (None, None, "fail", None)
+# retry_policy: the run's retries.RetryPolicy (options retries, retry_max_wait), for whole operations. quota: a
+# source_quota.SourceQuota that may defer an import (Docker Hub pull quota), or None.
+Context = namedtuple("Context", "arm registry_client target redactor check_mode wait timeout discover prefetch unreadable_source target_reads "
+                                "retry_policy quota")
+Context.__new__.__defaults__ = (None, None, "fail", None, DEFAULT_POLICY, None)
+DEFERRED = "deferred"  # a target whose import did not fit the source's pull quota: left as it was, for a later run
 
 
 class ImageImport:
@@ -208,6 +212,9 @@ class ImageImport:
                 return result
             if self.ctx.check_mode or not plan.needs_import:
                 return result
+            deferred_until = self.ctx.quota.defer(self.request) if self.ctx.quota is not None else None
+            if deferred_until:
+                return self._deferred(result, deferred_until)
             body = self.request.import_body(digest, plan.import_tags, plan.import_untagged, plan.mode)
             changing = [dict(t) for t in result["targets"] + result["untagged"] if t["action"] in planner.CHANGING_ACTIONS]
             importing.append((plan, changing))
@@ -233,12 +240,22 @@ class ImageImport:
                 self.warnings.append("a target tag was written by someone else during the import (ACR refused to overwrite it "
                                      "without force); re-read the targets")
                 return 0
-            wait = transient_wait(exc, number)
+            wait = self.ctx.retry_policy.transient_wait(exc, number)
             if wait is not None:
                 self.warnings.append("import attempt %d failed transiently (%s); retrying" % (number, exc.message))
             return wait
 
-        return retry_operation(attempt, retry_wait)
+        return self.ctx.retry_policy.retry_operation(attempt, retry_wait)
+
+    @staticmethod
+    def _deferred(result, until):
+        """Not submitted: the source's pull quota for these credentials is spent for this run. Nothing changed; the targets that
+        were to change say so, and when the quota's window resets at the latest."""
+        for target in result["targets"] + result["untagged"]:
+            if target["action"] in planner.CHANGING_ACTIONS:
+                target.update(action=DEFERRED, after=target["before"])
+        result.update(deferred=True, deferred_until=until, changed=False)
+        return result
 
     def _run_unread(self, digest):
         """Plan and import without reading the target (planner.plan_unread): NoForce, each tag the service says exists
@@ -257,7 +274,7 @@ class ImageImport:
             tags, untagged = plan.import_tags, tuple(t.name for t in plan.untagged)
             body = self.request.import_body(digest, tags, untagged, plan.mode)
             try:
-                result["operation_url"] = retry_operation(
+                result["operation_url"] = self.ctx.retry_policy.retry_operation(
                     lambda number: self.ctx.arm.import_image(self.ctx.target, body, self.ctx.wait, self.ctx.timeout))
             except AcrOpsError as exc:
                 named = EXISTING_TAG.search(exc.message or "") if plan.mode == "NoForce" else None
@@ -362,18 +379,25 @@ def announce(ctx, requests):
             client.expect(server, repository)
 
 
-def run_batch(ctx, requests, concurrency=8, keep_going=True):
-    """Import many images with bounded concurrency; results come back in request order."""
+def run_batch(ctx, requests, concurrency=8, keep_going=True, progress=None):
+    """Import many images with bounded concurrency; results come back in request order. progress (a progress.Progress, or
+    None) is told when each image starts and ends."""
     stop = threading.Event()
     announce(ctx, requests)
 
     def one(request):
+        if progress is not None:
+            progress.started(str(request.source))
+        began = time.monotonic()
         if stop.is_set():
-            return {"source": str(request.source), "label": request.label, "changed": False, "failed": True, "skipped": True,
-                    "msg": "not attempted: an earlier image failed and keep_going is false", "warnings": []}
-        result = ImageImport(ctx, request).run()
+            result = {"source": str(request.source), "label": request.label, "changed": False, "failed": True, "skipped": True,
+                      "msg": "not attempted: an earlier image failed and keep_going is false", "warnings": []}
+        else:
+            result = ImageImport(ctx, request).run()
         if result.get("failed") and not keep_going:
             stop.set()
+        if progress is not None:
+            progress.finished(str(request.source), result, time.monotonic() - began)
         return result
 
     if concurrency <= 1 or len(requests) <= 1:
@@ -395,6 +419,8 @@ def count(results):
     counts = dict((k, 0) for k in (planner.IMPORTED, planner.OVERWRITTEN, planner.UNCHANGED, planner.DRIFTED,
                                    planner.WOULD_IMPORT, planner.WOULD_OVERWRITE, planner.EXISTS_UNVERIFIED, planner.UNKNOWN))
     counts.update(failed=0, images=len(results), changed_images=0)
+    if any(result.get("deferred") for result in results):
+        counts[DEFERRED] = 0  # targets, like the other actions; only when some were deferred
     for result in results:
         if result.get("failed"):
             counts["failed"] += 1

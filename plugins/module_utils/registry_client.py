@@ -22,7 +22,8 @@ from urllib.parse import quote
 from ansible_collections.acrops.registry.plugins.module_utils import acr_roles, oci, reference as references
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, show
 from ansible_collections.acrops.registry.plugins.module_utils.registry_auth import RegistryAuth, identity_of
-from ansible_collections.acrops.registry.plugins.module_utils.retries import BACKOFF_MAX, TOTAL_ATTEMPTS, RetryAfterTooLong, urllib3_retry
+from ansible_collections.acrops.registry.plugins.module_utils.retries import DEFAULT_POLICY, RetryAfterTooLong
+from ansible_collections.acrops.registry.plugins.module_utils.source_quota import quota_of
 
 USER_AGENT = "acrops.registry/0.1 (+ansible)"
 HEADER_TOO_LARGE = re.compile(r"Request Header Or Cookie Too Large", re.IGNORECASE)
@@ -40,7 +41,8 @@ class RegistryUnreachable(AcrOpsError):
 class RegistryClient:
     """Thread-safe client shared by every image of a module run."""
 
-    def __init__(self, redactor, verify=True, pool_size=8, timeout=30, entra_token=None, tenant=None, read_timeout=READ_TIMEOUT):
+    def __init__(self, redactor, verify=True, pool_size=8, timeout=30, entra_token=None, tenant=None, read_timeout=READ_TIMEOUT,
+                 retry_policy=DEFAULT_POLICY):
         import requests  # pylint: disable=import-outside-toplevel
         from ansible_collections.acrops.registry.plugins.module_utils.tls import SharedContextAdapter  # pylint: disable=import-outside-toplevel
 
@@ -71,7 +73,8 @@ class RegistryClient:
         self.session = Session()
         if verify is not True:
             self.session.verify = verify
-        adapter = SharedContextAdapter(max_retries=urllib3_retry(), pool_connections=pool_size, pool_maxsize=pool_size)
+        self.retry_policy = retry_policy
+        adapter = SharedContextAdapter(max_retries=retry_policy.urllib3_retry(), pool_connections=pool_size, pool_maxsize=pool_size)
         self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = USER_AGENT
         self.auth = RegistryAuth(self._send, redactor, sum(self.timeout), entra_token=entra_token, tenant=tenant)
@@ -80,6 +83,7 @@ class RegistryClient:
         self._tag_list_locks = {}
         self._lock = threading.Lock()
         self.request_count = 0
+        self.rate_limits = {}  # (host, identity) -> (remaining, window): the latest ratelimit-remaining seen (source_quota.py)
 
     # ---- auth (registry_auth.RegistryAuth does the work) ----------------------------------------------------------------
     def set_entra_token(self, entra_token):
@@ -143,8 +147,14 @@ class RegistryClient:
                     self.auth.contacted(host)
             # Bounded by the longest a request can take (every attempt timed out, every backoff at its ceiling), so a
             # waiter never hangs on a learner gone wrong; a black-holed host wakes them after one request's failure.
-            done.wait(TOTAL_ATTEMPTS * sum(self.timeout) + (TOTAL_ATTEMPTS - 1) * BACKOFF_MAX)
+            done.wait(self.retry_policy.attempts * sum(self.timeout) + self.retry_policy.total_wait_bound())
         return self._request(method, host, path, scope, credentials, headers, **kwargs)
+
+    def _remember_quota(self, host, credentials, response):
+        """Keep the pull quota a response revealed (Docker Hub's ratelimit-remaining), for source_quota.SourceQuota."""
+        quota = quota_of(response.headers)
+        if quota is not None:
+            self.rate_limits[(host, identity_of(credentials))] = quota
 
     def _request(self, method, host, path, scope, credentials=None, headers=None, **kwargs):
         url = "https://%s%s" % (host, path)
@@ -159,6 +169,8 @@ class RegistryClient:
             elif auth:
                 call["auth"] = tuple(auth[1])
             response = self._send(method, url, headers=headers, **call)
+            if "ratelimit-remaining" in response.headers:
+                self._remember_quota(host, credentials, response)
             if not shrunk and response.status_code == 400 and auth and auth[0] == "Bearer" and (
                     method == "HEAD" or HEADER_TOO_LARGE.search(response.text or "")):
                 # The front end refused the size of our headers (a batched token over many long names; a HEAD's answer has
@@ -256,8 +268,8 @@ class RegistryClient:
 
         Cached per client (one module run): a repository listed twice costs its requests once. Every request a page takes is
         counted against `budget` (a RequestBudget): the page, a 401 challenge answered before it, and each retry the session
-        made: the session retries 429 and 5xx with jittered backoff and honours Retry-After up to retries.BACKOFF_MAX
-        (retries.urllib3_retry), so a rate limit that outlasts those retries, or asks for a longer wait, fails the listing
+        made: the session retries 429 and 5xx with jittered backoff and honours Retry-After up to the policy's max_wait
+        (RetryPolicy.urllib3_retry), so a rate limit that outlasts those retries, or asks for a longer wait, fails the listing
         (TOOMANYREQUESTS) rather than waiting for hours.
         Token requests are not counted (they go to the token service, and are cached)."""
         key = (host, repository, identity_of(credentials))

@@ -32,6 +32,7 @@ extends_documentation_fragment:
   - acrops.registry.attributes
   - acrops.registry.auth
   - acrops.registry.requirements
+  - acrops.registry.retries
 attributes:
   check_mode:
     support: full
@@ -331,6 +332,37 @@ options:
       - An empty string turns the journal off. If not set, the environment variable E(ACROPS_JOURNAL_DIR) is used when set.
     type: path
     default: ~/.ansible/acrops/running-imports
+  progress_interval:
+    description:
+      - Seconds between two progress lines while the images are read and imported - done/total, imported, unchanged,
+        failed, running, and an estimate of the time left from the pace observed so far. With C(-v), one line per
+        finished image too. C(0) turns progress off.
+      - Shown only when the task runs in-process (on the controller, in the controller's own Python, the usual case for
+        C(ansible_connection=local) and the P(acrops.registry.acr_mirror#role) role), through Ansible's display, so that the lines
+        reach the console and C(log_path) while the task runs. Run as a module (another host or interpreter, become,
+        async), a module's output is read only when it ends, so it cannot print live - nothing is shown and the result is
+        the same. Never shown for a task with C(no_log), nor when the console hides ok results (the stdout callback's
+        C(display_ok_hosts), E(ANSIBLE_DISPLAY_OK_HOSTS=false)).
+    type: int
+    default: 10
+  source_rate_limit:
+    description:
+      - Docker Hub pull quota awareness, for images from C(docker.io) with credentials (O(source_credentials),
+        O(source_username)/O(source_password)). The account's remaining pulls are read from the C(ratelimit-remaining) header
+        of the C(HEAD) that reads each source digest anyway (a C(HEAD) is free of quota); ACR's import then pulls with the same
+        credentials, one pull per image. When fewer pulls remain than imports are needed, the images that fit are
+        submitted and the others are reported C(deferred) with RV(deferred_until) (the latest time the window resets), in a
+        warning, and in C(counts.deferred) - instead of failing one after another with HTTP 429.
+      - On by default. An account whose answers carry no quota (unlimited) is never held back. Check mode does not predict
+        deferrals.
+      - Anonymous imports are not checked - ACR pulls them from its own addresses, whose quota the controller cannot read
+        (a C(HEAD) from the controller shows the controller's own address's quota); give credentials for Docker Hub.
+    type: dict
+    suboptions:
+      min_remaining:
+        description: Pulls to leave unspent for others using the account (CI jobs, developers); C(0) spends all.
+        type: int
+        default: 0
 seealso:
   - module: acrops.registry.acr_image_info
   - name: Import container images to a container registry
@@ -488,7 +520,8 @@ targets:
     after: {description: Digest after (read back after the import)., type: str, returned: always}
     action:
       description:
-        - One of C(imported), C(overwritten), C(unchanged), C(drifted), C(would_import), C(would_overwrite), C(locked), C(failed).
+        - One of C(imported), C(overwritten), C(unchanged), C(drifted), C(would_import), C(would_overwrite), C(locked), C(failed),
+          C(deferred) (see O(source_rate_limit)).
         - Without reads of the target (O(target_reads)), also C(exists_unverified) (the service kept an existing tag; its digest was
           not compared) and C(unknown) (check mode, or an untagged copy whose previous state is not known).
       type: str
@@ -596,6 +629,7 @@ counts:
     - Target counts per action over the batch (C(exists_unverified) and C(unknown) included), plus C(failed), C(images) and
       C(changed_images).
     - With O(referrers), also C(referrers_imported), C(referrers_unchanged), C(referrers_would_import), C(referrers_failed) and C(referrers_drifted).
+    - When imports were deferred (O(source_rate_limit)), also C(deferred).
   returned: batch form
   type: dict
   sample: {imported: 3, overwritten: 1, unchanged: 7, drifted: 0, failed: 0, images: 11, changed_images: 4}
@@ -629,6 +663,17 @@ timedout:
   returned: when the task timed out, on the controller
   type: dict
   sample: {period: 60}
+deferred:
+  description:
+    - V(true) when the image's import was not submitted because the Docker Hub pull quota of its credentials would not cover
+      it (O(source_rate_limit)); its targets that were to change are C(deferred), nothing changed. Run again after RV(deferred_until).
+  returned: when deferred (single form, or in each of RV(results))
+  type: bool
+deferred_until:
+  description: The latest time (UTC, ISO 8601) the account's quota window resets - when the quota was read plus the window C(w).
+  returned: when deferred
+  type: str
+  sample: "2026-12-05T00:51:56Z"
 '''
 
 from ansible_collections.acrops.registry.plugins.module_utils.acr_import_task import ARGUMENT_RULES, REQUIREMENTS, argument_spec, execute

@@ -23,6 +23,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.errors import UnsupportedError
 from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
 from ansible.utils.vars import merge_hash
 
 from ansible_collections.acrops.registry.plugins.module_utils import running_imports
@@ -91,8 +92,9 @@ class InProcessAction(ActionBase):
         if missing:
             return self._masked({"failed": True, "changed": False, "msg": missing}, params, no_log_values, task_vars)
         try:
+            live = {"show": self._shower(task_vars, no_log_values)} if self._shows_progress() else {}
             with task_environment(environment), library_output_muted():
-                outcome = self.TASK.execute(params, bool(self._task.check_mode), bool(self._task.diff))
+                outcome = self.TASK.execute(params, bool(self._task.check_mode), bool(self._task.diff), **live)
         except BaseException as exc:  # pylint: disable=broad-exception-caught  # only Ansible's task timeout is handled
             if "TaskTimeoutError" not in (cls.__name__ for cls in type(exc).__mro__):
                 raise
@@ -101,6 +103,27 @@ class InProcessAction(ActionBase):
         if outcome.warnings:
             result["warnings"] = list(outcome.warnings)
         return self._masked(result, params, no_log_values, task_vars)
+
+    def _shows_progress(self):
+        """Live progress for a task whose module tells it (TASK.SHOWS_PROGRESS), unless the task is no_log or the console is
+        set to hide ok results (the stdout callback's display_ok_hosts, ANSIBLE_DISPLAY_OK_HOSTS=false)."""
+        return bool(getattr(self.TASK, "SHOWS_PROGRESS", False) and not getattr(self._task, "no_log", False) and not ok_hosts_hidden())
+
+    @staticmethod
+    def _shower(task_vars, no_log_values):
+        """show(line, verbosity) for a task's live progress: Ansible's display, which a worker sends to the main process at
+        once (its final queue), so the line reaches the console and log_path while the task runs; verbosity 0 always, 1 at -v.
+        no_log values are masked as in the result."""
+        display = Display()
+        host = task_vars.get("inventory_hostname") or "localhost"
+
+        def show(line, verbosity=0):
+            line = remove_values(line, no_log_values)
+            if verbosity <= 0:
+                display.display("[%s] %s" % (host, line))
+            else:
+                display.verbose(line, host=host, caplevel=verbosity - 1)
+        return show
 
     def _stopped(self):
         """The result of a run that the task's timeout stopped (Ansible raised its TaskTimeoutError in here): what completed
@@ -132,6 +155,19 @@ class InProcessAction(ActionBase):
         result = remove_values(result, no_log_values)
         result.update(kept)
         return result
+
+
+def ok_hosts_hidden():
+    """Whether the stdout callback hides ok results (its display_ok_hosts option, e.g. ANSIBLE_DISPLAY_OK_HOSTS=false). Its
+    options are known in the worker: the main process loaded the callback before forking. A callback without the option
+    (or any doubt) counts as showing them."""
+    name = str(C.DEFAULT_STDOUT_CALLBACK or "default")
+    for plugin_name in dict.fromkeys((name, name.rsplit(".", 1)[-1])):
+        try:
+            return not C.config.get_config_value("display_ok_hosts", plugin_type="callback", plugin_name=plugin_name)
+        except Exception:  # pylint: disable=broad-exception-caught  # AnsibleUndefinedConfigEntry and the like: no such option
+            continue
+    return False
 
 
 def inject_invocation(task_vars):
