@@ -10,11 +10,13 @@ import json
 import signal
 import subprocess
 
+import pytest
 import yaml
 
 import playbook_runner
 from playbook_runner import storage_digest
 
+pytestmark = pytest.mark.usefixtures("standin_clean")
 SMALL = dict(platforms="linux/amd64", size=256)
 
 
