@@ -129,6 +129,9 @@ class SourceFronts:
             if source.auth == "bearer" and not request.headers.get("Authorization", "").lower().startswith("bearer "):
                 return self._challenge(request, source)
             return json_response({}, headers={"Docker-Distribution-Api-Version": "registry/2.0"})
+        if path == "/v2/_catalog" and source.auth == "bearer":
+            request["route"] = "source:/v2/_catalog"
+            return _catalog_refused(self.world, request, source)
         for kind, regex in REPO_ROUTES:
             matched = regex.match(path)
             if matched:
@@ -203,6 +206,16 @@ def _challenge_error(world, request, source):
     if problem or claims.get("typ") != "source" or claims.get("aud") != source.host:
         return ',error="invalid_token"'
     return ',error="insufficient_scope"'
+
+
+# ---- issue 18: Docker Hub serves no catalog -------------------------------------------------------------------------------
+def _catalog_refused(world, request, source):
+    """GET /v2/_catalog as Docker Hub answers it: 401 UNAUTHORIZED naming registry:catalog:*, with or without a token (its
+    token service grants nothing for that scope), so a client can only be told to name the repositories."""
+    realm = "https://%s%s" % (request.host, source.realm_path)
+    header = 'Bearer realm="%s",service="%s",scope="registry:catalog:*"' % (realm, source.host) + _challenge_error(world, request, source)
+    return registry_error(401, "UNAUTHORIZED", "authentication required", [{"Type": "registry", "Class": "", "Name": "catalog", "Action": "*"}],
+                          {"WWW-Authenticate": header, "Docker-Distribution-Api-Version": "registry/2.0"})
 
 
 def describe_limits(fronts):
