@@ -14,7 +14,7 @@ import time
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.acrops.registry.plugins.module_utils import (
-    importer, image_requests, planner, policy_expansion, progress, referrer_import, running_imports, target_reads)
+    importer, image_requests, planner, policy_expansion, progress, referrer_import, repository_selection, running_imports, target_reads)
 from ansible_collections.acrops.registry.plugins.module_utils.auth import AUTH_ARGUMENT_SPEC
 from ansible_collections.acrops.registry.plugins.module_utils.clients import connect_azure, connect_registries
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor
@@ -78,6 +78,9 @@ def argument_spec():
             platform=dict(type="str"),
             referrers=dict(type="bool"),
             referrers_types=dict(type="list", elements="str"),
+            repositories=dict(type="dict", options=dict(regex=dict(type="raw"), exclude=dict(type="raw"))),
+            tags=dict(type="raw"),
+            max_tags=dict(type="int"),
         )),
         concurrency=dict(type="int", default=8),
         keep_going=dict(type="bool", default=True),
@@ -92,6 +95,7 @@ def argument_spec():
     spec.update(RETRY_ARGUMENT_SPEC)
     spec["progress_interval"] = dict(type="int", default=progress.DEFAULT_INTERVAL)
     spec["source_rate_limit"] = dict(type="dict", options=dict(min_remaining=dict(type="int", default=0)))
+    spec["max_images"] = dict(type="int", default=1000)
     return spec
 
 
@@ -127,6 +131,20 @@ def policy_lines(policies):
     return lines
 
 
+def selection_lines(selections):
+    return ["Repository selection of %s selected %d of %d repositories%s" % (
+        s["label"], len(s["selected"]), s["listed"], (": " + ", ".join(s["selected"])) if s["selected"] else "")
+        for s in selections if not s.get("failed")]
+
+
+def check_max_images(requests, limit):
+    """A run-level guard, before any import: an entry that names a registry can select far more than meant."""
+    if len(requests) > limit:
+        raise AcrOpsError("this run selects %d images, more than max_images (%d); nothing was imported: narrow the entries (repositories "
+                          "regex/exclude, tag policies) or raise max_images to at least %d" % (len(requests), limit, len(requests)),
+                          code="TOO_MANY_IMAGES")
+
+
 def diff_of(results):
     before, after = {}, {}
     for result in results:
@@ -145,6 +163,7 @@ class AcrImport:
         self.target_reads = None
         self.data_token = None
         self.show = show
+        self.catalog_entries, self.defaults = [], {}
         by_host = self.params.get("source_credentials")
         self.redactor = Redactor([self.params.get("secret"), self.params.get("source_password")]
                                  + [i.get("source_password") for i in self.params.get("images") or [] if isinstance(i, dict)]
@@ -156,7 +175,7 @@ class AcrImport:
         check_strings(params)
         check_registry_name(params["registry"])
         for key, minimum in (("concurrency", 1), ("timeout", 1), ("polling_interval", 1), ("max_tags", 1), ("tag_list_budget", 1),
-                             ("progress_interval", 0)):
+                             ("progress_interval", 0), ("max_images", 1)):
             if params[key] < minimum:
                 raise AcrOpsError("%s must be at least %d" % (key, minimum))
         settings = validate_auth(params)
@@ -183,6 +202,9 @@ class AcrImport:
                 raise AcrOpsError("tag_policy goes on each entry of images (images[N].tag_policy), not beside images: write it into the "
                                   "entries it applies to")
             pending = image_requests.validate_batch(params["images"], defaults)
+            self.defaults = defaults
+            self.catalog_entries = [repository_selection.validate_entry(index, spec, defaults, "images[%d] (%s)" % (index, spec.get("source")))
+                                    for index, spec in enumerate(params["images"]) if repository_selection.is_catalog_entry(spec)]
         else:
             pending = [image_requests.validate_image(dict((k, params.get(k)) for k in IMAGE_KEYS), {"source_credentials": by_host}, "source")]
         return settings, pending
@@ -207,6 +229,15 @@ class AcrImport:
                 clients.registry_client.add_acr(source_acr.login_server, source_acr.role_assignment_mode, source_acr.name)
             resolved.append(item.resolved(source_acr, ref))
         return resolved
+
+    def select_repositories(self, clients, budget):
+        """The catalog entries' repositories -> (their ImageRequests, resolved sources, with tag policies; selection reports;
+        failure results of listings that failed)."""
+        specs, reports = repository_selection.expand(self.catalog_entries, repository_selection.Catalogs(clients.registry_client), budget,
+                                                     clients.arm.resolve_registry, clients.cloud.acr_suffix)
+        items = [image_requests.validate_image(spec, self.defaults, spec["label"]) for index in sorted(specs) for spec in specs[index]]
+        failures = [repository_selection.failure_result(r) for r in reports if r["failed"]]
+        return items, reports, failures
 
     def run_batch(self, ctx, requests):
         """importer.run_batch, told as it goes when something can show it (show, from the in-process action)."""
@@ -247,7 +278,13 @@ class AcrImport:
                                    params["unreadable_source"], self.target_reads, clients.registry_client.retry_policy,
                                    SourceQuota(clients.registry_client.rate_limits, (params.get("source_rate_limit") or {}).get("min_remaining", 0)))
             budget = RequestBudget(params["tag_list_budget"])
+            selections, listing_failures = [], []
+            if self.catalog_entries:
+                selected, selections, listing_failures = self.select_repositories(clients, budget)
+                requests += self.resolve(clients, selected)
             requests, policies, failures = policy_expansion.expand_policies(ctx, requests, params["max_tags"], budget, params["concurrency"])
+            failures = listing_failures + failures
+            check_max_images(requests, params["max_images"])
             if failures and not params["keep_going"]:
                 results = failures + [self.skipped(r) for r in requests]
             else:
@@ -262,6 +299,9 @@ class AcrImport:
                 clients.arm.running.forget_claimed()
         if policies:
             output.update(policies=policies, tag_list_requests=budget.used)
+        if selections:
+            output.update(repository_selections=selections, tag_list_requests=budget.used)
+            output["actions"] = selection_lines(selections) + output["actions"]
         if params.get("images") is not None or params.get("tag_policy") is not None:
             output.update(results=results, counts=importer.count(results))
         else:
@@ -299,6 +339,7 @@ def outcome_of(runner, diff):
                             + (" and %d more" % (len(deferred) - 10) if len(deferred) > 10 else "")))
     for policy in output.get("policies") or []:
         warnings.extend(runner.redactor.scrub(warning) for warning in policy.get("warnings") or [])
+    warnings.extend(runner.redactor.scrub(s["warning"]) for s in output.get("repository_selections") or [] if s.get("warning"))
     for result in results:
         warnings.extend(runner.redactor.scrub("%s: %s" % (result["source"], warning)) for warning in result.get("warnings") or [])
     if not diff:

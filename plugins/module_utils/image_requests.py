@@ -13,7 +13,7 @@ from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrO
 from ansible_collections.acrops.registry.plugins.module_utils.oci import parse_platform
 
 _REQUEST_FIELDS = ("source source_registry source_acr username password tags untagged force label policy repositories platform selected_by "
-                   "referrers referrers_types")
+                   "referrers referrers_types max_tags all_tags")
 
 
 class ImageRequest(namedtuple("ImageRequest", _REQUEST_FIELDS)):
@@ -27,7 +27,8 @@ class ImageRequest(namedtuple("ImageRequest", _REQUEST_FIELDS)):
     has no tag, tags is empty and repositories are the target repositories until policy_expansion turns it into one request
     per selected tag); platform: 'os/arch[/variant]' to import one child of an index; selected_by: the label of the policy
     entry that selected this tag; referrers: also copy the image's referrers; referrers_types: their artifact type
-    allow-list (empty: all)."""
+    allow-list (empty: all); max_tags: the entry's own cap on its policy's tags (None: the module's max_tags, unless
+    all_tags: the entry asked for tags: all, the explicit way past the module's max_tags)."""
 
     __slots__ = ()
 
@@ -78,7 +79,7 @@ class ImageRequest(namedtuple("ImageRequest", _REQUEST_FIELDS)):
         return body
 
 
-ImageRequest.__new__.__defaults__ = (None, None, None, None, (), (), False, None, None, (), None, None, False, ())
+ImageRequest.__new__.__defaults__ = (None, None, None, None, (), (), False, None, None, (), None, None, False, (), None, False)
 
 
 # An artifact type is a media type (RFC 6838: type/subtype, restricted name characters, at most 127 each).
@@ -295,13 +296,14 @@ def validate_image(spec, defaults, label):
     platform = parse_platform_option(get("platform"), label)
     follow, types = parse_referrers(spec, defaults, label)
     by_host = defaults.get("source_credentials") or {}
+    spec = tags_as_policy(spec, label)
     if spec.get("tag_policy") is not None:
         ref, policy, repositories = validate_policy_image(dict(spec, source_registry=source_registry), label, spec["tag_policy"])
         if not password and not source_registry:
             username, password = by_host.get(credentials_host(ref.registry), (None, None))
         return ImageRequest(ref, source_registry, username=username, password=password, force=bool(get("force")),
                             label=spec.get("label") or label, policy=policy, repositories=repositories, platform=platform, referrers=follow,
-                            referrers_types=types)
+                            referrers_types=types, max_tags=spec.get("max_tags"), all_tags=bool(spec.get("all_tags")))
     ref = parse_source(spec.get("source"), source_registry)
     if not password and not source_registry:
         username, password = by_host.get(credentials_host(ref.registry), (None, None))
@@ -312,6 +314,34 @@ def validate_image(spec, defaults, label):
         tags = parse_targets(spec.get("targets"), ref)
     return ImageRequest(ref, source_registry, username=username, password=password, tags=tags, untagged=untagged, force=bool(get("force")),
                         label=spec.get("label") or label, platform=platform, referrers=follow, referrers_types=types)
+
+
+def tags_as_policy(spec, label):
+    """An entry's `tags` as its tag policy: tags: all (every tag, past the module's max_tags: all_tags), or a list of tags
+    (each taken where the source has it: entries that name several repositories share one list). max_tags is the cap of an
+    entry's policy, so it needs one."""
+    tags, policy = spec.get("tags"), spec.get("tag_policy")
+    if tags is not None:
+        if policy is not None:
+            raise AcrOpsError("%s: tags and tag_policy do not go together: write tags: all, a list of tags, or a tag_policy" % label)
+        if tags == "all":
+            spec = dict(spec, tag_policy={"regex": ".*"}, all_tags=True)
+        elif isinstance(tags, list) and tags and all(isinstance(t, str) and t for t in tags):
+            for tag in tags:
+                try:
+                    reference.parse("example.invalid/sample:" + tag)
+                except ValueError:
+                    raise AcrOpsError("%s: %r in tags is not a valid tag" % (label, tag)) from None
+            spec = dict(spec, tag_policy={"regex": [re.escape(t) for t in tags]})
+        else:
+            raise AcrOpsError("%s: tags must be 'all' or a non-empty list of tags, e.g. [latest, '1.25']" % label)
+        spec.pop("tags")
+    if spec.get("max_tags") is not None:
+        if spec.get("tag_policy") is None:
+            raise AcrOpsError("%s: max_tags caps a tag_policy or tags: all; this entry has neither" % label)
+        if spec["max_tags"] < 1:
+            raise AcrOpsError("%s: max_tags must be at least 1" % label)
+    return spec
 
 
 def check_targets(items):
@@ -338,6 +368,8 @@ def validate_batch(images, defaults):
     for index, spec in enumerate(images):
         if not isinstance(spec, dict):
             raise AcrOpsError("images[%d] must be a mapping with at least source" % index)
+        if spec.get("repositories") is not None:
+            continue  # names a registry or namespace: repository_selection validates it and expands it once its catalog is listed
         label = "images[%d] (%s)" % (index, spec.get("source"))
         pending.append(validate_image(spec, defaults, label))
     # Entries with a tag policy have no tags yet: they are checked again once the policies are expanded.

@@ -58,11 +58,13 @@ def expand_policy(ctx, request, max_tags, budget):
     if refused:
         report["notes"].append("%d listed tag(s) are not valid tags (the reference grammar refuses them) and were skipped: %s"
                                % (len(refused), ", ".join(show(t) for t in refused[:5]) + (", ..." if len(refused) > 5 else "")))
-    if len(selection.selected) > max_tags:
+    # An entry's own max_tags rules; tags: all (all_tags) is the explicit way past the module's.
+    limit = request.max_tags if request.max_tags is not None else (None if request.all_tags else max_tags)
+    if limit is not None and len(selection.selected) > limit:
         report.update(failed=True, error_code="TOO_MANY_TAGS",
-                      msg="the tag policy of %s selects %d tags, more than max_tags (%d): narrow the policy (regex, semver, latest) or "
-                          "raise max_tags; first selected: %s" % (request.label, len(selection.selected), max_tags,
-                                                                  ", ".join(selection.selected[:10])))
+                      msg="the tag policy of %s selects %d tags, more than max_tags (%d): narrow the policy (regex, semver, latest), "
+                          "raise max_tags, or write tags: all; first selected: %s" % (request.label, len(selection.selected), limit,
+                                                                                      ", ".join(selection.selected[:10])))
         return [], report
     if not selection.selected:
         report["warnings"].append("the tag policy of %s selected no tag of %s: %s" % (request.label, ref, tag_policy.explain_empty(request.policy, selection)))

@@ -265,6 +265,34 @@ options:
         description: As O(referrers_types); defaults to the module-level O(referrers_types).
         type: list
         elements: str
+      repositories:
+        description:
+          - Makes this entry name a registry or a namespace instead of one repository. O(images[].source) is then
+            C(HOST[/NAMESPACE]) (with O(images[].source_registry), the C(NAMESPACE) inside that ACR, or C(/) for all of it).
+          - The repositories come from the source's catalog, listed once per run and paged (an ACR with the run's Entra identity
+            through C(/acr/v1/_catalog), which needs a role that lists the catalog; other registries through C(/v2/_catalog));
+            every page counts against O(tag_list_budget). Docker Hub serves no catalog - such an entry is refused before any
+            call - name its repositories instead.
+          - Each selected repository keeps its path (docs/naming.md) and gets the entry's O(images[].tags) or O(images[].tag_policy),
+            which one of them is required; O(images[].targets) and O(images[].untagged_repositories) do not apply.
+        type: dict
+        suboptions:
+          regex:
+            description: Keep repositories whose path below the namespace fully matches this regular expression (or one of a list).
+            type: raw
+          exclude:
+            description: Drop repositories whose path below the namespace fully matches this regular expression (or one of a list).
+            type: raw
+      tags:
+        description:
+          - V(all) - every tag of the source repository (or of each repository of O(images[].repositories)); the explicit way
+            past O(max_tags), while O(images[].max_tags) still applies when set.
+          - Or a list of tags, each taken from the repositories that have it.
+          - Not together with O(images[].tag_policy).
+        type: raw
+      max_tags:
+        description: The most tags this entry's O(images[].tag_policy) or O(images[].tags) may select per repository (default O(max_tags), none for V(all)).
+        type: int
   concurrency:
     description: How many images of O(images) are processed at once.
     type: int
@@ -363,6 +391,12 @@ options:
         description: Pulls to leave unspent for others using the account (CI jobs, developers); C(0) spends all.
         type: int
         default: 0
+  max_images:
+    description:
+      - The most images (source tags) one run may select, counted once every entry is expanded; above it the run fails
+        before any import, with the count. Raise it for a deliberate registry-wide migration.
+    type: int
+    default: 1000
 seealso:
   - module: acrops.registry.acr_image_info
   - name: Import container images to a container registry
@@ -621,9 +655,22 @@ policies:
   sample: [{label: "images[0] (docker.io/library/nginx)", source: docker.io/library/nginx, listed: 31, selected: ["1.26.2", "1.26.1", "1.25.3"],
             policy: {semver: ">=1.25 <1.27", latest: 3}, targets: [nginx], platform: null, notes: [], warnings: [], failed: false}]
 tag_list_requests:
-  description: Requests spent listing source tags in this run (counted against O(tag_list_budget)).
-  returned: when a tag policy was given
+  description: Requests spent listing source tags and catalogs in this run (counted against O(tag_list_budget)).
+  returned: when a tag policy or O(images[].repositories) was given
   type: int
+repository_selections:
+  description: One entry per O(images[].repositories) entry, saying which repositories of the source's catalog it selected.
+  returned: when O(images[].repositories) was given
+  type: list
+  elements: dict
+  contains:
+    label: {description: The entry's label., type: str, returned: always}
+    source: {description: The registry or namespace., type: str, returned: always}
+    repositories: {description: The filter as given (regex, exclude)., type: dict, returned: always}
+    listed: {description: How many repositories are below the namespace (null when listing failed)., type: int, returned: always}
+    selected: {description: The selected repository paths., type: list, elements: str, returned: always}
+    failed: {description: Whether listing the catalog failed., type: bool, returned: always}
+    msg: {description: Why it failed., type: str, returned: when failed}
 counts:
   description:
     - Target counts per action over the batch (C(exists_unverified) and C(unknown) included), plus C(failed), C(images) and

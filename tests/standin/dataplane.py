@@ -380,12 +380,14 @@ class DataPlane:
             entries.sort(key=lambda e: e["lastUpdateTime"])
         return self._page(request, entries, "/acr/v1/%s/_tags" % repo, {"registry": registry.login_server, "imageName": repo}, "tags")
 
-    def _page(self, request, entries, path, envelope, key, name_of=lambda e: e["name"] if isinstance(e, dict) else e):
-        """Page by `n` and `last` (the name of the last item seen), with an RFC 5988 Link to the next page."""
+    def _page(self, request, entries, path, envelope, key, name_of=lambda e: e["name"] if isinstance(e, dict) else e, cap=0):
+        """Page by `n` and `last` (the name of the last item seen), with an RFC 5988 Link to the next page; a page holds at
+        most `cap` items when cap > 0, whatever n asks (a registry's own page limit)."""
         try:
             size = max(1, int(request.query.get("n", "100")))
         except ValueError:
             return registry_error(400, "PAGINATION_NUMBER_INVALID", "invalid number of results requested")
+        size = min(size, cap) if cap > 0 else size
         last = request.query.get("last")
         names = [name_of(e) for e in entries]
         start = names.index(last) + 1 if last in names else 0
@@ -415,7 +417,8 @@ class DataPlane:
             last = page[-1]
 
     async def _acr_catalog(self, request, registry, client):
-        return self._page(request, await self._all_repositories(registry), "/acr/v1/_catalog", {}, "repositories")
+        return self._page(request, await self._all_repositories(registry), "/acr/v1/_catalog", {}, "repositories",
+                          cap=int(self.world.settings["catalog_page_size"] or 0))
 
     def _manifest_digests(self, registry, repo):
         """distribution has no API to list a repository's manifests; its filesystem layout does."""

@@ -1,0 +1,86 @@
+# Copyright (c) 2026 acrops.registry contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Entries that name a namespace or a registry (issue 18) through ansible-playbook against the stand-in, in one run:
+a 3-repository namespace on a distribution registry selected by regex with one excluded (check mode, import, unchanged,
+check mode again), max_images stopping a run before any import, an ACR source whose catalog comes in pages of two, and
+the refusals for Docker Hub (before any call) and a registry whose catalog answers 401."""
+
+from __future__ import annotations
+
+import pytest
+from playbook_runner import storage_digest
+
+pytestmark = pytest.mark.usefixtures("standin_clean")
+
+
+def task(params, check=False):
+    return {"acrops.registry.acr_import": dict(params, registry="standinacr"), "check_mode": check}
+
+
+def targets(result):
+    return {t["name"]: t["action"] for r in result["results"] for t in r["targets"]}
+
+
+def test_namespaces_paged_catalogs_max_images_and_refusals(standin, ansible, repo):
+    private = standin.env["sources"]["private"]
+    host = private["host"]
+    pushed = {}
+    for name in ("api", "web", "legacy"):
+        for tag in ("1", "2"):
+            pushed["%s/%s:%s" % (repo, name, tag)] = standin.push("private", "%s/%s" % (repo, name), tag, platforms="linux/amd64", size=64)
+    standin.push("private", "%s-other/api" % repo, "1", platforms="linux/amd64", size=64)  # beside the namespace, not below it
+    acr_names = ["%s/acr/app%d" % (repo, n) for n in range(5)]
+    acr_digests = {name: standin.push("devacr", name, "v1", platforms="linux/amd64", size=64) for name in acr_names}
+    standin.control.settings(catalog_page_size=2)
+    calls = standin.control.counters()["import_calls"]
+
+    namespace = {"images": [{"source": "%s/%s" % (host, repo), "label": "ns", "repositories": {"regex": "api|web|legacy", "exclude": "legacy"},
+                             "tags": "all"}],
+                 "source_credentials": {host: {"username": private["username"], "password": private["password"]}}}
+    from_acr = {"images": [{"source": repo + "/acr", "source_registry": "devacr", "repositories": {"regex": "app[0-9]"}, "tags": ["v1"]}],
+                "tag_list_budget": 1000}
+    run = ansible.tasks([
+        task(namespace, check=True),                                          # r0
+        task(namespace),                                                      # r1
+        task(namespace),                                                      # r2
+        task(namespace, check=True),                                          # r3
+        task(dict(from_acr, max_images=4)),                                   # r4
+        task(from_acr),                                                       # r5
+        task({"images": [{"source": "docker.io/library", "repositories": {"regex": "nginx"}, "tags": "all"}]}),      # r6
+        task({"images": [{"source": "ghcr.io/org", "repositories": {"regex": ".*"}, "tags": "all"}]}),               # r7
+    ])
+    result = run.results
+    wanted = ["%s/%s:%s" % (repo, name, tag) for name in ("api", "web") for tag in ("1", "2")]
+    named = ["%s/%s" % (host, w) for w in wanted]  # the target keeps the source path, the host first (docs/naming.md)
+
+    preview = result["r0"]
+    assert not preview.get("failed") and preview["changed"] is True, run
+    assert preview["repository_selections"][0]["selected"] == ["%s/api" % repo, "%s/web" % repo]
+    assert preview["repository_selections"][0]["listed"] == 3
+    assert targets(preview) == {n: "would_import" for n in named}
+    assert any(line.startswith("Repository selection of ns selected 2 of 3 repositories") for line in preview["actions"])
+
+    assert result["r1"]["changed"] is True and targets(result["r1"]) == {n: "imported" for n in named}, run
+    for written, source in zip(named, wanted):
+        assert storage_digest(standin.env["registries"]["standinacr"]["storage_url"], *written.rsplit(":", 1)) == pushed[source]
+    assert storage_digest(standin.env["registries"]["standinacr"]["storage_url"], "%s/%s/legacy" % (host, repo), "1") is None
+    assert result["r2"]["changed"] is False and targets(result["r2"]) == {n: "unchanged" for n in named}
+    assert result["r3"]["changed"] is False and targets(result["r3"]) == {n: "unchanged" for n in named}
+
+    stopped = result["r4"]
+    assert stopped.get("failed") and "selects 5 images, more than max_images (4)" in stopped["msg"], run
+    assert "raise max_images" in stopped["msg"]
+    paged = result["r5"]
+    assert not paged.get("failed") and paged["repository_selections"][0]["selected"] == acr_names, run
+    assert targets(paged) == {"%s:v1" % n: "imported" for n in acr_names}, "max_images imported nothing: all five are new here"
+    for name in acr_names:
+        assert storage_digest(standin.env["registries"]["standinacr"]["storage_url"], name, "v1") == acr_digests[name]
+    assert paged["tag_list_requests"] >= 3 + len(acr_names), "the catalog came in pages of two, every page counted"
+
+    assert result["r6"].get("failed") and "Docker Hub serves no repository catalog" in result["r6"]["msg"]
+    assert "name the repositories" in result["r6"]["msg"]
+    refused = result["r7"]
+    assert refused.get("failed") and refused["results"][0]["error_code"] == "NO_CATALOG", run
+    assert "ghcr.io serves no repository catalog" in refused["results"][0]["msg"]
+    assert standin.control.counters()["import_calls"] == calls + len(named) + len(acr_names), "check mode and refusals import nothing"

@@ -1,0 +1,86 @@
+# Copyright (c) 2026 acrops.registry contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Entries that name a registry or namespace (issue 18): validation before any call, the repository filter, tags: all past
+max_tags, and the run-level max_images guard (pure parts; catalogs are listed against the stand-in in tests/integration)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.acrops.registry.plugins.module_utils import image_requests, importer, policy_expansion, repository_selection
+from ansible_collections.acrops.registry.plugins.module_utils.acr_import_task import check_max_images
+from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor
+from ansible_collections.acrops.registry.tests.unit.plugins.module_utils.fakes import FakeRegistryClient
+
+DEFAULTS = {"source_credentials": {"registry.example.com": ("bot", "s3cret")}}
+
+
+def entry(**spec):
+    spec.setdefault("source", "registry.example.com/team")
+    return repository_selection.validate_entry(0, spec, DEFAULTS, "images[0]")
+
+
+def test_a_namespace_entry_keeps_host_namespace_filter_and_the_host_credentials():
+    validated = entry(repositories={"regex": "api|web.*", "exclude": "web-old"}, tags="all")
+    assert (validated.host, validated.namespace, validated.credentials) == ("registry.example.com", "team", ("bot", "s3cret"))
+    names = ["team/api", "team/api2", "team/web", "team/web-old", "other/api", "teamx/api"]
+    assert repository_selection.select(validated, names) == (["team/api", "team/web"], 2)
+
+
+def test_a_whole_registry_and_an_acr_namespace():
+    whole = entry(source="registry.example.com", repositories={"exclude": "tmp/.*"}, tags=["latest"])
+    assert whole.namespace == "" and repository_selection.select(whole, ["a", "tmp/x", "b/c"]) == (["a", "b/c"], 1)
+    acr = repository_selection.validate_entry(1, {"source": "/", "source_registry": "devacr", "repositories": {}, "tags": "all"}, {}, "e")
+    assert (acr.host, acr.namespace, acr.source_registry, acr.credentials) == (None, "", "devacr", None)
+
+
+@pytest.mark.parametrize("spec, words", [
+    ({"source": "docker.io/library", "tags": "all"}, "Docker Hub serves no repository catalog"),
+    ({"source": "index.docker.io/bitnami", "tags": "all"}, "name the repositories"),
+    ({"tags": "all", "repositories": {"regex": "(unclosed"}}, "repositories.regex"),
+    ({"repositories": {"regex": "api"}}, "say which tags"),
+    ({"tags": "all", "targets": ["x"]}, "keeps its path"),
+    ({"source": "team/api", "tags": "all"}, "must start with the registry host"),
+    ({"tags": "some"}, "tags must be 'all' or a non-empty list"),
+    ({"tags": ["ok", "no way"]}, "is not a valid tag"),
+    ({"tags": "all", "tag_policy": {"latest": 1}}, "do not go together"),
+])
+def test_refusals_before_any_call(spec, words):
+    spec.setdefault("repositories", {"regex": ".*"})
+    with pytest.raises(AcrOpsError) as caught:
+        entry(**spec)
+    assert words in str(caught.value)
+
+
+def listing(count):
+    return FakeRegistryClient(listings={"library/nginx": ["1.%d" % n for n in range(count)]})
+
+
+def expand(spec, max_tags=50):
+    item = image_requests.validate_image(spec, {}, "images[0]")
+    ctx = importer.Context(None, listing(60), None, Redactor([]), True, True, 60)
+    return policy_expansion.expand_policies(ctx, [item], max_tags=max_tags)
+
+
+def test_tags_all_goes_past_max_tags_but_the_entries_own_max_tags_applies():
+    out, reports, failures = expand({"source": "docker.io/library/nginx", "tags": "all"})
+    assert len(out) == 60 and not failures and reports[0]["policy"] == {"regex": [".*"]}
+    dummy, reports, failures = expand({"source": "docker.io/library/nginx", "tags": "all", "max_tags": 59})
+    assert failures and "more than max_tags (59)" in reports[0]["msg"]
+    dummy, reports, failures = expand({"source": "docker.io/library/nginx", "tag_policy": {"regex": ".*"}})
+    assert failures and "more than max_tags (50)" in reports[0]["msg"] and "tags: all" in reports[0]["msg"]
+    out, dummy, failures = expand({"source": "docker.io/library/nginx", "tags": ["1.3", "1.99"]})
+    assert [str(r.source) for r in out] == ["docker.io/library/nginx:1.3"] and not failures
+
+
+def test_max_tags_needs_a_tag_selection():
+    with pytest.raises(AcrOpsError, match="max_tags caps a tag_policy"):
+        image_requests.validate_image({"source": "nginx:1.25", "max_tags": 3}, {}, "images[0]")
+
+
+def test_max_images_fails_with_the_count_and_how_to_raise_it():
+    check_max_images(range(3), 3)
+    with pytest.raises(AcrOpsError) as caught:
+        check_max_images(range(4), 3)
+    assert "selects 4 images, more than max_images (3)" in str(caught.value) and "raise max_images to at least 4" in str(caught.value)
