@@ -666,7 +666,7 @@ repository_selections:
   contains:
     label: {description: The entry's label., type: str, returned: always}
     source: {description: The registry or namespace., type: str, returned: always}
-    repositories: {description: The filter as given (regex, exclude)., type: dict, returned: always}
+    repositories: {description: "The filter as given (regex, exclude).", type: dict, returned: always}
     listed: {description: How many repositories are below the namespace (null when listing failed)., type: int, returned: always}
     selected: {description: The selected repository paths., type: list, elements: str, returned: always}
     failed: {description: Whether listing the catalog failed., type: bool, returned: always}
