@@ -18,7 +18,7 @@ from ansible_collections.acrops.registry.plugins.module_utils.tag_policy import 
 # An inventory entry's keys: acr_import's image keys, with `tags` (a list, or a tag policy) and `credentials` (a name in
 # acr_mirror_credentials) in place of tag_policy, source_username and source_password.
 ENTRY_KEYS = frozenset(("source", "targets", "tags", "source_registry", "credentials", "force", "untagged_repositories", "platform",
-                        "referrers", "referrers_types"))
+                        "referrers", "referrers_types", "repositories", "max_tags"))
 ACTION_ORDER = (planner.IMPORTED, planner.OVERWRITTEN, planner.WOULD_IMPORT, planner.WOULD_OVERWRITE, planner.DRIFTED, "deferred",
                 planner.UNCHANGED, planner.EXISTS_UNVERIFIED, planner.UNKNOWN, planner.LOCKED, planner.FAILED)
 
@@ -150,6 +150,37 @@ def _policy_request(entry, policy, label, prefix, credentials, force):
     return request
 
 
+def _catalog_request(entry, label, prefix, credentials, force):
+    """An entry that names a namespace or registry (repositories) -> one acr_import entry; the module lists the catalog, and
+    names each repository by the rule with the role's prefix (target_prefix). tags: all, a list, or a tag policy."""
+    unknown = set(k for k in entry if not k.startswith("_")) - ENTRY_KEYS
+    if unknown:
+        raise AnsibleFilterError("%s: unknown keys %s (known: %s)" % (label, ", ".join(sorted(unknown)), ", ".join(sorted(ENTRY_KEYS))))
+    if entry.get("targets") or entry.get("untagged_repositories"):
+        raise AnsibleFilterError("%s: an entry with repositories names each repository by the naming rule: drop targets and "
+                                 "untagged_repositories" % label)
+    tags = entry.get("tags")
+    request = {"source": entry["source"], "repositories": entry["repositories"], "force": bool(entry.get("force", force)), "label": label}
+    if isinstance(tags, dict):
+        request["tag_policy"] = _policy(tags, entry, label)
+    elif tags is not None:
+        request["tags"] = tags
+    for key_name in ("source_registry", "platform", "max_tags"):
+        if entry.get(key_name):
+            request[key_name] = entry[key_name]
+    if prefix:
+        request["target_prefix"] = prefix
+    request.update(_referrer_keys(entry))
+    if not entry.get("source_registry"):
+        host = str(entry["source"]).split("/", 1)[0]
+        try:
+            ref = reference.parse("%s/sample" % host, default_tag=None)
+        except ValueError as exc:
+            raise AnsibleFilterError("%s: %s" % (label, exc)) from None
+        request.update(_credentials_for(ref, entry, credentials, label))
+    return request
+
+
 def mirror_requests(entries, prefix="", credentials=None, force=True):
     """Merged inventory entries -> acr_import `images` entries, with targets named and conflicts refused."""
     credentials = credentials or {}
@@ -157,6 +188,9 @@ def mirror_requests(entries, prefix="", credentials=None, force=True):
     for index, raw in enumerate(entries or []):
         label = raw.get("_label") if isinstance(raw, dict) and raw.get("_label") else "image %d (%s)" % (
             index + 1, raw if isinstance(raw, str) else (raw or {}).get("source"))
+        if isinstance(raw, dict) and raw.get("repositories") is not None:
+            requests.append(_catalog_request(raw, label, prefix, credentials, force))
+            continue
         entry, sources, policy = _expand(raw, label, prefix)
         if policy is not None:
             request = _policy_request(entry, policy, label, prefix, credentials, force)
@@ -252,6 +286,9 @@ def mirror_report(result, registry, check_mode=False):
     if result.get("policies"):
         keys = ("label", "source", "policy", "targets", "platform", "listed", "selected", "notes", "warnings", "failed", "msg")
         report["policies"] = [dict((k, p.get(k)) for k in keys) for p in result["policies"]]
+        report["tag_list_requests"] = result.get("tag_list_requests")
+    if result.get("repository_selections"):
+        report["repository_selections"] = result["repository_selections"]
         report["tag_list_requests"] = result.get("tag_list_requests")
     return report
 

@@ -81,6 +81,7 @@ def argument_spec():
             repositories=dict(type="dict", options=dict(regex=dict(type="raw"), exclude=dict(type="raw"))),
             tags=dict(type="raw"),
             max_tags=dict(type="int"),
+            target_prefix=dict(type="str"),
         )),
         concurrency=dict(type="int", default=8),
         keep_going=dict(type="bool", default=True),

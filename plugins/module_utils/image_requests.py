@@ -370,6 +370,9 @@ def validate_batch(images, defaults):
             raise AcrOpsError("images[%d] must be a mapping with at least source" % index)
         if spec.get("repositories") is not None:
             continue  # names a registry or namespace: repository_selection validates it and expands it once its catalog is listed
+        if spec.get("target_prefix") is not None:
+            raise AcrOpsError("images[%d]: target_prefix goes with repositories (it names each selected repository's target); "
+                              "write targets for one repository" % index)
         label = "images[%d] (%s)" % (index, spec.get("source"))
         pending.append(validate_image(spec, defaults, label))
     # Entries with a tag policy have no tags yet: they are checked again once the policies are expanded.

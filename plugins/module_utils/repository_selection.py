@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-from ansible_collections.acrops.registry.plugins.module_utils import image_requests, oci, reference, tag_policy
+from ansible_collections.acrops.registry.plugins.module_utils import image_requests, oci, reference, tag_policy, target_naming
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, show
 
 CATALOG_SCOPE = "registry:catalog:*"
@@ -75,6 +75,8 @@ def validate_entry(index, spec, defaults, label):
         raise AcrOpsError("%s: with repositories each selected repository keeps its path (docs/naming.md): drop targets" % label)
     if spec.get("untagged_repositories"):
         raise AcrOpsError("%s: untagged_repositories does not go with repositories" % label)
+    if spec.get("target_prefix") is not None and not isinstance(spec["target_prefix"], str):
+        raise AcrOpsError("%s: target_prefix must be a string such as 'mirror/'" % label)
     if source_registry:
         host, namespace = None, text.strip("/")
         if namespace and image_requests.looks_like_host(namespace.split("/", 1)[0]):
@@ -102,9 +104,19 @@ def validate_entry(index, spec, defaults, label):
 
 
 def per_repository_spec(spec, host, path):
-    """The entry for one selected repository: source HOST/PATH (or PATH in source_registry), no tag, the tag selection."""
+    """The entry for one selected repository: source HOST/PATH (or PATH in source_registry), no tag, the tag selection; with
+    target_prefix (the role's acr_mirror_target_prefix) its target is the naming rule's name with that prefix."""
     entry = dict((k, spec[k]) for k in _KEPT_KEYS if spec.get(k) is not None)
     entry["source"] = "%s/%s" % (host, path) if host else path
+    prefix = spec.get("target_prefix")
+    if prefix:
+        try:
+            if host:
+                entry["targets"] = [target_naming.default_repository(reference.parse(entry["source"], default_tag=None), prefix)]
+            else:
+                entry["targets"] = [target_naming.source_registry_repository(path, prefix)]
+        except (ValueError, target_naming.TargetNamingError) as exc:
+            raise AcrOpsError("%s: %s" % (spec.get("source"), exc)) from None
     return entry
 
 

@@ -291,8 +291,13 @@ options:
           - Not together with O(images[].tag_policy).
         type: raw
       max_tags:
-        description: The most tags this entry's O(images[].tag_policy) or O(images[].tags) may select per repository (default O(max_tags), none for V(all)).
+        description: The most tags this entry's O(images[].tag_policy) or O(images[].tags) may select per repository (default
+          O(max_tags), none for V(all)).
         type: int
+      target_prefix:
+        description: With O(images[].repositories), put in front of each selected repository's target name (the C(acr_mirror) role's
+          C(acr_mirror_target_prefix)).
+        type: str
   concurrency:
     description: How many images of O(images) are processed at once.
     type: int

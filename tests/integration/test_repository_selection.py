@@ -3,8 +3,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Entries that name a namespace or a registry (issue 18) through ansible-playbook against the stand-in, in one run:
 a 3-repository namespace on a distribution registry selected by regex with one excluded (check mode, import, unchanged,
-check mode again), max_images stopping a run before any import, an ACR source whose catalog comes in pages of two, and
-the refusals for Docker Hub (before any call) and a registry whose catalog answers 401."""
+check mode again), max_images stopping a run before any import, an ACR source whose catalog comes in pages of two,
+the refusals for Docker Hub (before any call) and a registry whose catalog answers 401, and the role with its prefix."""
 
 from __future__ import annotations
 
@@ -49,6 +49,11 @@ def test_namespaces_paged_catalogs_max_images_and_refusals(standin, ansible, rep
         task(from_acr),                                                       # r5
         task({"images": [{"source": "docker.io/library", "repositories": {"regex": "nginx"}, "tags": "all"}]}),      # r6
         task({"images": [{"source": "ghcr.io/org", "repositories": {"regex": ".*"}, "tags": "all"}]}),               # r7
+        # r8: the role, with its prefix and credentials by host; r9: what it reported
+        {"ansible.builtin.include_role": {"name": "acrops.registry.acr_mirror"},
+         "vars": {"acr_mirror_registry": "standinacr", "acr_mirror_target_prefix": "role/", "acr_mirror_credentials": namespace["source_credentials"],
+                  "acr_mirror_images": [{"source": "%s/%s" % (host, repo), "repositories": {"regex": "api"}, "tags": ["1"]}]}},
+        {"ansible.builtin.debug": {"var": "acr_mirror_result"}},
     ])
     result = run.results
     wanted = ["%s/%s:%s" % (repo, name, tag) for name in ("api", "web") for tag in ("1", "2")]
@@ -83,4 +88,9 @@ def test_namespaces_paged_catalogs_max_images_and_refusals(standin, ansible, rep
     refused = result["r7"]
     assert refused.get("failed") and refused["results"][0]["error_code"] == "NO_CATALOG", run
     assert "ghcr.io serves no repository catalog" in refused["results"][0]["msg"]
-    assert standin.control.counters()["import_calls"] == calls + len(named) + len(acr_names), "check mode and refusals import nothing"
+    role = result["r9"]["acr_mirror_result"]
+    assert role["repository_selections"][0]["selected"] == ["%s/api" % repo], run
+    assert [(t["name"], t["action"]) for i in role["images"] for t in i["targets"]] == [("role/%s/%s/api:1" % (host, repo), "imported")]
+    assert storage_digest(standin.env["registries"]["standinacr"]["storage_url"], "role/%s/%s/api" % (host, repo), "1") == pushed[
+        "%s/api:1" % repo]
+    assert standin.control.counters()["import_calls"] == calls + len(named) + len(acr_names) + 1, "check mode and refusals import nothing"

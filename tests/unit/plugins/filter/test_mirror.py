@@ -173,9 +173,9 @@ def test_report_and_summary_show_what_policies_selected():
 def test_entry_keys_are_the_module_image_keys_in_the_role_words():
     """The role passes its entries to acr_import's images: every key but its own `tags` and `credentials` must be one of the
     module's documented image keys (the module's `tag_policy` and source credentials are written `tags` and `credentials`).
-    The module's registry-wide keys (repositories, tags, max_tags: issue 18) are not role keys yet."""
+    The module's own `tags` (all or a list) and `target_prefix` are what the role's `tags` and acr_mirror_target_prefix become."""
     documented = yaml.safe_load(acr_import.DOCUMENTATION)["options"]["images"]["suboptions"]
-    module_only = {"tag_policy", "source_username", "source_password", "label", "repositories", "tags", "max_tags"}
+    module_only = {"tag_policy", "source_username", "source_password", "label", "tags", "target_prefix"}
     assert mirror.ENTRY_KEYS - {"tags", "credentials"} == set(documented) - module_only
 
 

@@ -84,3 +84,12 @@ def test_max_images_fails_with_the_count_and_how_to_raise_it():
     with pytest.raises(AcrOpsError) as caught:
         check_max_images(range(4), 3)
     assert "selects 4 images, more than max_images (3)" in str(caught.value) and "raise max_images to at least 4" in str(caught.value)
+
+
+def test_target_prefix_names_each_repository_by_the_rule_and_needs_repositories():
+    spec = {"source": "registry.example.com/team", "tags": "all", "target_prefix": "mirror/"}
+    assert repository_selection.per_repository_spec(spec, "registry.example.com", "team/api")["targets"] == ["mirror/registry.example.com/team/api"]
+    assert repository_selection.per_repository_spec(dict(spec, source="team"), None, "team/api")["targets"] == ["mirror/team/api"]
+    assert "targets" not in repository_selection.per_repository_spec({"tags": "all"}, "registry.example.com", "team/api")
+    with pytest.raises(AcrOpsError, match="target_prefix goes with repositories"):
+        image_requests.validate_batch([{"source": "nginx:1.25", "target_prefix": "mirror/"}], {})
