@@ -93,3 +93,49 @@ def test_target_prefix_names_each_repository_by_the_rule_and_needs_repositories(
     assert "targets" not in repository_selection.per_repository_spec({"tags": "all"}, "registry.example.com", "team/api")
     with pytest.raises(AcrOpsError, match="target_prefix goes with repositories"):
         image_requests.validate_batch([{"source": "nginx:1.25", "target_prefix": "mirror/"}], {})
+
+
+class Answer:
+    def __init__(self, status, body, link=None):
+        self.status_code, self._body, self.text = status, body, str(body)
+        self.headers = {"Link": link} if link else {}
+
+    def json(self):
+        return self._body
+
+
+class CatalogClient:
+    """Serves a catalog in pages of two with Link, as distribution and ACR do; records each request."""
+
+    def __init__(self, names, status=200):
+        self.names, self.status, self.paths, self.redactor = names, status, [], Redactor([])
+
+    def request(self, method, host, path, scope, credentials=None):
+        self.paths.append((method, host, path, scope, credentials))
+        if self.status != 200:
+            return Answer(self.status, {"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]})
+        last = path.split("last=")[1].split("&")[0] if "last=" in path else None
+        start = self.names.index(last) + 1 if last else 0
+        page = self.names[start:start + 2]
+        more = start + 2 < len(self.names)
+        return Answer(200, {"repositories": page}, '</v2/_catalog?last=%s&n=2>; rel="next"' % page[-1] if more else None)
+
+
+def test_catalogs_follow_links_count_every_page_and_list_a_registry_once():
+    client = CatalogClient(["a", "b", "c", "d", "e"])
+    catalogs, budget = repository_selection.Catalogs(client), policy_expansion.RequestBudget(10)
+    assert catalogs.repositories("r.example.com", None, budget, acr=False) == ("a", "b", "c", "d", "e")
+    assert catalogs.repositories("r.example.com", None, budget, acr=False) == ("a", "b", "c", "d", "e")
+    assert [p[2] for p in client.paths] == ["/v2/_catalog?n=1000", "/v2/_catalog?last=b&n=2", "/v2/_catalog?last=d&n=2"]
+    assert {p[3] for p in client.paths} == {"registry:catalog:*"} and budget.used == 3
+    catalogs.repositories("acr.example.com", None, budget, acr=True)
+    assert client.paths[3][2] == "/acr/v1/_catalog?n=1000"
+    with pytest.raises(AcrOpsError, match="budget of 10"):
+        repository_selection.Catalogs(CatalogClient(list("abcdefghijklmnopqrstuvwxyz"))).repositories("x.example.com", None, budget, False)
+
+
+def test_a_registry_that_refuses_its_catalog_fails_the_entry_with_no_catalog():
+    with pytest.raises(AcrOpsError) as caught:
+        repository_selection.Catalogs(CatalogClient([], status=401)).repositories("ghcr.io", None, None, acr=False)
+    assert caught.value.code == "NO_CATALOG" and "ghcr.io serves no repository catalog" in str(caught.value)
+    assert "name the repositories" in caught.value.hint
