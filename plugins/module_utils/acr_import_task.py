@@ -165,6 +165,7 @@ class AcrImport:
         self.data_token = None
         self.show = show
         self.catalog_entries, self.defaults = [], {}
+        self.source_acrs = {}  # source_registry as written -> arm.Registry: a registry's repositories resolve it once
         by_host = self.params.get("source_credentials")
         self.redactor = Redactor([self.params.get("secret"), self.params.get("source_password")]
                                  + [i.get("source_password") for i in self.params.get("images") or [] if isinstance(i, dict)]
@@ -221,7 +222,7 @@ class AcrImport:
         for item in pending:
             source_acr, ref = None, item.source
             if item.source_registry:
-                source_acr = clients.arm.resolve_registry(item.source_registry)
+                source_acr = self.source_acr(clients, item.source_registry)
                 ref = image_requests.bind_source_registry(ref, source_acr.login_server)
             elif image_requests.is_entra_acr_source(item, clients.cloud.acr_suffix):
                 matches = [r for r in clients.arm.list_registries() if (r.login_server or "").lower() == ref.registry.lower()]
@@ -231,11 +232,16 @@ class AcrImport:
             resolved.append(item.resolved(source_acr, ref))
         return resolved
 
+    def source_acr(self, clients, text):
+        if text not in self.source_acrs:
+            self.source_acrs[text] = clients.arm.resolve_registry(text)
+        return self.source_acrs[text]
+
     def select_repositories(self, clients, budget):
         """The catalog entries' repositories -> (their ImageRequests, resolved sources, with tag policies; selection reports;
         failure results of listings that failed)."""
         specs, reports = repository_selection.expand(self.catalog_entries, repository_selection.Catalogs(clients.registry_client), budget,
-                                                     clients.arm.resolve_registry, clients.cloud.acr_suffix)
+                                                     lambda text: self.source_acr(clients, text), clients.cloud.acr_suffix)
         items = [image_requests.validate_image(spec, self.defaults, spec["label"]) for index in sorted(specs) for spec in specs[index]]
         failures = [repository_selection.failure_result(r) for r in reports if r["failed"]]
         return items, reports, failures

@@ -38,8 +38,9 @@ def test_namespaces_paged_catalogs_max_images_and_refusals(standin, ansible, rep
     namespace = {"images": [{"source": "%s/%s" % (host, repo), "label": "ns", "repositories": {"regex": "api|web|legacy", "exclude": "legacy"},
                              "tags": "all"}],
                  "source_credentials": {host: {"username": private["username"], "password": private["password"]}}}
-    from_acr = {"images": [{"source": repo + "/acr", "source_registry": "devacr", "repositories": {"regex": "app[0-9]"}, "tags": ["v1"]}],
-                "tag_list_budget": 1000}
+    # By resource ID (as from another subscription): the registry is read once per run, not once per repository.
+    from_acr = {"images": [{"source": repo + "/acr", "source_registry": standin.env["registries"]["devacr"]["id"], "repositories": {"regex": "app[0-9]"},
+                            "tags": ["v1"]}], "tag_list_budget": 1000}
     run = ansible.tasks([
         task(namespace, check=True),                                          # r0
         task(namespace),                                                      # r1
@@ -82,6 +83,8 @@ def test_namespaces_paged_catalogs_max_images_and_refusals(standin, ansible, rep
     for name in acr_names:
         assert storage_digest(standin.env["registries"]["standinacr"]["storage_url"], name, "v1") == acr_digests[name]
     assert paged["tag_list_requests"] >= 3 + len(acr_names), "the catalog came in pages of two, every page counted"
+    registry_reads = sum(n for key, n in standin.control.counters()["requests"].items() if key.endswith(" GET arm:registry"))
+    assert registry_reads == 2, "r4 and r5 each read the source registry once"
 
     assert result["r6"].get("failed") and "Docker Hub serves no repository catalog" in result["r6"]["msg"]
     assert "name the repositories" in result["r6"]["msg"]
