@@ -306,6 +306,12 @@ def mirror_summary(report, max_changes=SUMMARY_CHANGES, report_path=""):
     if report.get("error"):
         return [head, "error: %s" % report["error"]]
     lines = [head]
+    for selection in report.get("repository_selections") or []:
+        if selection.get("failed"):
+            lines.append("  repositories %s: failed: %s" % (selection.get("label"), selection.get("msg")))
+        else:
+            lines.append("  repositories %s: %d of %d in %s selected" % (
+                selection.get("label"), len(selection.get("selected") or []), selection.get("listed") or 0, selection.get("source")))
     for policy in report.get("policies") or []:
         if policy.get("failed"):
             lines.append("  policy %s: failed: %s" % (policy.get("label"), policy.get("msg")))

@@ -40,3 +40,11 @@ def test_the_report_lists_the_repository_selections():
     selections = [{"label": "ns", "source": "registry.example.com/team", "selected": ["team/api"], "listed": 2, "failed": False}]
     report = mirror.mirror_report({"results": [], "counts": {}, "repository_selections": selections, "tag_list_requests": 1}, "r")
     assert report["repository_selections"] == selections and report["tag_list_requests"] == 1
+
+
+def test_the_summary_says_what_each_selection_selected_or_why_it_failed():
+    selections = [{"label": "ns", "source": "registry.example.com/team", "selected": ["team/api"], "listed": 2, "failed": False},
+                  {"label": "hub", "source": "ghcr.io/org", "selected": [], "listed": None, "failed": True, "msg": "ghcr.io serves no catalog"}]
+    lines = mirror.mirror_summary({"counts": {}, "images": [], "repository_selections": selections})
+    assert "  repositories ns: 1 of 2 in registry.example.com/team selected" in lines
+    assert "  repositories hub: failed: ghcr.io serves no catalog" in lines
