@@ -20,7 +20,6 @@ from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrO
 
 CATALOG_SCOPE = "registry:catalog:*"
 CATALOG_PAGE = 1000  # asked for; registries cap pages themselves (distribution at 1000, ACR lower) and Link the rest
-SELECTION_KEYS = ("repositories", "tags", "max_tags")
 # The per-repository entry keeps these of the catalog entry (source, targets and tags are written per repository).
 _KEPT_KEYS = ("source_registry", "source_username", "source_password", "force", "platform", "referrers", "referrers_types",
               "max_tags", "tags", "tag_policy")
@@ -150,7 +149,8 @@ class Catalogs:
                 raise AcrOpsError("listing the catalog of %s answered %d: %s" % (host, response.status_code, oci.error_text(response)))
             page = oci.json_object(response, host, "the catalog", self.client.redactor).get("repositories") or []
             if not isinstance(page, list):
-                raise AcrOpsError("%s answered its catalog with something that is not a repository list: %s" % (host, show(response.text[:200])))
+                raise AcrOpsError("%s answered its catalog with something that is not a repository list: %s"
+                                  % (host, show(self.client.redactor.scrub(response.text[:200]))))
             names.extend(n for n in page if isinstance(n, str) and n not in seen)
             seen.update(n for n in page if isinstance(n, str))
             following = oci.next_link(response.headers.get("Link"))
