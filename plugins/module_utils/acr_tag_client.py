@@ -1,0 +1,86 @@
+# Copyright (c) 2026 acrops.registry contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Changes to an ACR's tags through its data plane (api 2021-07-01), on the run's RegistryClient (auth, pooling, retries):
+read a tag's attributes, PATCH them, DELETE a tag.
+
+Each change asks for the token scope it needs (metadata_write, delete), which an importer identity may not hold: ACR then
+grants a token without the action and refuses the call with 401 (or 403), and the error names the roles that give it.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from ansible_collections.acrops.registry.plugins.module_utils import oci
+from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, show
+from ansible_collections.acrops.registry.plugins.module_utils.tag_lifecycle import TagFacts
+
+ABAC_MODE = "'RBAC Registry + ABAC Repository Permissions' mode, where AcrPull/AcrPush/AcrDelete are not honoured"
+ROLE_HINTS = {
+    "metadata_read": "reading tag attributes needs metadata read: AcrPull (or Container Registry Data Importer and Data Reader) "
+                     "in 'RBAC Registry Permissions' mode, or Container Registry Repository Reader in " + ABAC_MODE,
+    "metadata_write": "changing tag attributes needs metadata write: AcrPush in 'RBAC Registry Permissions' mode, or Container Registry "
+                      "Repository Writer (or Repository Contributor) in " + ABAC_MODE,
+    "delete": "deleting needs the delete permission: AcrDelete in 'RBAC Registry Permissions' mode, or Container Registry Repository "
+              "Contributor in " + ABAC_MODE + "; an ABAC condition may limit either to the mirror's repositories",
+}
+DISALLOWED = "REGISTRY_DISALLOWED_OPERATION"
+
+
+def _tag_path(repository, tag):
+    return "/acr/v1/%s/_tags/%s" % (quote(repository, safe=""), quote(tag, safe=""))
+
+
+def _scope(repository, action):
+    return "repository:%s:%s" % (repository, action)
+
+
+def _refused(response, login_server, what, action):
+    """The error of a call ACR did not do: permissions (401/403) name the roles, a lock says so, anything else as it came."""
+    text = oci.error_text(response)
+    if response.status_code in (401, 403):
+        return AcrOpsError("%s refused to %s (HTTP %s): %s" % (login_server, what, response.status_code, text), code="UNAUTHORIZED"
+                           if response.status_code == 401 else "DENIED", hint=ROLE_HINTS[action])
+    if response.status_code == 405 and oci.error_code(response) == DISALLOWED:
+        return AcrOpsError("%s refused to %s: it is locked (writeEnabled or deleteEnabled false): %s" % (login_server, what, text),
+                           code=DISALLOWED)
+    return AcrOpsError("%s answered HTTP %s to %s: %s" % (login_server, response.status_code, what, text),
+                       transient=response.status_code >= 500)
+
+
+def _facts(response, client, login_server, what):
+    body = oci.json_object(response, login_server, what, client.redactor)
+    tag = body.get("tag") if "tag" in body else body
+    attributes = tag.get("changeableAttributes") if isinstance(tag, dict) else None
+    if not isinstance(attributes, dict) or not isinstance(tag.get("digest"), str):
+        raise AcrOpsError("%s answered %s with something that is not a tag: %s"
+                          % (login_server, what, show(client.redactor.scrub(response.text[:200]))))
+    return TagFacts(tag["digest"], {k: v for k, v in attributes.items() if isinstance(v, bool)})
+
+
+def read_tag(client, login_server, repository, tag):
+    """TagFacts of one tag, or None when the tag (or its repository) does not exist."""
+    what = "read the tag %s:%s" % (repository, tag)
+    response = client.request("GET", login_server, _tag_path(repository, tag), client.scope(login_server, repository))
+    if response.status_code == 404:
+        return None
+    if response.status_code != 200:
+        raise _refused(response, login_server, what, "metadata_read")
+    return _facts(response, client, login_server, what)
+
+
+def update_tag(client, login_server, repository, tag, changes):
+    """PATCH a tag's changeable attributes -> its TagFacts after the change."""
+    what = "change the attributes of %s:%s" % (repository, tag)
+    response = client.request("PATCH", login_server, _tag_path(repository, tag), _scope(repository, "metadata_write"), json=changes)
+    if response.status_code != 200:
+        raise _refused(response, login_server, what, "metadata_write")
+    return _facts(response, client, login_server, what)
+
+
+def delete_tag(client, login_server, repository, tag):
+    """DELETE one tag (its manifest stays, untagged if it has no other tag). A tag already gone counts as deleted."""
+    response = client.request("DELETE", login_server, _tag_path(repository, tag), _scope(repository, "delete"))
+    if response.status_code not in (200, 202, 404):
+        raise _refused(response, login_server, "delete the tag %s:%s" % (repository, tag), "delete")
