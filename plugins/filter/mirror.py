@@ -18,7 +18,7 @@ from ansible_collections.acrops.registry.plugins.module_utils.tag_policy import 
 # An inventory entry's keys: acr_import's image keys, with `tags` (a list, or a tag policy) and `credentials` (a name in
 # acr_mirror_credentials) in place of tag_policy, source_username and source_password.
 ENTRY_KEYS = frozenset(("source", "targets", "tags", "source_registry", "credentials", "force", "untagged_repositories", "platform",
-                        "referrers", "referrers_types"))
+                        "referrers", "referrers_types", "lock"))
 ACTION_ORDER = (planner.IMPORTED, planner.OVERWRITTEN, planner.WOULD_IMPORT, planner.WOULD_OVERWRITE, planner.DRIFTED, planner.UNCHANGED,
                 planner.LOCKED, planner.FAILED)
 
@@ -113,12 +113,15 @@ def _policy(tags, entry, label):
 
 
 def _referrer_keys(entry):
-    """An entry's own referrers switch (also false: it opts out of the role's default) and type allow-list, when it sets them."""
+    """An entry's own referrers switch (also false: it opts out of the role's default) and type allow-list, and its lock switch,
+    when it sets them."""
     keys = {}
     if entry.get("referrers") is not None:
         keys["referrers"] = entry["referrers"]
     if entry.get("referrers_types"):
         keys["referrers_types"] = list(entry["referrers_types"])
+    if entry.get("lock") is not None:
+        keys["lock"] = entry["lock"]  # the entry's own lock switch (false opts out of acr_mirror_lock)
     return keys
 
 

@@ -27,7 +27,7 @@ ARGUMENT_RULES = {"mutually_exclusive": [("source", "images")], "required_one_of
 # The Python packages the task needs, checked before it runs (module_runner.run_module, plugin_utils/in_process.py).
 REQUIREMENTS = AZURE_MODULES
 IMAGE_KEYS = ("source", "targets", "untagged_repositories", "source_registry", "source_username", "source_password", "force", "tag_policy",
-              "platform", "referrers", "referrers_types")
+              "platform", "referrers", "referrers_types", "lock")
 POLICY_OPTIONS = dict(
     regex=dict(type="raw"),
     exclude=dict(type="raw"),
@@ -36,6 +36,7 @@ POLICY_OPTIONS = dict(
 )
 VERBS = {planner.IMPORTED: "Imported", planner.OVERWRITTEN: "Overwrote", planner.WOULD_IMPORT: "Would import",
          planner.WOULD_OVERWRITE: "Would overwrite"}
+LOCK_VERBS = {"locked": "Locked", "would_lock": "Would lock"}
 REFERRER_VERBS = {referrer_import.REFERRER_IMPORTED: "Imported", referrer_import.REFERRER_WOULD_IMPORT: "Would import"}
 
 
@@ -71,6 +72,7 @@ def argument_spec():
             platform=dict(type="str"),
             referrers=dict(type="bool"),
             referrers_types=dict(type="list", elements="str"),
+            lock=dict(type="bool"),
         )),
         concurrency=dict(type="int", default=8),
         keep_going=dict(type="bool", default=True),
@@ -78,6 +80,7 @@ def argument_spec():
         wait=dict(type="bool", default=True),
         timeout=dict(type="int", default=900),
         polling_interval=dict(type="int", default=5),
+        lock=dict(type="bool", default=False),
     )
     spec.update(AUTH_ARGUMENT_SPEC)
     return spec
@@ -91,6 +94,9 @@ def action_lines(result):
         if verb:
             lines.append("%s %s%s (%s) as %s" % (verb, result["source"], platform, (result.get("source_digest") or "digest unknown")[:19],
                                                  target["name"]))
+        lock = (target.get("lock") or {}).get("action")
+        if lock in LOCK_VERBS:
+            lines.append("%s %s (writeEnabled and deleteEnabled false)" % (LOCK_VERBS[lock], target["name"]))
     for referrer in result.get("referrers") or []:
         verb = REFERRER_VERBS.get(referrer["action"])
         if verb:
@@ -113,11 +119,17 @@ def policy_lines(policies):
 
 def diff_of(results):
     before, after = {}, {}
+    locks_before, locks_after = {}, {}
     for result in results:
         for target in result.get("targets", []) + result.get("untagged", []):
             before[target["name"]] = target["before"]
             after[target["name"]] = target["after"]
-    return {"before": {"targets": before}, "after": {"targets": after}}
+            if target.get("lock"):
+                locks_before[target["name"]], locks_after[target["name"]] = target["lock"]["before"], target["lock"]["after"]
+    shown = {"before": {"targets": before}, "after": {"targets": after}}
+    if locks_after:
+        shown["before"]["locks"], shown["after"]["locks"] = locks_before, locks_after
+    return shown
 
 
 class AcrImport:
@@ -154,7 +166,7 @@ class AcrImport:
                 raise AcrOpsError("source_username/source_password are the credentials of source, and images has no module-level "
                                   "source: give source_credentials: {HOST: {username, password}} (used for the entries on HOST only), "
                                   "or each entry its own source_username/source_password")
-            defaults = dict((k, params.get(k)) for k in ("source_registry", "force", "platform", "referrers", "referrers_types"))
+            defaults = dict((k, params.get(k)) for k in ("source_registry", "force", "platform", "referrers", "referrers_types", "lock"))
             defaults["source_credentials"] = by_host
             if params.get("tag_policy") is not None:
                 raise AcrOpsError("tag_policy goes on each entry of images (images[N].tag_policy), not beside images: write it into the "

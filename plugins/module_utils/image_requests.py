@@ -13,7 +13,7 @@ from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrO
 from ansible_collections.acrops.registry.plugins.module_utils.oci import parse_platform
 
 _REQUEST_FIELDS = ("source source_registry source_acr username password tags untagged force label policy repositories platform selected_by "
-                   "referrers referrers_types")
+                   "referrers referrers_types lock")
 
 
 class ImageRequest(namedtuple("ImageRequest", _REQUEST_FIELDS)):
@@ -27,7 +27,7 @@ class ImageRequest(namedtuple("ImageRequest", _REQUEST_FIELDS)):
     has no tag, tags is empty and repositories are the target repositories until policy_expansion turns it into one request
     per selected tag); platform: 'os/arch[/variant]' to import one child of an index; selected_by: the label of the policy
     entry that selected this tag; referrers: also copy the image's referrers; referrers_types: their artifact type
-    allow-list (empty: all)."""
+    allow-list (empty: all); lock: lock the target tags (writeEnabled and deleteEnabled false) once they hold the image."""
 
     __slots__ = ()
 
@@ -78,7 +78,7 @@ class ImageRequest(namedtuple("ImageRequest", _REQUEST_FIELDS)):
         return body
 
 
-ImageRequest.__new__.__defaults__ = (None, None, None, None, (), (), False, None, None, (), None, None, False, ())
+ImageRequest.__new__.__defaults__ = (None, None, None, None, (), (), False, None, None, (), None, None, False, (), False)
 
 
 # An artifact type is a media type (RFC 6838: type/subtype, restricted name characters, at most 127 each).
@@ -301,7 +301,7 @@ def validate_image(spec, defaults, label):
             username, password = by_host.get(credentials_host(ref.registry), (None, None))
         return ImageRequest(ref, source_registry, username=username, password=password, force=bool(get("force")),
                             label=spec.get("label") or label, policy=policy, repositories=repositories, platform=platform, referrers=follow,
-                            referrers_types=types)
+                            referrers_types=types, lock=bool(get("lock")))
     ref = parse_source(spec.get("source"), source_registry)
     if not password and not source_registry:
         username, password = by_host.get(credentials_host(ref.registry), (None, None))
@@ -311,7 +311,7 @@ def validate_image(spec, defaults, label):
     else:
         tags = parse_targets(spec.get("targets"), ref)
     return ImageRequest(ref, source_registry, username=username, password=password, tags=tags, untagged=untagged, force=bool(get("force")),
-                        label=spec.get("label") or label, platform=platform, referrers=follow, referrers_types=types)
+                        label=spec.get("label") or label, platform=platform, referrers=follow, referrers_types=types, lock=bool(get("lock")))
 
 
 def check_targets(items):

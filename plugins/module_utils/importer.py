@@ -19,7 +19,7 @@ import time
 from collections import namedtuple
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.acrops.registry.plugins.module_utils import planner, referrer_import
+from ansible_collections.acrops.registry.plugins.module_utils import planner, referrer_import, tag_locks
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 from ansible_collections.acrops.registry.plugins.module_utils.registry_client import RegistryUnreachable
 from ansible_collections.acrops.registry.plugins.module_utils.retries import TRANSIENT_SERVICE_CODES, retry_operation, transient_wait
@@ -143,6 +143,8 @@ class ImageImport:
     def _run(self):
         digest = self.source_digest()
         result = self._run_subject(digest)
+        if self.request.lock and not result.get("failed"):
+            tag_locks.lock_targets(self.ctx, self.request, result, self.warnings)
         if self.request.referrers and not result.get("failed") and (self.ctx.wait or self.ctx.check_mode):
             discover = self.ctx.discover or referrer_import.RunDiscovery(self.ctx.registry_client)
             referrer_import.ReferrerImport(self.ctx, self.request, discover, self.warnings).follow(result, digest, self.media_type)

@@ -83,3 +83,18 @@ def diff(plans, repository):
             after[plan.tag] = dict(plan.after, digest=plan.digest)
     return {"before": {repository: before}, "after": {repository: after},
             "before_header": "%s (tags before)" % repository, "after_header": "%s (tags after)" % repository}
+
+
+# ---- lock after import (acr_import lock: true) -----------------------------------------------------------------------
+LOCKED_NOW, WOULD_LOCK, LOCK_UNCHANGED = "locked", "would_lock", "unchanged"
+
+
+def plan_lock(facts, check_mode):
+    """A target tag to lock once it holds the image: facts None = not there yet (check mode, still to be imported) ->
+    (action, before, changes). before/after show writeEnabled and deleteEnabled only; reading what is there first makes it
+    idempotent."""
+    before = None if facts is None else {name: facts.attributes.get(name, True) for name in LOCK}
+    changes = {name: value for name, value in LOCK.items() if before is None or before[name] is not value}
+    if not changes:
+        return LOCK_UNCHANGED, before, {}
+    return WOULD_LOCK if check_mode else LOCKED_NOW, before, changes

@@ -264,6 +264,9 @@ options:
         description: As O(referrers_types); defaults to the module-level O(referrers_types).
         type: list
         elements: str
+      lock:
+        description: As O(lock); defaults to the module-level O(lock).
+        type: bool
   concurrency:
     description: How many images of O(images) are processed at once.
     type: int
@@ -299,6 +302,17 @@ options:
       - Whatever the hint, polls of one import are at least a quarter second apart (ARM throttles reads per principal).
     type: int
     default: 5
+  lock:
+    description:
+      - Lock the target tags (C(writeEnabled) and C(deleteEnabled) false, write-once) after a verified import, and tags found
+        current. Each tag's attributes are read first, so a tag locked already is C(unchanged); a locked tag that holds the source
+        digest stays C(unchanged), never a failure. Drifted, refused and failed targets are not locked.
+      - Check mode reports C(would_lock) and diff mode shows the attributes before and after (C(locks)). With O(wait=false) nothing
+        is locked (a warning says so). Untagged copies have no tag to lock.
+      - Needs metadata write on the registry (AcrPush, or Container Registry Repository Writer in ABAC mode); a refusal fails the
+        image after its import, naming the roles. M(acrops.registry.acr_tag) unlocks (or deletes) a locked tag.
+    type: bool
+    default: false
 seealso:
   - module: acrops.registry.acr_image_info
   - name: Import container images to a container registry
@@ -451,6 +465,12 @@ targets:
       description: One of C(imported), C(overwritten), C(unchanged), C(drifted), C(would_import), C(would_overwrite), C(locked), C(failed).
       type: str
       returned: always
+    lock:
+      description:
+        - With O(lock), C(action) (V(locked), V(would_lock) or V(unchanged)) and the tag's C(writeEnabled) and C(deleteEnabled)
+          C(before) (null for a tag still to be imported) and C(after).
+      type: dict
+      returned: with O(lock), for the targets it applies to
 untagged:
   description: One entry per untagged repository, like O(targets).
   returned: single form

@@ -126,6 +126,12 @@ def test_platform_passes_through_fixed_entries():
     assert requests([{"source": "nginx:1.25", "platform": "linux/arm64"}])[0]["platform"] == "linux/arm64"
 
 
+def test_an_entrys_own_lock_switch_passes_through_and_unset_takes_the_roles_default():
+    made = requests([{"source": "nginx:1.25", "lock": True}, {"source": "redis:7", "lock": False}, "alpine:3",
+                     {"source": "docker.io/library/node", "tags": {"latest": 2}, "lock": True}])
+    assert [m.get("lock") for m in made] == [True, False, None, True]
+
+
 @pytest.mark.parametrize("entry, fragment", [
     ({"source": "nginx:1.25", "tags": {"latest": 2}}, "write the repository alone (docker.io/library/nginx)"),
     ({"source": "app:1", "source_registry": "dev", "tags": {"latest": 2}}, "write the repository alone"),

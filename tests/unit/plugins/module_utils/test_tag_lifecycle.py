@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.acrops.registry.plugins.module_utils.tag_lifecycle import (
-    TagFacts, diff, is_locked, plan_tag, problems, tag_result, wanted_attributes)
+    TagFacts, diff, is_locked, plan_lock, plan_tag, problems, tag_result, wanted_attributes)
 
 OPEN = {"writeEnabled": True, "deleteEnabled": True, "readEnabled": True, "listEnabled": True}
 LOCKED = dict(OPEN, writeEnabled=False, deleteEnabled=False)
@@ -79,3 +79,15 @@ def test_results_and_diff_say_what_would_be_or_was_done():
     shown = diff(plans, "app")
     assert sorted(shown["before"]["app"]) == ["1", "2", "4"] and sorted(shown["after"]["app"]) == ["1", "4"]
     assert shown["after"]["app"]["1"] == dict(OPEN, writeEnabled=False, digest=DIGEST)
+
+
+@pytest.mark.parametrize("current, check_mode, expected", [
+    (None, True, ("would_lock", None, {"writeEnabled": False, "deleteEnabled": False})),        # still to be imported
+    (facts(), True, ("would_lock", {"writeEnabled": True, "deleteEnabled": True}, {"writeEnabled": False, "deleteEnabled": False})),
+    (facts(), False, ("locked", {"writeEnabled": True, "deleteEnabled": True}, {"writeEnabled": False, "deleteEnabled": False})),
+    (facts(writeEnabled=False), False, ("locked", {"writeEnabled": False, "deleteEnabled": True}, {"deleteEnabled": False})),
+    (facts(**LOCKED), False, ("unchanged", {"writeEnabled": False, "deleteEnabled": False}, {})),
+    (facts(**LOCKED), True, ("unchanged", {"writeEnabled": False, "deleteEnabled": False}, {})),
+])
+def test_lock_after_import_reads_first_and_patches_only_what_differs(current, check_mode, expected):
+    assert plan_lock(current, check_mode) == expected
