@@ -18,7 +18,7 @@ from ansible_collections.acrops.registry.plugins.module_utils.tag_policy import 
 # An inventory entry's keys: acr_import's image keys, with `tags` (a list, or a tag policy) and `credentials` (a name in
 # acr_mirror_credentials) in place of tag_policy, source_username and source_password.
 ENTRY_KEYS = frozenset(("source", "targets", "tags", "source_registry", "credentials", "force", "untagged_repositories", "platform",
-                        "referrers", "referrers_types", "lock"))
+                        "referrers", "referrers_types", "lock", "prune"))
 ACTION_ORDER = (planner.IMPORTED, planner.OVERWRITTEN, planner.WOULD_IMPORT, planner.WOULD_OVERWRITE, planner.DRIFTED, planner.UNCHANGED,
                 planner.LOCKED, planner.FAILED)
 
@@ -93,6 +93,9 @@ def _expand(entry, label, prefix):
     if tags is not None and (not isinstance(tags, list) or not tags):
         raise AnsibleFilterError("%s: tags must be a non-empty list of tags of %s, or a tag policy {regex, exclude, semver, latest}"
                                  % (label, entry["source"]))
+    if entry.get("prune") not in (None, False):
+        raise AnsibleFilterError("%s: prune needs a tag policy (tags: {regex, exclude, semver, latest}): an entry of listed tags owns no "
+                                 "other tags, so it cannot prune" % label)
     if tags and entry.get("targets"):
         raise AnsibleFilterError("%s: give tags (several tags, default names) or targets (explicit names), not both" % label)
     sources = [entry["source"]] if not tags else ["%s:%s" % (entry["source"].rsplit("@", 1)[0], t) for t in tags]
@@ -148,6 +151,8 @@ def _policy_request(entry, policy, label, prefix, credentials, force):
         if entry.get(key_name):
             request[key_name] = entry[key_name]
     request.update(_referrer_keys(entry))
+    if entry.get("prune") is not None:
+        request["prune"] = entry["prune"]
     if ref is not None:
         request.update(_credentials_for(ref, entry, credentials, label))
     return request
@@ -254,8 +259,10 @@ def mirror_report(result, registry, check_mode=False):
               "images": images}
     if result.get("policies"):
         keys = ("label", "source", "policy", "targets", "platform", "listed", "selected", "notes", "warnings", "failed", "msg")
-        report["policies"] = [dict((k, p.get(k)) for k in keys) for p in result["policies"]]
+        report["policies"] = [dict([(k, p.get(k)) for k in keys] + ([("prune", p["prune"])] if p.get("prune") else [])) for p in result["policies"]]
         report["tag_list_requests"] = result.get("tag_list_requests")
+    if result.get("deleted") is not None or result.get("would_delete") is not None:
+        report["deleted"] = list(result.get("would_delete" if check_mode else "deleted") or [])
     return report
 
 
@@ -288,6 +295,11 @@ def mirror_summary(report):
     rows.sort(key=lambda row: (ACTION_ORDER.index(row[0]) if row[0] in ACTION_ORDER else 99, row[1] or ""))
     width = max([len(r[0]) for r in rows] + [0])
     lines.extend("  %-*s  %s  %s" % (width, action.replace("_", " "), name, detail) for action, name, detail in rows)
+    for policy in report.get("policies") or []:
+        lines.extend("  %-*s  %s  %s" % (width, "locked", name, "kept: no longer selected by %s, but locked" % policy.get("label"))
+                     for name in (policy.get("prune") or {}).get("locked") or [])
+    lines.extend("  %-*s  %s  %s" % (width, "would delete" if report.get("check_mode") else "deleted", name, "pruned")
+                 for name in report.get("deleted") or [])
     unchanged = counts.get("unchanged", 0)
     if unchanged:
         lines.append("  %d target%s already current" % (unchanged, "" if unchanged == 1 else "s"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from ansible_collections.acrops.registry.plugins.module_utils import importer, image_requests, planner, policy_expansion, referrer_import
+from ansible_collections.acrops.registry.plugins.module_utils import importer, image_requests, planner, policy_expansion, pruner, referrer_import
 from ansible_collections.acrops.registry.plugins.module_utils.auth import AUTH_ARGUMENT_SPEC
 from ansible_collections.acrops.registry.plugins.module_utils.clients import connect_azure, connect_registries
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor
@@ -27,7 +27,7 @@ ARGUMENT_RULES = {"mutually_exclusive": [("source", "images")], "required_one_of
 # The Python packages the task needs, checked before it runs (module_runner.run_module, plugin_utils/in_process.py).
 REQUIREMENTS = AZURE_MODULES
 IMAGE_KEYS = ("source", "targets", "untagged_repositories", "source_registry", "source_username", "source_password", "force", "tag_policy",
-              "platform", "referrers", "referrers_types", "lock")
+              "platform", "referrers", "referrers_types", "lock", "prune")
 POLICY_OPTIONS = dict(
     regex=dict(type="raw"),
     exclude=dict(type="raw"),
@@ -73,6 +73,7 @@ def argument_spec():
             referrers=dict(type="bool"),
             referrers_types=dict(type="list", elements="str"),
             lock=dict(type="bool"),
+            prune=dict(type="raw"),
         )),
         concurrency=dict(type="int", default=8),
         keep_going=dict(type="bool", default=True),
@@ -81,6 +82,8 @@ def argument_spec():
         timeout=dict(type="int", default=900),
         polling_interval=dict(type="int", default=5),
         lock=dict(type="bool", default=False),
+        prune=dict(type="raw", default=False),
+        max_deletes=dict(type="int", default=10),
     )
     spec.update(AUTH_ARGUMENT_SPEC)
     return spec
@@ -117,7 +120,11 @@ def policy_lines(policies):
     return lines
 
 
-def diff_of(results):
+def delete_lines(deleted, check_mode):
+    return ["%s %s (%s), pruned" % ("Would delete" if check_mode else "Deleted", name, (digest or "")[:19]) for name, digest in sorted(deleted.items())]
+
+
+def diff_of(results, deleted=None):
     before, after = {}, {}
     locks_before, locks_after = {}, {}
     for result in results:
@@ -126,6 +133,8 @@ def diff_of(results):
             after[target["name"]] = target["after"]
             if target.get("lock"):
                 locks_before[target["name"]], locks_after[target["name"]] = target["lock"]["before"], target["lock"]["after"]
+    for name, digest in (deleted or {}).items():
+        before[name], after[name] = digest, None
     shown = {"before": {"targets": before}, "after": {"targets": after}}
     if locks_after:
         shown["before"]["locks"], shown["after"]["locks"] = locks_before, locks_after
@@ -148,7 +157,8 @@ class AcrImport:
         params = self.params
         check_strings(params)
         check_registry_name(params["registry"])
-        for key, minimum in (("concurrency", 1), ("timeout", 1), ("polling_interval", 1), ("max_tags", 1), ("tag_list_budget", 1)):
+        for key, minimum in (("concurrency", 1), ("timeout", 1), ("polling_interval", 1), ("max_tags", 1), ("tag_list_budget", 1),
+                             ("max_deletes", 0)):
             if params[key] < minimum:
                 raise AcrOpsError("%s must be at least %d" % (key, minimum))
         settings = validate_auth(params)
@@ -166,7 +176,7 @@ class AcrImport:
                 raise AcrOpsError("source_username/source_password are the credentials of source, and images has no module-level "
                                   "source: give source_credentials: {HOST: {username, password}} (used for the entries on HOST only), "
                                   "or each entry its own source_username/source_password")
-            defaults = dict((k, params.get(k)) for k in ("source_registry", "force", "platform", "referrers", "referrers_types", "lock"))
+            defaults = dict((k, params.get(k)) for k in ("source_registry", "force", "platform", "referrers", "referrers_types", "lock", "prune"))
             defaults["source_credentials"] = by_host
             if params.get("tag_policy") is not None:
                 raise AcrOpsError("tag_policy goes on each entry of images (images[N].tag_policy), not beside images: write it into the "
@@ -215,15 +225,21 @@ class AcrImport:
                                    params["wait"], params["timeout"], referrer_import.RunDiscovery(clients.registry_client), prefetch,
                                    params["unreadable_source"])
             budget = RequestBudget(params["tag_list_budget"])
+            policy_requests = [r for r in requests if r.policy is not None]
             requests, policies, failures = policy_expansion.expand_policies(ctx, requests, params["max_tags"], budget, params["concurrency"])
             if failures and not params["keep_going"]:
                 results = failures + [self.skipped(r) for r in requests]
             else:
                 results = failures + importer.run_batch(ctx, requests, params["concurrency"], params["keep_going"]) if requests else failures
+            prune_failures, deleted = pruner.prune_policies(ctx, policy_requests, policies, results, params["max_deletes"])
+            results += prune_failures
         finally:
             prefetch.close()
-        output = {"changed": any(r.get("changed") for r in results), "registry": registry_summary(target),
-                  "actions": policy_lines(policies) + [line for r in results for line in action_lines(r)], "diff": diff_of(results)}
+        output = {"changed": any(r.get("changed") for r in results) or bool(deleted), "registry": registry_summary(target),
+                  "actions": policy_lines(policies) + [line for r in results for line in action_lines(r)] + delete_lines(deleted, self.check_mode),
+                  "diff": diff_of(results, deleted)}
+        if any(r.prune for r in policy_requests):
+            output["would_delete" if self.check_mode else "deleted"] = sorted(deleted)
         if policies:
             output.update(policies=policies, tag_list_requests=budget.used)
         if params.get("images") is not None or params.get("tag_policy") is not None:

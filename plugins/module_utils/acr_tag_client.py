@@ -84,3 +84,23 @@ def delete_tag(client, login_server, repository, tag):
     response = client.request("DELETE", login_server, _tag_path(repository, tag), _scope(repository, "delete"))
     if response.status_code not in (200, 202, 404):
         raise _refused(response, login_server, "delete the tag %s:%s" % (repository, tag), "delete")
+
+
+def list_tags(client, login_server, repository, limit=10000):
+    """{tag: TagFacts} of every tag of a repository (GET /acr/v1/{repo}/_tags, paged by Link); {} for an unknown repository."""
+    path = "/acr/v1/%s/_tags?n=100" % quote(repository, safe="")
+    found = {}
+    while path and len(found) < limit:
+        response = client.request("GET", login_server, path, client.scope(login_server, repository))
+        if response.status_code == 404:
+            return found
+        if response.status_code != 200:
+            raise _refused(response, login_server, "list the tags of %s" % repository, "metadata_read")
+        page = oci.json_object(response, login_server, "the tag list of %s" % repository, client.redactor).get("tags") or []
+        for item in page if isinstance(page, list) else []:
+            attributes = item.get("changeableAttributes") if isinstance(item, dict) else None
+            if isinstance(item.get("name") if attributes is not None else None, str) and isinstance(attributes, dict):
+                found[item["name"]] = TagFacts(item.get("digest"), {k: v for k, v in attributes.items() if isinstance(v, bool)})
+        following = oci.next_link(response.headers.get("Link"))
+        path = None if following == path or not page else following
+    return found

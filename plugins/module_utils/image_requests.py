@@ -8,12 +8,12 @@ from __future__ import annotations
 import re
 from collections import namedtuple
 
-from ansible_collections.acrops.registry.plugins.module_utils import reference, tag_policy, target_naming
+from ansible_collections.acrops.registry.plugins.module_utils import prune_plan, reference, tag_policy, target_naming
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 from ansible_collections.acrops.registry.plugins.module_utils.oci import parse_platform
 
 _REQUEST_FIELDS = ("source source_registry source_acr username password tags untagged force label policy repositories platform selected_by "
-                   "referrers referrers_types lock")
+                   "referrers referrers_types lock prune")
 
 
 class ImageRequest(namedtuple("ImageRequest", _REQUEST_FIELDS)):
@@ -27,7 +27,8 @@ class ImageRequest(namedtuple("ImageRequest", _REQUEST_FIELDS)):
     has no tag, tags is empty and repositories are the target repositories until policy_expansion turns it into one request
     per selected tag); platform: 'os/arch[/variant]' to import one child of an index; selected_by: the label of the policy
     entry that selected this tag; referrers: also copy the image's referrers; referrers_types: their artifact type
-    allow-list (empty: all); lock: lock the target tags (writeEnabled and deleteEnabled false) once they hold the image."""
+    allow-list (empty: all); lock: lock the target tags (writeEnabled and deleteEnabled false) once they hold the image;
+    prune: with a policy, False, True or 'repository' (pruner.py)."""
 
     __slots__ = ()
 
@@ -78,7 +79,7 @@ class ImageRequest(namedtuple("ImageRequest", _REQUEST_FIELDS)):
         return body
 
 
-ImageRequest.__new__.__defaults__ = (None, None, None, None, (), (), False, None, None, (), None, None, False, (), False)
+ImageRequest.__new__.__defaults__ = (None, None, None, None, (), (), False, None, None, (), None, None, False, (), False, False)
 
 
 # An artifact type is a media type (RFC 6838: type/subtype, restricted name characters, at most 127 each).
@@ -295,13 +296,17 @@ def validate_image(spec, defaults, label):
     platform = parse_platform_option(get("platform"), label)
     follow, types = parse_referrers(spec, defaults, label)
     by_host = defaults.get("source_credentials") or {}
+    if spec.get("tag_policy") is None and spec.get("prune") not in (None, False):
+        raise AcrOpsError("%s: prune needs a tag policy (tag_policy): an entry of listed tags owns no tags beyond those it lists, so "
+                          "it cannot prune; delete tags by name with acrops.registry.acr_tag" % label)
     if spec.get("tag_policy") is not None:
+        prune = prune_plan.parse_prune(get("prune"), label)
         ref, policy, repositories = validate_policy_image(dict(spec, source_registry=source_registry), label, spec["tag_policy"])
         if not password and not source_registry:
             username, password = by_host.get(credentials_host(ref.registry), (None, None))
         return ImageRequest(ref, source_registry, username=username, password=password, force=bool(get("force")),
                             label=spec.get("label") or label, policy=policy, repositories=repositories, platform=platform, referrers=follow,
-                            referrers_types=types, lock=bool(get("lock")))
+                            referrers_types=types, lock=bool(get("lock")), prune=prune)
     ref = parse_source(spec.get("source"), source_registry)
     if not password and not source_registry:
         username, password = by_host.get(credentials_host(ref.registry), (None, None))

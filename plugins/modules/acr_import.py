@@ -267,6 +267,10 @@ options:
       lock:
         description: As O(lock); defaults to the module-level O(lock).
         type: bool
+      prune:
+        description: As O(prune), for this entry's O(images[].tag_policy); defaults to the module-level O(prune). An entry without a
+          tag policy cannot prune.
+        type: raw
   concurrency:
     description: How many images of O(images) are processed at once.
     type: int
@@ -313,6 +317,24 @@ options:
         image after its import, naming the roles. M(acrops.registry.acr_tag) unlocks (or deletes) a locked tag.
     type: bool
     default: false
+  prune:
+    description:
+      - With a tag policy (O(tag_policy), O(images[].tag_policy)), delete target tags the policy owns but no longer selects (they
+        fell out of C(latest), or out of a changed range). V(true) owns the tags of the target repositories that the policy's
+        filters match (C(regex), C(exclude), C(semver); with C(latest), versions only), so a hand-pushed tag such as C(debug) is
+        never touched. V(repository) declares the target repositories owned by the entry; every tag outside the selection goes.
+      - Deletes only after the run's imports succeeded and were verified. Nothing is pruned for a policy that failed or selected
+        nothing, with O(wait=false), in a repository where an import of this run failed, or when the target's tags cannot be listed
+        (a warning, once). A locked candidate (C(writeEnabled) or C(deleteEnabled) false) is reported in C(policies[].prune.locked)
+        and never unlocked. An entry that would delete more than O(max_deletes) tags fails before any delete.
+      - Deleting a tag leaves its manifest, untagged. Check mode lists RV(would_delete) and diff mode shows the tags removed.
+      - Needs delete on the registry (AcrDelete, or Container Registry Repository Contributor in ABAC mode).
+    type: raw
+    default: false
+  max_deletes:
+    description: With O(prune), an entry that would delete more tags than this in one run fails (naming the count) before any delete.
+    type: int
+    default: 10
 seealso:
   - module: acrops.registry.acr_image_info
   - name: Import container images to a container registry
@@ -471,6 +493,16 @@ targets:
           C(before) (null for a tag still to be imported) and C(after).
       type: dict
       returned: with O(lock), for the targets it applies to
+deleted:
+  description: With O(prune), the target tags deleted (C(repository:tag)); in check mode RV(would_delete) instead.
+  returned: when an entry prunes, not in check mode
+  type: list
+  elements: str
+would_delete:
+  description: With O(prune) in check mode, the target tags a real run would delete.
+  returned: when an entry prunes, in check mode
+  type: list
+  elements: str
 untagged:
   description: One entry per untagged repository, like O(targets).
   returned: single form
@@ -559,6 +591,12 @@ policies:
     warnings: {description: E.g. that the policy selected nothing., type: list, elements: str, returned: always}
     failed: {description: "Whether the policy failed (too many tags, budget spent, listing refused).", type: bool, returned: always}
     msg: {description: Why it failed., type: str, returned: when failed}
+    prune:
+      description:
+        - With O(prune), C(mode) (V(filters) or V(repository)), C(deleted) (C(repository:tag) deleted, or that would be in check
+          mode), C(locked) (candidates left because they are locked) and C(skipped) (repositories not pruned, with the reason).
+      type: dict
+      returned: when the entry prunes
   sample: [{label: "images[0] (docker.io/library/nginx)", source: docker.io/library/nginx, listed: 31, selected: ["1.26.2", "1.26.1", "1.25.3"],
             policy: {semver: ">=1.25 <1.27", latest: 3}, targets: [nginx], platform: null, notes: [], warnings: [], failed: false}]
 tag_list_requests:

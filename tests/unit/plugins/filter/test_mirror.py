@@ -132,6 +132,14 @@ def test_an_entrys_own_lock_switch_passes_through_and_unset_takes_the_roles_defa
     assert [m.get("lock") for m in made] == [True, False, None, True]
 
 
+def test_prune_passes_through_policy_entries_and_listed_entries_cannot_prune():
+    made = requests([{"source": "docker.io/library/node", "tags": {"latest": 2}, "prune": True},
+                     {"source": "docker.io/library/redis", "tags": {"latest": 2}, "prune": "repository"}])
+    assert [m.get("prune") for m in made] == [True, "repository"]
+    with pytest.raises(AnsibleFilterError, match="prune needs a tag policy"):
+        requests([{"source": "nginx:1.25", "prune": True}])
+
+
 @pytest.mark.parametrize("entry, fragment", [
     ({"source": "nginx:1.25", "tags": {"latest": 2}}, "write the repository alone (docker.io/library/nginx)"),
     ({"source": "app:1", "source_registry": "dev", "tags": {"latest": 2}}, "write the repository alone"),

@@ -1,0 +1,86 @@
+# Copyright (c) 2026 acrops.registry contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""acr_import's `prune`: after the batch, delete the target tags a tag policy owns but no longer selects (prune_plan.py).
+
+Safety rails, in order: a failed policy, wait=false (imports not verified), a failed import in a repository (that repository),
+a target whose tags cannot be listed (said once), an empty selection: nothing is pruned. An entry that would delete more
+than max_deletes fails before any delete. Check mode lists what would go and deletes nothing.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.acrops.registry.plugins.module_utils import acr_tag_client, prune_plan
+from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
+
+
+def _failed_repositories(results):
+    """Repositories a failed image of this run writes to: nothing is pruned there."""
+    failed = set()
+    for result in results:
+        if result.get("failed"):
+            failed.update(target["name"].rsplit(":", 1)[0] for target in result.get("targets") or [])
+    return failed
+
+
+def prune_policies(ctx, policy_requests, reports, results, max_deletes):
+    """policy_requests: the batch's requests with a tag policy, in the order of their reports (policy_expansion.expand_policies).
+    Each report of a pruning entry gains `prune` (and the warning that the target cannot be listed, once per run).
+    Returns (failure results, {deleted or would-be-deleted 'repo:tag': digest})."""
+    failures, deleted = [], {}
+    failed_repositories = _failed_repositories(results)
+    unreadable = []
+    for request, report in zip(policy_requests, reports):
+        if not request.prune:
+            continue
+        outcome = {"mode": "repository" if request.prune == prune_plan.REPOSITORY else "filters", "deleted": [], "locked": [],
+                   "skipped": []}
+        report["prune"] = outcome
+        own_failed = any(r.get("failed") and r.get("selected_by") == request.label for r in results)
+        reason = ("the policy failed" if report.get("failed") else "wait is false: the imports are not verified"
+                  if not ctx.wait and not ctx.check_mode else "an import of this entry failed" if own_failed
+                  else "the policy selected no tag" if not report.get("selected") else None)
+        if reason:
+            outcome["skipped"] = ["%s: %s" % (repository, reason) for repository in request.repositories]
+            continue
+        plans = []
+        for repository in request.repositories:
+            if repository in failed_repositories:
+                outcome["skipped"].append("%s: an import into it failed in this run" % repository)
+                continue
+            try:
+                existing = acr_tag_client.list_tags(ctx.registry_client, ctx.target.login_server, repository)
+            except AcrOpsError as exc:
+                outcome["skipped"].append("%s: its tags could not be listed" % repository)
+                if not unreadable:
+                    report["warnings"].append("no pruning: the target's tags could not be listed (%s)" % ctx.redactor.scrub(str(exc)))
+                unreadable.append(repository)
+                continue
+            plans.append(prune_plan.plan_repository(repository, request.policy, request.prune, report["selected"], existing))
+        outcome["locked"] = ["%s:%s" % (p.repository, t) for p in plans for t in p.locked]
+        limit = prune_plan.over_limit(plans, max_deletes, request.label)
+        if limit:
+            report.update(failed=True, msg=limit, error_code="TOO_MANY_DELETES")
+            failures.append(_failure(request, report))
+            continue
+        for plan in plans:
+            for tag, digest in plan.delete:
+                name = "%s:%s" % (plan.repository, tag)
+                if not ctx.check_mode:
+                    try:
+                        acr_tag_client.delete_tag(ctx.registry_client, ctx.target.login_server, plan.repository, tag)
+                    except AcrOpsError as exc:
+                        report.update(failed=True, msg=ctx.redactor.scrub("pruning %s stopped at %s: %s" % (request.label, name, exc)),
+                                      error_code=exc.code)
+                        failures.append(_failure(request, report))
+                        break
+                outcome["deleted"].append(name)
+                deleted[name] = digest
+            if report.get("failed"):
+                break
+    return failures, deleted
+
+
+def _failure(request, report):
+    return {"source": report["source"], "label": request.label, "changed": False, "failed": True, "msg": report["msg"],
+            "error_code": report.get("error_code"), "targets": [], "untagged": [], "warnings": [], "policy": report["policy"]}

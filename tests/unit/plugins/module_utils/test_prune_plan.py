@@ -1,0 +1,61 @@
+# Copyright (c) 2026 acrops.registry contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What a tag policy's prune owns and deletes (module_utils/prune_plan.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
+from ansible_collections.acrops.registry.plugins.module_utils.prune_plan import over_limit, owned, parse_prune, plan_repository
+from ansible_collections.acrops.registry.plugins.module_utils.tag_lifecycle import TagFacts
+from ansible_collections.acrops.registry.plugins.module_utils.tag_policy import parse_policy
+
+OPEN = {"writeEnabled": True, "deleteEnabled": True}
+
+
+def existing(*tags, locked=()):
+    return {t: TagFacts("sha256:" + str(i) * 64, dict(OPEN, writeEnabled=t not in locked)) for i, t in enumerate(tags)}
+
+
+@pytest.mark.parametrize("value, parsed", [(None, False), (False, False), (True, True), ("yes", True), ("False", False),
+                                           ("repository", "repository")])
+def test_prune_values(value, parsed):
+    assert parse_prune(value, "e") == parsed
+
+
+def test_a_bad_prune_value_says_what_to_write():
+    with pytest.raises(AcrOpsError, match="prune must be true, false or repository"):
+        parse_prune("everything", "e")
+
+
+@pytest.mark.parametrize("spec, tags, expected", [
+    ({"latest": 3}, ["1.0", "2.0", "debug", "latest"], ["2.0", "1.0"]),                    # latest owns versions only
+    ({"regex": "1\\..*", "latest": 2}, ["1.0", "1.1", "2.0", "debug"], ["1.1", "1.0"]),
+    ({"semver": ">=1.25 <1.27"}, ["1.24.0", "1.25.3", "1.26.0", "1.25.3-alpine"], ["1.26.0", "1.25.3"]),
+    ({"regex": ".*", "exclude": "latest"}, ["a", "latest"], ["a"]),
+])
+def test_the_filters_say_what_an_entry_owns(spec, tags, expected):
+    assert owned(parse_policy(spec), True, tags) == expected
+    assert sorted(owned(parse_policy(spec), "repository", tags)) == sorted(tags)
+
+
+def test_candidates_are_owned_tags_outside_the_selection_and_locked_ones_are_reported():
+    tags = existing("0.9.0", "1.0.0", "1.1.0", "1.2.0", "debug", locked=("0.9.0",))
+    plan = plan_repository("app", parse_policy({"latest": 2}), True, ["1.2.0", "1.1.0"], tags)
+    assert [t for t, dummy in plan.delete] == ["1.0.0"] and plan.locked == ["0.9.0"]
+    assert dict(plan.delete)["1.0.0"] == tags["1.0.0"].digest
+    whole = plan_repository("app", parse_policy({"latest": 2}), "repository", ["1.2.0", "1.1.0"], tags)
+    assert [t for t, dummy in whole.delete] == ["1.0.0", "debug"]
+
+
+def test_an_empty_selection_prunes_nothing():
+    assert plan_repository("app", parse_policy({"latest": 2}), "repository", [], existing("1.0.0")) == ("app", [], [])
+
+
+def test_max_deletes_counts_every_repository_of_the_entry():
+    plans = [plan_repository(r, parse_policy({"latest": 1}), True, ["9.0.0"], existing(*["1.%d.0" % i for i in range(6)]))
+             for r in ("a", "b")]
+    assert over_limit(plans, 12, "e") is None
+    assert "would delete 12 tags, more than max_deletes (11): nothing was deleted" in over_limit(plans, 11, "e")
