@@ -18,7 +18,7 @@ from ansible_collections.acrops.registry.plugins.module_utils.tag_policy import 
 # An inventory entry's keys: acr_import's image keys, with `tags` (a list, or a tag policy) and `credentials` (a name in
 # acr_mirror_credentials) in place of tag_policy, source_username and source_password.
 ENTRY_KEYS = frozenset(("source", "targets", "tags", "source_registry", "credentials", "force", "untagged_repositories", "platform",
-                        "referrers", "referrers_types", "lock", "prune"))
+                        "referrers", "referrers_types", "lock", "prune", "prune_untagged"))
 ACTION_ORDER = (planner.IMPORTED, planner.OVERWRITTEN, planner.WOULD_IMPORT, planner.WOULD_OVERWRITE, planner.DRIFTED, planner.UNCHANGED,
                 planner.LOCKED, planner.FAILED)
 
@@ -93,8 +93,8 @@ def _expand(entry, label, prefix):
     if tags is not None and (not isinstance(tags, list) or not tags):
         raise AnsibleFilterError("%s: tags must be a non-empty list of tags of %s, or a tag policy {regex, exclude, semver, latest}"
                                  % (label, entry["source"]))
-    if entry.get("prune") not in (None, False):
-        raise AnsibleFilterError("%s: prune needs a tag policy (tags: {regex, exclude, semver, latest}): an entry of listed tags owns no "
+    if entry.get("prune") not in (None, False) or entry.get("prune_untagged"):
+        raise AnsibleFilterError("%s: prune and prune_untagged need a tag policy (tags: {regex, exclude, semver, latest}): an entry of listed tags owns no "
                                  "other tags, so it cannot prune" % label)
     if tags and entry.get("targets"):
         raise AnsibleFilterError("%s: give tags (several tags, default names) or targets (explicit names), not both" % label)
@@ -151,8 +151,9 @@ def _policy_request(entry, policy, label, prefix, credentials, force):
         if entry.get(key_name):
             request[key_name] = entry[key_name]
     request.update(_referrer_keys(entry))
-    if entry.get("prune") is not None:
-        request["prune"] = entry["prune"]
+    for key_name in ("prune", "prune_untagged"):
+        if entry.get(key_name) is not None:
+            request[key_name] = entry[key_name]
     if ref is not None:
         request.update(_credentials_for(ref, entry, credentials, label))
     return request

@@ -27,7 +27,7 @@ ARGUMENT_RULES = {"mutually_exclusive": [("source", "images")], "required_one_of
 # The Python packages the task needs, checked before it runs (module_runner.run_module, plugin_utils/in_process.py).
 REQUIREMENTS = AZURE_MODULES
 IMAGE_KEYS = ("source", "targets", "untagged_repositories", "source_registry", "source_username", "source_password", "force", "tag_policy",
-              "platform", "referrers", "referrers_types", "lock", "prune")
+              "platform", "referrers", "referrers_types", "lock", "prune", "prune_untagged")
 POLICY_OPTIONS = dict(
     regex=dict(type="raw"),
     exclude=dict(type="raw"),
@@ -74,6 +74,7 @@ def argument_spec():
             referrers_types=dict(type="list", elements="str"),
             lock=dict(type="bool"),
             prune=dict(type="raw"),
+            prune_untagged=dict(type="bool"),
         )),
         concurrency=dict(type="int", default=8),
         keep_going=dict(type="bool", default=True),
@@ -84,6 +85,8 @@ def argument_spec():
         lock=dict(type="bool", default=False),
         prune=dict(type="raw", default=False),
         max_deletes=dict(type="int", default=10),
+        prune_untagged=dict(type="bool", default=False),
+        untagged_grace_hours=dict(type="int", default=24),
     )
     spec.update(AUTH_ARGUMENT_SPEC)
     return spec
@@ -158,7 +161,7 @@ class AcrImport:
         check_strings(params)
         check_registry_name(params["registry"])
         for key, minimum in (("concurrency", 1), ("timeout", 1), ("polling_interval", 1), ("max_tags", 1), ("tag_list_budget", 1),
-                             ("max_deletes", 0)):
+                             ("max_deletes", 0), ("untagged_grace_hours", 0)):
             if params[key] < minimum:
                 raise AcrOpsError("%s must be at least %d" % (key, minimum))
         settings = validate_auth(params)
@@ -176,7 +179,8 @@ class AcrImport:
                 raise AcrOpsError("source_username/source_password are the credentials of source, and images has no module-level "
                                   "source: give source_credentials: {HOST: {username, password}} (used for the entries on HOST only), "
                                   "or each entry its own source_username/source_password")
-            defaults = dict((k, params.get(k)) for k in ("source_registry", "force", "platform", "referrers", "referrers_types", "lock", "prune"))
+            defaults = dict((k, params.get(k)) for k in ("source_registry", "force", "platform", "referrers", "referrers_types", "lock", "prune",
+                                                         "prune_untagged"))
             defaults["source_credentials"] = by_host
             if params.get("tag_policy") is not None:
                 raise AcrOpsError("tag_policy goes on each entry of images (images[N].tag_policy), not beside images: write it into the "
@@ -231,14 +235,15 @@ class AcrImport:
                 results = failures + [self.skipped(r) for r in requests]
             else:
                 results = failures + importer.run_batch(ctx, requests, params["concurrency"], params["keep_going"]) if requests else failures
-            prune_failures, deleted = pruner.prune_policies(ctx, policy_requests, policies, results, params["max_deletes"])
+            grace = params["untagged_grace_hours"] * 3600
+            prune_failures, deleted = pruner.prune_policies(ctx, policy_requests, policies, results, params["max_deletes"], grace)
             results += prune_failures
         finally:
             prefetch.close()
         output = {"changed": any(r.get("changed") for r in results) or bool(deleted), "registry": registry_summary(target),
                   "actions": policy_lines(policies) + [line for r in results for line in action_lines(r)] + delete_lines(deleted, self.check_mode),
                   "diff": diff_of(results, deleted)}
-        if any(r.prune for r in policy_requests):
+        if any(r.prune or r.prune_untagged for r in policy_requests):
             output["would_delete" if self.check_mode else "deleted"] = sorted(deleted)
         if policies:
             output.update(policies=policies, tag_list_requests=budget.used)

@@ -104,3 +104,35 @@ def list_tags(client, login_server, repository, limit=10000):
         following = oci.next_link(response.headers.get("Link"))
         path = None if following == path or not page else following
     return found
+
+
+def list_manifests(client, login_server, repository, limit=10000):
+    """Every manifest of a repository as ACR lists it (GET /acr/v1/{repo}/_manifests, paged by Link): dicts with digest, tags,
+    createdTime, references (an index's children), changeableAttributes. [] for an unknown repository."""
+    path = "/acr/v1/%s/_manifests?n=100" % quote(repository, safe="")
+    found = []
+    while path and len(found) < limit:
+        response = client.request("GET", login_server, path, client.scope(login_server, repository))
+        if response.status_code == 404:
+            return found
+        if response.status_code != 200:
+            raise _refused(response, login_server, "list the manifests of %s" % repository, "metadata_read")
+        page = oci.json_object(response, login_server, "the manifest list of %s" % repository, client.redactor).get("manifests") or []
+        found.extend(m for m in (page if isinstance(page, list) else []) if isinstance(m, dict) and isinstance(m.get("digest"), str))
+        following = oci.next_link(response.headers.get("Link"))
+        path = None if following == path or not page else following
+    return found
+
+
+def subject_of(client, login_server, repository, digest):
+    """The digest a manifest refers to (its OCI `subject`: a signature's, SBOM's or attestation's image), or None."""
+    fetched = client.manifest(login_server, repository, digest)
+    subject = fetched[2].get("subject") if fetched else None
+    return subject.get("digest") if isinstance(subject, dict) else None
+
+
+def delete_manifest(client, login_server, repository, digest):
+    """DELETE /v2/{repo}/manifests/{digest} (ACR removes the tags on it too). A manifest already gone counts as deleted."""
+    response = client.request("DELETE", login_server, "/v2/%s/manifests/%s" % (repository, digest), _scope(repository, "delete"))
+    if response.status_code not in (200, 202, 404):
+        raise _refused(response, login_server, "delete the manifest %s@%s" % (repository, digest), "delete")

@@ -13,7 +13,7 @@ from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrO
 from ansible_collections.acrops.registry.plugins.module_utils.oci import parse_platform
 
 _REQUEST_FIELDS = ("source source_registry source_acr username password tags untagged force label policy repositories platform selected_by "
-                   "referrers referrers_types lock prune")
+                   "referrers referrers_types lock prune prune_untagged")
 
 
 class ImageRequest(namedtuple("ImageRequest", _REQUEST_FIELDS)):
@@ -28,7 +28,8 @@ class ImageRequest(namedtuple("ImageRequest", _REQUEST_FIELDS)):
     per selected tag); platform: 'os/arch[/variant]' to import one child of an index; selected_by: the label of the policy
     entry that selected this tag; referrers: also copy the image's referrers; referrers_types: their artifact type
     allow-list (empty: all); lock: lock the target tags (writeEnabled and deleteEnabled false) once they hold the image;
-    prune: with a policy, False, True or 'repository' (pruner.py)."""
+    prune: with a policy, False, True or 'repository'; prune_untagged: with a policy, delete its repositories' untagged leftovers
+    (pruner.py)."""
 
     __slots__ = ()
 
@@ -79,7 +80,7 @@ class ImageRequest(namedtuple("ImageRequest", _REQUEST_FIELDS)):
         return body
 
 
-ImageRequest.__new__.__defaults__ = (None, None, None, None, (), (), False, None, None, (), None, None, False, (), False, False)
+ImageRequest.__new__.__defaults__ = (None, None, None, None, (), (), False, None, None, (), None, None, False, (), False, False, False)
 
 
 # An artifact type is a media type (RFC 6838: type/subtype, restricted name characters, at most 127 each).
@@ -296,8 +297,8 @@ def validate_image(spec, defaults, label):
     platform = parse_platform_option(get("platform"), label)
     follow, types = parse_referrers(spec, defaults, label)
     by_host = defaults.get("source_credentials") or {}
-    if spec.get("tag_policy") is None and spec.get("prune") not in (None, False):
-        raise AcrOpsError("%s: prune needs a tag policy (tag_policy): an entry of listed tags owns no tags beyond those it lists, so "
+    if spec.get("tag_policy") is None and (spec.get("prune") not in (None, False) or spec.get("prune_untagged")):
+        raise AcrOpsError("%s: prune and prune_untagged need a tag policy (tag_policy): an entry of listed tags owns no tags beyond those it lists, so "
                           "it cannot prune; delete tags by name with acrops.registry.acr_tag" % label)
     if spec.get("tag_policy") is not None:
         prune = prune_plan.parse_prune(get("prune"), label)
@@ -306,7 +307,7 @@ def validate_image(spec, defaults, label):
             username, password = by_host.get(credentials_host(ref.registry), (None, None))
         return ImageRequest(ref, source_registry, username=username, password=password, force=bool(get("force")),
                             label=spec.get("label") or label, policy=policy, repositories=repositories, platform=platform, referrers=follow,
-                            referrers_types=types, lock=bool(get("lock")), prune=prune)
+                            referrers_types=types, lock=bool(get("lock")), prune=prune, prune_untagged=bool(get("prune_untagged")))
     ref = parse_source(spec.get("source"), source_registry)
     if not password and not source_registry:
         username, password = by_host.get(credentials_host(ref.registry), (None, None))

@@ -12,6 +12,8 @@ a source that lost its tags (or a listing gone wrong) must not empty the mirror.
 
 from __future__ import annotations
 
+import datetime
+import re
 from collections import namedtuple
 
 from ansible_collections.acrops.registry.plugins.module_utils import tag_policy
@@ -58,11 +60,65 @@ def plan_repository(repository, policy, prune, selected, existing):
     return PrunePlan(repository, sorted(delete), sorted(locked))
 
 
-def over_limit(plans, max_deletes, label):
-    """The message that stops an entry's pruning before any delete, or None."""
-    count = sum(len(p.delete) for p in plans)
-    if count <= max_deletes:
+def over_limit(plans, max_deletes, label, untagged=()):
+    """The message that stops an entry's pruning before any delete (tags and untagged manifests count alike), or None."""
+    tags, manifests = sum(len(p.delete) for p in plans), sum(len(p.delete) for p in untagged)
+    if tags + manifests <= max_deletes:
         return None
-    names = ["%s:%s" % (p.repository, t) for p in plans for t, dummy in p.delete]
-    return ("the tag policy of %s would delete %d tags, more than max_deletes (%d): nothing was deleted; raise max_deletes if that is "
-            "meant, or check the policy (first: %s)" % (label, count, max_deletes, ", ".join(names[:10])))
+    names = ["%s:%s" % (p.repository, t) for p in plans for t, dummy in p.delete] + ["%s@%s" % (p.repository, d) for p in untagged for d in p.delete]
+    return ("the tag policy of %s would delete %d (%d tags, %d untagged manifests), more than max_deletes (%d): nothing was deleted; "
+            "raise max_deletes if that is meant, or check the policy (first: %s)"
+            % (label, tags + manifests, tags, manifests, max_deletes, ", ".join(names[:10])))
+
+
+# ---- prune_untagged ------------------------------------------------------------------------------------------------
+# One repository's untagged prune: delete [digest] (indexes first), locked [digest], young (inside the grace period) count.
+UntaggedPlan = namedtuple("UntaggedPlan", "repository delete locked young")
+_ACR_TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$")
+
+
+def created_epoch(text):
+    """ACR's createdTime (2021-12-31T00:09:05.5439999Z, 7 fractional digits) -> seconds since the epoch, or None."""
+    match = _ACR_TIME.match(text or "")
+    if not match:
+        return None
+    moment = datetime.datetime.strptime(match.group(1), "%Y-%m-%dT%H:%M:%S").replace(tzinfo=datetime.timezone.utc)
+    return moment.timestamp() + float("0." + (match.group(2) or "0"))
+
+
+def plan_untagged(repository, manifests, removed_tags, subject_of, now, grace_seconds):
+    """manifests: the repository's /acr/v1 manifest listing ({digest, tags, createdTime, references, changeableAttributes});
+    removed_tags: tags this run deletes (their manifests count as untagged); subject_of(digest): the digest a manifest refers
+    to (its `subject`), or None, asked only for manifests not kept otherwise.
+
+    Kept: manifests with a tag that stays, children of a kept index, referrers (signatures, SBOMs, attestations) whose
+    subject is kept, to any depth. The rest is a candidate once older than the grace period (a concurrent run's fresh import
+    is never caught, nor a manifest whose age cannot be read); a locked one is reported, never unlocked."""
+    by_digest = {m["digest"]: m for m in manifests if isinstance(m, dict) and isinstance(m.get("digest"), str)}
+    removed = set(removed_tags)
+    kept = {d for d, m in by_digest.items() if set(m.get("tags") or []) - removed}
+    changed = True
+    while changed:
+        changed = False
+        for digest in list(kept):
+            for child in by_digest.get(digest, {}).get("references") or []:
+                if isinstance(child, dict) and child.get("digest") in by_digest and child["digest"] not in kept:
+                    kept.add(child["digest"])
+                    changed = True
+        for digest in sorted(set(by_digest) - kept):
+            if subject_of(digest) in kept:
+                kept.add(digest)
+                changed = True
+    delete, locked, young = [], [], 0
+    for digest in sorted(set(by_digest) - kept):
+        manifest = by_digest[digest]
+        created = created_epoch(manifest.get("createdTime"))
+        if created is None or created > now - grace_seconds:
+            young += 1
+        elif is_locked(manifest.get("changeableAttributes") or {}):
+            locked.append(digest)
+        else:
+            delete.append(digest)
+    # A referrer goes before its subject, an index before its children: never a dangling reference in between.
+    delete.sort(key=lambda d: (0 if subject_of(d) else 1 if by_digest[d].get("references") else 2, d))
+    return UntaggedPlan(repository, delete, locked, young)

@@ -10,6 +10,8 @@ than max_deletes fails before any delete. Check mode lists what would go and del
 
 from __future__ import annotations
 
+import time
+
 from ansible_collections.acrops.registry.plugins.module_utils import acr_tag_client, prune_plan
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 
@@ -23,18 +25,18 @@ def _failed_repositories(results):
     return failed
 
 
-def prune_policies(ctx, policy_requests, reports, results, max_deletes):
+def prune_policies(ctx, policy_requests, reports, results, max_deletes, grace_seconds=86400):
     """policy_requests: the batch's requests with a tag policy, in the order of their reports (policy_expansion.expand_policies).
     Each report of a pruning entry gains `prune` (and the warning that the target cannot be listed, once per run).
-    Returns (failure results, {deleted or would-be-deleted 'repo:tag': digest})."""
+    Returns (failure results, {deleted or would-be-deleted 'repo:tag' or 'repo@digest': digest})."""
     failures, deleted = [], {}
     failed_repositories = _failed_repositories(results)
     unreadable = []
     for request, report in zip(policy_requests, reports):
-        if not request.prune:
+        if not request.prune and not request.prune_untagged:
             continue
-        outcome = {"mode": "repository" if request.prune == prune_plan.REPOSITORY else "filters", "deleted": [], "locked": [],
-                   "skipped": []}
+        outcome = {"mode": "repository" if request.prune == prune_plan.REPOSITORY else "filters" if request.prune else None,
+                   "untagged": bool(request.prune_untagged), "deleted": [], "locked": [], "skipped": []}
         report["prune"] = outcome
         own_failed = any(r.get("failed") and r.get("selected_by") == request.label for r in results)
         reason = ("the policy failed" if report.get("failed") else "wait is false: the imports are not verified"
@@ -43,42 +45,63 @@ def prune_policies(ctx, policy_requests, reports, results, max_deletes):
         if reason:
             outcome["skipped"] = ["%s: %s" % (repository, reason) for repository in request.repositories]
             continue
-        plans = []
+        plans, untagged = [], []
         for repository in request.repositories:
             if repository in failed_repositories:
                 outcome["skipped"].append("%s: an import into it failed in this run" % repository)
                 continue
             try:
-                existing = acr_tag_client.list_tags(ctx.registry_client, ctx.target.login_server, repository)
+                plan, manifests = _plans(ctx, request, report, repository, grace_seconds)
             except AcrOpsError as exc:
-                outcome["skipped"].append("%s: its tags could not be listed" % repository)
+                outcome["skipped"].append("%s: its tags or manifests could not be read" % repository)
                 if not unreadable:
-                    report["warnings"].append("no pruning: the target's tags could not be listed (%s)" % ctx.redactor.scrub(str(exc)))
+                    report["warnings"].append("no pruning: the target's tags or manifests could not be read (%s)" % ctx.redactor.scrub(str(exc)))
                 unreadable.append(repository)
                 continue
-            plans.append(prune_plan.plan_repository(repository, request.policy, request.prune, report["selected"], existing))
-        outcome["locked"] = ["%s:%s" % (p.repository, t) for p in plans for t in p.locked]
-        limit = prune_plan.over_limit(plans, max_deletes, request.label)
+            plans.append(plan)
+            if manifests is not None:
+                untagged.append(manifests)
+        outcome["locked"] = ["%s:%s" % (p.repository, t) for p in plans for t in p.locked] + [
+            "%s@%s" % (p.repository, d) for p in untagged for d in p.locked]
+        limit = prune_plan.over_limit(plans, max_deletes, request.label, untagged)
         if limit:
             report.update(failed=True, msg=limit, error_code="TOO_MANY_DELETES")
             failures.append(_failure(request, report))
             continue
-        for plan in plans:
-            for tag, digest in plan.delete:
-                name = "%s:%s" % (plan.repository, tag)
-                if not ctx.check_mode:
-                    try:
-                        acr_tag_client.delete_tag(ctx.registry_client, ctx.target.login_server, plan.repository, tag)
-                    except AcrOpsError as exc:
-                        report.update(failed=True, msg=ctx.redactor.scrub("pruning %s stopped at %s: %s" % (request.label, name, exc)),
-                                      error_code=exc.code)
-                        failures.append(_failure(request, report))
-                        break
-                outcome["deleted"].append(name)
-                deleted[name] = digest
-            if report.get("failed"):
-                break
+        work = [(p.repository, "%s:%s" % (p.repository, t), digest, acr_tag_client.delete_tag, t) for p in plans for t, digest in p.delete]
+        work += [(p.repository, "%s@%s" % (p.repository, d), d, acr_tag_client.delete_manifest, d) for p in untagged for d in p.delete]
+        for repository, name, digest, delete, reference in work:
+            if not ctx.check_mode:
+                try:
+                    delete(ctx.registry_client, ctx.target.login_server, repository, reference)
+                except AcrOpsError as exc:
+                    report.update(failed=True, msg=ctx.redactor.scrub("pruning %s stopped at %s: %s" % (request.label, name, exc)),
+                                  error_code=exc.code)
+                    failures.append(_failure(request, report))
+                    break
+            outcome["deleted"].append(name)
+            deleted[name] = digest
     return failures, deleted
+
+
+def _plans(ctx, request, report, repository, grace_seconds):
+    """(tag PrunePlan, UntaggedPlan or None) of one target repository; reads its tags and, for prune_untagged, its manifests."""
+    client, server = ctx.registry_client, ctx.target.login_server
+    plan = prune_plan.PrunePlan(repository, [], [])
+    if request.prune:
+        existing = acr_tag_client.list_tags(client, server, repository)
+        plan = prune_plan.plan_repository(repository, request.policy, request.prune, report["selected"], existing)
+    if not request.prune_untagged:
+        return plan, None
+    subjects = {}
+
+    def subject(digest):
+        if digest not in subjects:
+            subjects[digest] = acr_tag_client.subject_of(client, server, repository, digest)
+        return subjects[digest]
+
+    manifests = acr_tag_client.list_manifests(client, server, repository)
+    return plan, prune_plan.plan_untagged(repository, manifests, [t for t, dummy in plan.delete], subject, time.time(), grace_seconds)
 
 
 def _failure(request, report):

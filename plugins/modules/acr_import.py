@@ -271,6 +271,9 @@ options:
         description: As O(prune), for this entry's O(images[].tag_policy); defaults to the module-level O(prune). An entry without a
           tag policy cannot prune.
         type: raw
+      prune_untagged:
+        description: As O(prune_untagged), for this entry's O(images[].tag_policy); defaults to the module-level O(prune_untagged).
+        type: bool
   concurrency:
     description: How many images of O(images) are processed at once.
     type: int
@@ -332,9 +335,28 @@ options:
     type: raw
     default: false
   max_deletes:
-    description: With O(prune), an entry that would delete more tags than this in one run fails (naming the count) before any delete.
+    description:
+      - With O(prune) or O(prune_untagged), an entry that would delete more than this in one run (tags and untagged manifests
+        together) fails, naming the count, before any delete.
     type: int
     default: 10
+  prune_untagged:
+    description:
+      - With a tag policy, delete the manifests of the entry's target repositories that have no tag (left behind by force
+        overwrites, or by O(prune)), with the same safety rails as O(prune), counted in O(max_deletes).
+      - Never deleted, whatever their age - manifests with a tag that stays, children of a kept index (platform manifests,
+        attestation manifests), referrers whose subject is kept (signatures, SBOMs and attestations copied by O(referrers) are
+        untagged by design), to any depth; manifests younger than O(untagged_grace_hours) or whose age cannot be read; locked ones
+        (reported in C(policies[].prune.locked)).
+      - Reads the repository's manifest list and, for each untagged manifest not otherwise kept, the manifest itself (its
+        C(subject)). Deleted as C(repository@digest) in RV(deleted).
+    type: bool
+    default: false
+  untagged_grace_hours:
+    description: With O(prune_untagged), an untagged manifest younger than this (by its C(createdTime)) is kept, so that a concurrent
+      run's fresh import is never caught.
+    type: int
+    default: 24
 seealso:
   - module: acrops.registry.acr_image_info
   - name: Import container images to a container registry

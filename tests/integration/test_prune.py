@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pytest
 
+from standin import artifacts, clients
+
 pytestmark = pytest.mark.usefixtures("standin_clean")
 
 AMD64 = "linux/amd64"
@@ -60,7 +62,7 @@ def test_prune_keeps_the_newest_three_and_only_what_the_policy_owns(standin, ans
 
     assert r[3]["failed"] and r[3]["deleted"] == [], r[3]
     many_policy, failing_policy = r[3]["policies"]
-    assert many_policy["failed"] and "would delete 11 tags, more than max_deletes (10): nothing was deleted" in many_policy["msg"]
+    assert many_policy["failed"] and "would delete 11 (11 tags, 0 untagged manifests), more than max_deletes (10): nothing was deleted" in many_policy["msg"]
     assert failing_policy["prune"]["skipped"] == ["%s-failing: an import of this entry failed" % repo], failing_policy
 
     assert standin.storage_digest("standinacr", repo + "-failing", "2.0.0") is not None
@@ -76,3 +78,50 @@ def test_prune_keeps_the_newest_three_and_only_what_the_policy_owns(standin, ans
     assert kept == {"0.9.0": True, "1.0.0": False, "1.1.0": False, "1.2.0": False, "1.3.0": True, "1.4.0": True, "1.5.0": True,
                     "debug": True}
     assert len(deletes(standin)) == 3
+
+
+def index_children(standin, registry, repo, digest):
+    """The manifests an index in a registry's storage lists (plain HTTP on loopback)."""
+    import requests  # pylint: disable=import-outside-toplevel
+
+    with requests.Session() as session:
+        session.trust_env = False
+        response = session.get("%s/v2/%s/manifests/%s" % (standin.env["registries"][registry]["storage_url"], repo, digest),
+                               headers={"Accept": "application/vnd.oci.image.index.v1+json"}, timeout=30)
+    response.raise_for_status()
+    return [m["digest"] for m in response.json()["manifests"]]
+
+
+def test_prune_untagged_keeps_children_and_referrers_of_kept_images(standin_client, ansible, repo):
+    standin = standin_client
+    upstream = "library/" + repo
+    new = standin.push("dockerhub", upstream, "2.0.0", seed="new", attestation=True)
+    standin.push("dockerhub", upstream, "1.0.0", seed="old")
+    assert standin.push("standinacr", repo, "2.0.0", seed="new", attestation=True) == new
+    old = standin.push("standinacr", repo, "1.0.0", seed="old")
+    signature = artifacts.sign_notation(standin, "standinacr", repo, new, tag_schema=False)
+    old_signature = artifacts.sign_notation(standin, "standinacr", repo, old, tag_schema=False)
+    orphan = standin.push("standinacr", repo, "gone", platforms=AMD64)
+    with clients.registry_client(standin) as registry:
+        registry.delete_tag(repo, "gone")  # what a force overwrite leaves behind
+    kept = {new, signature} | set(index_children(standin, "standinacr", repo, new))
+    gone = {old, old_signature, orphan} | set(index_children(standin, "standinacr", repo, old))
+    assert len(kept) == 6 and len(gone) == 5  # two platforms (+ two attestation manifests for the new one)
+
+    policy = {"registry": "standinacr", "source": "docker.io/" + upstream, "tag_policy": {"latest": 1}, "prune": True,
+              "prune_untagged": True}
+    run = ansible.tasks([
+        dict({"acrops.registry.acr_import": policy}, check_mode=True),                                  # r0 all young
+        dict({"acrops.registry.acr_import": dict(policy, untagged_grace_hours=0)}, check_mode=True),    # r1
+        {"acrops.registry.acr_import": dict(policy, untagged_grace_hours=0)},                           # r2
+        {"acrops.registry.acr_import": dict(policy, untagged_grace_hours=0)},                           # r3
+    ])
+    r = [run.results["r%d" % i] for i in range(4)]
+    assert not any(x.get("failed") for x in r), r
+    expected = sorted(["%s:1.0.0" % repo] + ["%s@%s" % (repo, d) for d in gone])
+    assert r[0]["would_delete"] == ["%s:1.0.0" % repo], r[0]
+    assert r[1]["would_delete"] == expected and r[2]["deleted"] == expected, (r[1], r[2])
+    assert r[3]["changed"] is False and r[3]["deleted"] == []
+    with clients.registry_client(standin) as registry:
+        assert {m.digest for m in registry.list_manifest_properties(repo)} == kept
+    assert len(deletes(standin)) == len(expected) + 1  # and the set-up's own tag delete: none in check mode

@@ -136,7 +136,7 @@ def test_prune_passes_through_policy_entries_and_listed_entries_cannot_prune():
     made = requests([{"source": "docker.io/library/node", "tags": {"latest": 2}, "prune": True},
                      {"source": "docker.io/library/redis", "tags": {"latest": 2}, "prune": "repository"}])
     assert [m.get("prune") for m in made] == [True, "repository"]
-    with pytest.raises(AnsibleFilterError, match="prune needs a tag policy"):
+    with pytest.raises(AnsibleFilterError, match="prune and prune_untagged need a tag policy"):
         requests([{"source": "nginx:1.25", "prune": True}])
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
-from ansible_collections.acrops.registry.plugins.module_utils.prune_plan import over_limit, owned, parse_prune, plan_repository
+from ansible_collections.acrops.registry.plugins.module_utils.prune_plan import (
+    created_epoch, over_limit, owned, parse_prune, plan_repository, plan_untagged)
 from ansible_collections.acrops.registry.plugins.module_utils.tag_lifecycle import TagFacts
 from ansible_collections.acrops.registry.plugins.module_utils.tag_policy import parse_policy
 
@@ -58,4 +59,39 @@ def test_max_deletes_counts_every_repository_of_the_entry():
     plans = [plan_repository(r, parse_policy({"latest": 1}), True, ["9.0.0"], existing(*["1.%d.0" % i for i in range(6)]))
              for r in ("a", "b")]
     assert over_limit(plans, 12, "e") is None
-    assert "would delete 12 tags, more than max_deletes (11): nothing was deleted" in over_limit(plans, 11, "e")
+    assert "would delete 12 (12 tags, 0 untagged manifests), more than max_deletes (11): nothing was deleted" in over_limit(plans, 11, "e")
+
+
+def manifest(digest, tags=(), created="2026-01-01T00:00:00.1234567Z", children=(), **attributes):
+    return {"digest": digest, "tags": list(tags), "createdTime": created, "references": [{"digest": c} for c in children],
+            "changeableAttributes": dict(OPEN, **attributes)}
+
+
+NOW = 1798761600.0  # 2027-01-01
+
+
+def test_untagged_keeps_tagged_images_their_children_and_referrers_to_any_depth():
+    manifests = [manifest("idx", ["2.0"], children=["amd", "arm"]), manifest("amd"), manifest("arm"),
+                 manifest("sig"), manifest("sbom"), manifest("sbom-sig"),               # referrers of the image, and of its SBOM
+                 manifest("old-idx", ["1.0"], children=["old-amd"]), manifest("old-amd"), manifest("old-sig"),
+                 manifest("orphan"), manifest("fresh", created="2026-12-31T23:00:00.0000000Z"), manifest("undated", created=None),
+                 manifest("locked", writeEnabled=False)]
+    subjects = {"sig": "idx", "sbom": "amd", "sbom-sig": "sbom", "old-sig": "old-idx"}
+    asked = []
+
+    def subject_of(digest):
+        asked.append(digest)
+        return subjects.get(digest)
+
+    plan = plan_untagged("app", manifests, ["1.0"], subject_of, NOW, 24 * 3600)
+    assert plan.delete == ["old-sig", "old-idx", "old-amd", "orphan"]   # referrer, then index, then the rest
+    assert plan.locked == ["locked"] and plan.young == 2
+    assert "amd" not in asked and "arm" not in asked                   # kept as children: never fetched
+    kept_tag = plan_untagged("app", manifests, [], subject_of, NOW, 24 * 3600)
+    assert kept_tag.delete == ["orphan"]
+
+
+@pytest.mark.parametrize("text, epoch", [("2021-12-31T00:09:05.5439999Z", 1640909345.5439999), ("2021-12-31T00:09:05Z", 1640909345.0),
+                                         ("yesterday", None), (None, None)])
+def test_acr_times(text, epoch):
+    assert created_epoch(text) == (pytest.approx(epoch) if epoch else None)
