@@ -18,7 +18,7 @@ from ansible_collections.acrops.registry.plugins.module_utils.tag_policy import 
 # An inventory entry's keys: acr_import's image keys, with `tags` (a list, or a tag policy) and `credentials` (a name in
 # acr_mirror_credentials) in place of tag_policy, source_username and source_password.
 ENTRY_KEYS = frozenset(("source", "targets", "tags", "source_registry", "credentials", "force", "untagged_repositories", "platform",
-                        "referrers", "referrers_types", "lock", "prune", "prune_untagged"))
+                        "referrers", "referrers_types", "lock", "prune", "prune_untagged", "backup"))
 ACTION_ORDER = (planner.IMPORTED, planner.OVERWRITTEN, planner.WOULD_IMPORT, planner.WOULD_OVERWRITE, planner.DRIFTED, planner.UNCHANGED,
                 planner.LOCKED, planner.FAILED)
 
@@ -125,6 +125,8 @@ def _referrer_keys(entry):
         keys["referrers_types"] = list(entry["referrers_types"])
     if entry.get("lock") is not None:
         keys["lock"] = entry["lock"]  # the entry's own lock switch (false opts out of acr_mirror_lock)
+    if entry.get("backup"):
+        keys["backup"] = entry["backup"]
     return keys
 
 

@@ -27,7 +27,7 @@ ARGUMENT_RULES = {"mutually_exclusive": [("source", "images")], "required_one_of
 # The Python packages the task needs, checked before it runs (module_runner.run_module, plugin_utils/in_process.py).
 REQUIREMENTS = AZURE_MODULES
 IMAGE_KEYS = ("source", "targets", "untagged_repositories", "source_registry", "source_username", "source_password", "force", "tag_policy",
-              "platform", "referrers", "referrers_types", "lock", "prune", "prune_untagged")
+              "platform", "referrers", "referrers_types", "lock", "prune", "prune_untagged", "backup")
 POLICY_OPTIONS = dict(
     regex=dict(type="raw"),
     exclude=dict(type="raw"),
@@ -75,6 +75,7 @@ def argument_spec():
             lock=dict(type="bool"),
             prune=dict(type="raw"),
             prune_untagged=dict(type="bool"),
+            backup=dict(type="str"),
         )),
         concurrency=dict(type="int", default=8),
         keep_going=dict(type="bool", default=True),
@@ -87,6 +88,7 @@ def argument_spec():
         max_deletes=dict(type="int", default=10),
         prune_untagged=dict(type="bool", default=False),
         untagged_grace_hours=dict(type="int", default=24),
+        backup=dict(type="str"),
     )
     spec.update(AUTH_ARGUMENT_SPEC)
     return spec
@@ -100,6 +102,10 @@ def action_lines(result):
         if verb:
             lines.append("%s %s%s (%s) as %s" % (verb, result["source"], platform, (result.get("source_digest") or "digest unknown")[:19],
                                                  target["name"]))
+        backup = target.get("backup") or {}
+        if backup.get("action") in VERBS:
+            lines.append("%s %s (%s) of %s as backup %s" % (VERBS[backup["action"]], target["name"], backup["digest"][:19], result["source"],
+                                                            backup["name"]))
         lock = (target.get("lock") or {}).get("action")
         if lock in LOCK_VERBS:
             lines.append("%s %s (writeEnabled and deleteEnabled false)" % (LOCK_VERBS[lock], target["name"]))
@@ -180,7 +186,7 @@ class AcrImport:
                                   "source: give source_credentials: {HOST: {username, password}} (used for the entries on HOST only), "
                                   "or each entry its own source_username/source_password")
             defaults = dict((k, params.get(k)) for k in ("source_registry", "force", "platform", "referrers", "referrers_types", "lock", "prune",
-                                                         "prune_untagged"))
+                                                         "prune_untagged", "backup"))
             defaults["source_credentials"] = by_host
             if params.get("tag_policy") is not None:
                 raise AcrOpsError("tag_policy goes on each entry of images (images[N].tag_policy), not beside images: write it into the "

@@ -8,12 +8,12 @@ from __future__ import annotations
 import re
 from collections import namedtuple
 
-from ansible_collections.acrops.registry.plugins.module_utils import prune_plan, reference, tag_policy, target_naming
+from ansible_collections.acrops.registry.plugins.module_utils import prune_plan, reference, tag_backups, tag_policy, target_naming
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 from ansible_collections.acrops.registry.plugins.module_utils.oci import parse_platform
 
 _REQUEST_FIELDS = ("source source_registry source_acr username password tags untagged force label policy repositories platform selected_by "
-                   "referrers referrers_types lock prune prune_untagged")
+                   "referrers referrers_types lock prune prune_untagged backup")
 
 
 class ImageRequest(namedtuple("ImageRequest", _REQUEST_FIELDS)):
@@ -29,7 +29,7 @@ class ImageRequest(namedtuple("ImageRequest", _REQUEST_FIELDS)):
     entry that selected this tag; referrers: also copy the image's referrers; referrers_types: their artifact type
     allow-list (empty: all); lock: lock the target tags (writeEnabled and deleteEnabled false) once they hold the image;
     prune: with a policy, False, True or 'repository'; prune_untagged: with a policy, delete its repositories' untagged leftovers
-    (pruner.py)."""
+    (pruner.py); backup: a tag template to keep a tag's digest under before a force overwrite (tag_backups.py), or None."""
 
     __slots__ = ()
 
@@ -80,7 +80,7 @@ class ImageRequest(namedtuple("ImageRequest", _REQUEST_FIELDS)):
         return body
 
 
-ImageRequest.__new__.__defaults__ = (None, None, None, None, (), (), False, None, None, (), None, None, False, (), False, False, False)
+ImageRequest.__new__.__defaults__ = (None, None, None, None, (), (), False, None, None, (), None, None, False, (), False, False, False, None)
 
 
 # An artifact type is a media type (RFC 6838: type/subtype, restricted name characters, at most 127 each).
@@ -307,7 +307,8 @@ def validate_image(spec, defaults, label):
             username, password = by_host.get(credentials_host(ref.registry), (None, None))
         return ImageRequest(ref, source_registry, username=username, password=password, force=bool(get("force")),
                             label=spec.get("label") or label, policy=policy, repositories=repositories, platform=platform, referrers=follow,
-                            referrers_types=types, lock=bool(get("lock")), prune=prune, prune_untagged=bool(get("prune_untagged")))
+                            referrers_types=types, lock=bool(get("lock")), prune=prune, prune_untagged=bool(get("prune_untagged")),
+                            backup=tag_backups.check_template(get("backup"), label))
     ref = parse_source(spec.get("source"), source_registry)
     if not password and not source_registry:
         username, password = by_host.get(credentials_host(ref.registry), (None, None))
@@ -317,7 +318,8 @@ def validate_image(spec, defaults, label):
     else:
         tags = parse_targets(spec.get("targets"), ref)
     return ImageRequest(ref, source_registry, username=username, password=password, tags=tags, untagged=untagged, force=bool(get("force")),
-                        label=spec.get("label") or label, platform=platform, referrers=follow, referrers_types=types, lock=bool(get("lock")))
+                        label=spec.get("label") or label, platform=platform, referrers=follow, referrers_types=types, lock=bool(get("lock")),
+                        backup=tag_backups.check_template(get("backup"), label))
 
 
 def check_targets(items):

@@ -19,7 +19,7 @@ import time
 from collections import namedtuple
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.acrops.registry.plugins.module_utils import planner, referrer_import, tag_locks
+from ansible_collections.acrops.registry.plugins.module_utils import planner, referrer_import, tag_backups, tag_locks
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 from ansible_collections.acrops.registry.plugins.module_utils.registry_client import RegistryUnreachable
 from ansible_collections.acrops.registry.plugins.module_utils.retries import TRANSIENT_SERVICE_CODES, retry_operation, transient_wait
@@ -171,6 +171,8 @@ class ImageImport:
             if plan.errors:
                 result.update(failed=True, msg="refusing to import %s: %s" % (self.request.source, "; ".join(plan.errors)), changed=False)
                 return result
+            if self.request.backup:
+                tag_backups.back_up(self.ctx, self.request, result)
             if self.ctx.check_mode or not plan.needs_import:
                 return result
             body = self.request.import_body(digest, plan.import_tags, plan.import_untagged, plan.mode)

@@ -274,6 +274,9 @@ options:
       prune_untagged:
         description: As O(prune_untagged), for this entry's O(images[].tag_policy); defaults to the module-level O(prune_untagged).
         type: bool
+      backup:
+        description: As O(backup); defaults to the module-level O(backup).
+        type: str
   concurrency:
     description: How many images of O(images) are processed at once.
     type: int
@@ -357,6 +360,16 @@ options:
       run's fresh import is never caught.
     type: int
     default: 24
+  backup:
+    description:
+      - Before a O(force) overwrite, keep the digest the tag holds under a backup tag in the same repository, named by this
+        template; fields C({tag}), C({before_digest12}) (12 hex digits of that digest) and C({before_digest}), e.g.
+        V({tag}-prev-{before_digest12}).
+      - The copy is an import by digest from the target registry itself (server-side), made before the overwrite; a backup tag
+        that holds the digest already is C(unchanged). Check mode predicts it. Each overwritten target gains C(backup) (C(name),
+        C(digest), C(action)).
+      - Backup tags are not pruned by O(prune) yet (a C(regex) policy does not match them unless written to).
+    type: str
 seealso:
   - module: acrops.registry.acr_image_info
   - name: Import container images to a container registry
@@ -509,6 +522,11 @@ targets:
       description: One of C(imported), C(overwritten), C(unchanged), C(drifted), C(would_import), C(would_overwrite), C(locked), C(failed).
       type: str
       returned: always
+    backup:
+      description: With O(backup), for an overwritten target, the backup tag C(name) (C(repository:tag)), the C(digest) it keeps and
+        C(action) (V(imported), V(overwritten), V(unchanged), V(would_import), V(would_overwrite)).
+      type: dict
+      returned: with O(backup), for overwritten targets
     lock:
       description:
         - With O(lock), C(action) (V(locked), V(would_lock) or V(unchanged)) and the tag's C(writeEnabled) and C(deleteEnabled)
