@@ -49,11 +49,12 @@ def owned(policy, prune, tags):
     return [t for t in matched if policy.latest is None or tag_policy.parse_tag(t) is not None]
 
 
-def plan_repository(repository, policy, prune, selected, existing):
-    """existing: {tag: TagFacts} of the target repository -> PrunePlan. selected: the tags the policy selected this run."""
+def plan_repository(repository, policy, prune, selected, existing, targeted=()):
+    """existing: {tag: TagFacts} of the target repository -> PrunePlan. selected: the tags the policy selected this run;
+    targeted: tags of the repository other entries of the run write (a listed tag is never pruned by a policy)."""
     if not selected:
         return PrunePlan(repository, [], [])
-    keep = set(selected)
+    keep = set(selected) | set(targeted)
     candidates = [t for t in owned(policy, prune, sorted(existing)) if t not in keep]
     delete = [(t, existing[t].digest) for t in candidates if not is_locked(existing[t].attributes)]
     locked = [t for t in candidates if is_locked(existing[t].attributes)]

@@ -16,6 +16,16 @@ from ansible_collections.acrops.registry.plugins.module_utils import acr_tag_cli
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 
 
+def _targeted(results):
+    """repository -> tags some image of this run writes (a listed entry's tag is never pruned by a policy that left it out)."""
+    targeted = {}
+    for result in results:
+        for target in result.get("targets") or []:
+            repository, tag = target["name"].rsplit(":", 1)
+            targeted.setdefault(repository, set()).add(tag)
+    return targeted
+
+
 def _failed_repositories(results):
     """Repositories a failed image of this run writes to: nothing is pruned there."""
     failed = set()
@@ -31,6 +41,7 @@ def prune_policies(ctx, policy_requests, reports, results, max_deletes, grace_se
     Returns (failure results, {deleted or would-be-deleted 'repo:tag' or 'repo@digest': digest})."""
     failures, deleted = [], {}
     failed_repositories = _failed_repositories(results)
+    targeted = _targeted(results)
     unreadable = []
     for request, report in zip(policy_requests, reports):
         if not request.prune and not request.prune_untagged:
@@ -51,7 +62,7 @@ def prune_policies(ctx, policy_requests, reports, results, max_deletes, grace_se
                 outcome["skipped"].append("%s: an import into it failed in this run" % repository)
                 continue
             try:
-                plan, manifests = _plans(ctx, request, report, repository, grace_seconds)
+                plan, manifests = _plans(ctx, request, report, repository, grace_seconds, targeted.get(repository, set()))
             except AcrOpsError as exc:
                 outcome["skipped"].append("%s: its tags or manifests could not be read" % repository)
                 if not unreadable:
@@ -84,13 +95,14 @@ def prune_policies(ctx, policy_requests, reports, results, max_deletes, grace_se
     return failures, deleted
 
 
-def _plans(ctx, request, report, repository, grace_seconds):
-    """(tag PrunePlan, UntaggedPlan or None) of one target repository; reads its tags and, for prune_untagged, its manifests."""
+def _plans(ctx, request, report, repository, grace_seconds, targeted):
+    """(tag PrunePlan, UntaggedPlan or None) of one target repository; reads its tags and, for prune_untagged, its manifests.
+    targeted: the tags of the repository that images of this run write: kept like the selection."""
     client, server = ctx.registry_client, ctx.target.login_server
     plan = prune_plan.PrunePlan(repository, [], [])
     if request.prune:
         existing = acr_tag_client.list_tags(client, server, repository)
-        plan = prune_plan.plan_repository(repository, request.policy, request.prune, report["selected"], existing)
+        plan = prune_plan.plan_repository(repository, request.policy, request.prune, report["selected"], existing, targeted)
     if not request.prune_untagged:
         return plan, None
     subjects = {}

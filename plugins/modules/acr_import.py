@@ -329,6 +329,7 @@ options:
         fell out of C(latest), or out of a changed range). V(true) owns the tags of the target repositories that the policy's
         filters match (C(regex), C(exclude), C(semver); with C(latest), versions only), so a hand-pushed tag such as C(debug) is
         never touched. V(repository) declares the target repositories owned by the entry; every tag outside the selection goes.
+        A tag that another entry of the same run writes is never pruned.
       - Deletes only after the run's imports succeeded and were verified. Nothing is pruned for a policy that failed or selected
         nothing, with O(wait=false), in a repository where an import of this run failed, or when the target's tags cannot be listed
         (a warning, once). A locked candidate (C(writeEnabled) or C(deleteEnabled) false) is reported in C(policies[].prune.locked)

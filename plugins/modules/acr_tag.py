@@ -13,7 +13,7 @@ description:
   - Sets the changeable attributes of existing tags (O(write_enabled), O(delete_enabled), O(read_enabled), O(list_enabled)) or
     deletes tags (O(state=absent)), through the ACR data plane with the caller's Entra identity.
   - A tag with C(writeEnabled=false) can be neither overwritten nor deleted; C(deleteEnabled=false) refuses deletes only. Locking a
-    release tag makes it write-once.
+    release tag makes it write-once; C(acrops.registry.acr_import) does it after an import with its C(lock) option.
   - Never creates a tag (C(acrops.registry.acr_import) does); O(state=present) for a tag that does not exist fails.
   - Deleting a tag removes the tag only; its manifest stays (untagged when no other tag points at it).
   - Every tag is read before the first change; a tag to change that does not exist, or a tag to delete that is locked, fails the

@@ -174,6 +174,22 @@ def test_report_and_summary_show_what_policies_selected():
     assert empty["error"] is None, "a policy that selected nothing is a warning, not an error"
 
 
+def test_report_and_summary_show_what_prune_deleted_and_kept():
+    prune = {"mode": "filters", "untagged": False, "deleted": ["nginx:1.25.2"], "locked": ["nginx:1.24.0"], "skipped": []}
+    result = {"registry": {"name": "r", "login_server": "r.azurecr.io"}, "counts": {}, "results": [], "deleted": ["nginx:1.25.2"],
+              "policies": [{"label": "p", "source": "docker.io/library/nginx", "listed": 5, "selected": ["1.26.1"], "notes": [],
+                            "warnings": [], "failed": False, "policy": {"latest": 1}, "prune": prune}]}
+    report = mirror.mirror_report(result, "r")
+    assert report["deleted"] == ["nginx:1.25.2"] and report["policies"][0]["prune"] == prune
+    lines = mirror.mirror_summary(report)
+    assert any(line.split() == ["deleted", "nginx:1.25.2", "pruned"] for line in lines), lines
+    assert any(line.split()[:2] == ["locked", "nginx:1.24.0"] and "no longer selected by p" in line for line in lines), lines
+    checked = mirror.mirror_report(dict(result, deleted=None, would_delete=["nginx:1.25.2"]), "r", check_mode=True)
+    assert checked["deleted"] == ["nginx:1.25.2"] and any(line.split()[:3] == ["would", "delete", "nginx:1.25.2"]
+                                                          for line in mirror.mirror_summary(checked))
+    assert "deleted" not in mirror.mirror_report({"results": [], "counts": {}}, "r"), "no prune: no deleted key"
+
+
 def test_entry_keys_are_the_module_image_keys_in_the_role_words():
     """The role passes its entries to acr_import's images: every key but its own `tags` and `credentials` must be one of the
     module's documented image keys (the module's `tag_policy` and source credentials are written `tags` and `credentials`)."""

@@ -49,6 +49,8 @@ def test_candidates_are_owned_tags_outside_the_selection_and_locked_ones_are_rep
     assert dict(plan.delete)["1.0.0"] == tags["1.0.0"].digest
     whole = plan_repository("app", parse_policy({"latest": 2}), "repository", ["1.2.0", "1.1.0"], tags)
     assert [t for t, dummy in whole.delete] == ["1.0.0", "debug"]
+    listed = plan_repository("app", parse_policy({"latest": 2}), "repository", ["1.2.0", "1.1.0"], tags, {"1.0.0"})
+    assert [t for t, dummy in listed.delete] == ["debug"]  # another entry of the run writes app:1.0.0
 
 
 def test_an_empty_selection_prunes_nothing():
