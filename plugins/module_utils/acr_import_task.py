@@ -89,6 +89,7 @@ def argument_spec():
         prune_untagged=dict(type="bool", default=False),
         untagged_grace_hours=dict(type="int", default=24),
         backup=dict(type="str"),
+        backup_keep=dict(type="int", default=3),
     )
     spec.update(AUTH_ARGUMENT_SPEC)
     return spec
@@ -167,7 +168,7 @@ class AcrImport:
         check_strings(params)
         check_registry_name(params["registry"])
         for key, minimum in (("concurrency", 1), ("timeout", 1), ("polling_interval", 1), ("max_tags", 1), ("tag_list_budget", 1),
-                             ("max_deletes", 0), ("untagged_grace_hours", 0)):
+                             ("max_deletes", 0), ("untagged_grace_hours", 0), ("backup_keep", 0)):
             if params[key] < minimum:
                 raise AcrOpsError("%s must be at least %d" % (key, minimum))
         settings = validate_auth(params)
@@ -242,7 +243,8 @@ class AcrImport:
             else:
                 results = failures + importer.run_batch(ctx, requests, params["concurrency"], params["keep_going"]) if requests else failures
             grace = params["untagged_grace_hours"] * 3600
-            prune_failures, deleted = pruner.prune_policies(ctx, policy_requests, policies, results, params["max_deletes"], grace)
+            prune_failures, deleted = pruner.prune_policies(ctx, policy_requests, policies, results, params["max_deletes"], grace,
+                                                            params["backup_keep"])
             results += prune_failures
         finally:
             prefetch.close()

@@ -100,7 +100,8 @@ def list_tags(client, login_server, repository, limit=10000):
         for item in page if isinstance(page, list) else []:
             attributes = item.get("changeableAttributes") if isinstance(item, dict) else None
             if isinstance(item.get("name") if attributes is not None else None, str) and isinstance(attributes, dict):
-                found[item["name"]] = TagFacts(item.get("digest"), {k: v for k, v in attributes.items() if isinstance(v, bool)})
+                found[item["name"]] = TagFacts(item.get("digest"), {k: v for k, v in attributes.items() if isinstance(v, bool)},
+                                               item.get("createdTime"))
         following = oci.next_link(response.headers.get("Link"))
         path = None if following == path or not page else following
     return found

@@ -49,13 +49,19 @@ def owned(policy, prune, tags):
     return [t for t in matched if policy.latest is None or tag_policy.parse_tag(t) is not None]
 
 
-def plan_repository(repository, policy, prune, selected, existing, targeted=()):
+def plan_repository(repository, policy, prune, selected, existing, targeted=(), backups=None, backup_keep=3):
     """existing: {tag: TagFacts} of the target repository -> PrunePlan. selected: the tags the policy selected this run;
-    targeted: tags of the repository other entries of the run write (a listed tag is never pruned by a policy)."""
+    targeted: tags of the repository other entries of the run write (a listed tag is never pruned by a policy); backups: the
+    regex of the entry's backup tags (tag_backups.pattern) or None: those are never ordinary candidates, the newest
+    `backup_keep` of them (by createdTime) stay and the older ones are candidates."""
     if not selected:
         return PrunePlan(repository, [], [])
     keep = set(selected) | set(targeted)
+    backup_tags = sorted(t for t in existing if backups is not None and backups.fullmatch(t))
+    keep.update(backup_tags)
     candidates = [t for t in owned(policy, prune, sorted(existing)) if t not in keep]
+    newest_first = sorted(backup_tags, key=lambda t: (created_epoch(existing[t].created) or 0, t), reverse=True)
+    candidates += [t for t in newest_first[backup_keep:] if t not in set(selected) | set(targeted)]
     delete = [(t, existing[t].digest) for t in candidates if not is_locked(existing[t].attributes)]
     locked = [t for t in candidates if is_locked(existing[t].attributes)]
     return PrunePlan(repository, sorted(delete), sorted(locked))

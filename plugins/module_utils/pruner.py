@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 
-from ansible_collections.acrops.registry.plugins.module_utils import acr_tag_client, prune_plan
+from ansible_collections.acrops.registry.plugins.module_utils import acr_tag_client, prune_plan, tag_backups
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 
 
@@ -35,7 +35,7 @@ def _failed_repositories(results):
     return failed
 
 
-def prune_policies(ctx, policy_requests, reports, results, max_deletes, grace_seconds=86400):
+def prune_policies(ctx, policy_requests, reports, results, max_deletes, grace_seconds=86400, backup_keep=3):
     """policy_requests: the batch's requests with a tag policy, in the order of their reports (policy_expansion.expand_policies).
     Each report of a pruning entry gains `prune` (and the warning that the target cannot be listed, once per run).
     Returns (failure results, {deleted or would-be-deleted 'repo:tag' or 'repo@digest': digest})."""
@@ -62,7 +62,7 @@ def prune_policies(ctx, policy_requests, reports, results, max_deletes, grace_se
                 outcome["skipped"].append("%s: an import into it failed in this run" % repository)
                 continue
             try:
-                plan, manifests = _plans(ctx, request, report, repository, grace_seconds, targeted.get(repository, set()))
+                plan, manifests = _plans(ctx, request, report, repository, grace_seconds, targeted.get(repository, set()), backup_keep)
             except AcrOpsError as exc:
                 outcome["skipped"].append("%s: its tags or manifests could not be read" % repository)
                 if not unreadable:
@@ -95,14 +95,16 @@ def prune_policies(ctx, policy_requests, reports, results, max_deletes, grace_se
     return failures, deleted
 
 
-def _plans(ctx, request, report, repository, grace_seconds, targeted):
+def _plans(ctx, request, report, repository, grace_seconds, targeted, backup_keep):
     """(tag PrunePlan, UntaggedPlan or None) of one target repository; reads its tags and, for prune_untagged, its manifests.
     targeted: the tags of the repository that images of this run write: kept like the selection."""
     client, server = ctx.registry_client, ctx.target.login_server
     plan = prune_plan.PrunePlan(repository, [], [])
     if request.prune:
         existing = acr_tag_client.list_tags(client, server, repository)
-        plan = prune_plan.plan_repository(repository, request.policy, request.prune, report["selected"], existing, targeted)
+        backups = tag_backups.pattern(request.backup) if request.backup else None
+        plan = prune_plan.plan_repository(repository, request.policy, request.prune, report["selected"], existing, targeted, backups,
+                                          backup_keep)
     if not request.prune_untagged:
         return plan, None
     subjects = {}

@@ -11,6 +11,8 @@ held), {before_digest} (all of them).
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.acrops.registry.plugins.module_utils import planner, reference
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, show
 
@@ -33,6 +35,13 @@ def backup_tag(template, tag, digest):
     if name == tag:
         raise AcrOpsError("backup %s names the tag itself: put {before_digest12} or a suffix in it" % show(template))
     return name
+
+
+def pattern(template):
+    """A regex matching the backup tags a template makes, whatever the tag and digest (its literal parts must match)."""
+    parts = re.split(r"(\{tag\}|\{before_digest12\}|\{before_digest\})", template)
+    fields = {"{tag}": "[A-Za-z0-9_][A-Za-z0-9_.-]*", "{before_digest12}": "[0-9a-f]{12}", "{before_digest}": "[0-9a-f]{64}"}
+    return re.compile("".join(fields.get(part, re.escape(part)) for part in parts))
 
 
 def check_template(template, label):

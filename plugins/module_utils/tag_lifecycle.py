@@ -17,8 +17,8 @@ ATTRIBUTES = (("write_enabled", "writeEnabled"), ("delete_enabled", "deleteEnabl
               ("list_enabled", "listEnabled"))
 LOCK = {"writeEnabled": False, "deleteEnabled": False}
 
-# A tag as the registry shows it: digest and changeable attributes ({"writeEnabled": bool, ...}).
-TagFacts = namedtuple("TagFacts", "digest attributes")
+# A tag as the registry shows it: digest, changeable attributes ({"writeEnabled": bool, ...}), createdTime (when listed).
+TagFacts = namedtuple("TagFacts", "digest attributes created", defaults=(None,))
 # action: absent (nothing there, nothing to do), unchanged, update, delete, locked (a delete ACR would refuse),
 # missing (state present for a tag that does not exist). changes: the attributes to PATCH first (may be empty).
 TagPlan = namedtuple("TagPlan", "tag action digest before after changes")

@@ -369,8 +369,13 @@ options:
       - The copy is an import by digest from the target registry itself (server-side), made before the overwrite; a backup tag
         that holds the digest already is C(unchanged). Check mode predicts it. Each overwritten target gains C(backup) (C(name),
         C(digest), C(action)).
-      - Backup tags are not pruned by O(prune) yet (a C(regex) policy does not match them unless written to).
+      - On a tag-policy entry with O(prune), the entry's backup tags (those the template makes) are never ordinary prune candidates;
+        per repository the newest O(backup_keep) of them (by creation time) stay and the older ones are pruned.
     type: str
+  backup_keep:
+    description: With O(backup) and O(prune), how many backup tags of an entry stay in each target repository (the newest).
+    type: int
+    default: 3
 seealso:
   - module: acrops.registry.acr_image_info
   - name: Import container images to a container registry

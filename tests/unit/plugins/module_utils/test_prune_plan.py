@@ -11,6 +11,7 @@ from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrO
 from ansible_collections.acrops.registry.plugins.module_utils.prune_plan import (
     created_epoch, over_limit, owned, parse_prune, plan_repository, plan_untagged)
 from ansible_collections.acrops.registry.plugins.module_utils.tag_lifecycle import TagFacts
+from ansible_collections.acrops.registry.plugins.module_utils.tag_backups import pattern
 from ansible_collections.acrops.registry.plugins.module_utils.tag_policy import parse_policy
 
 OPEN = {"writeEnabled": True, "deleteEnabled": True}
@@ -97,3 +98,15 @@ def test_untagged_keeps_tagged_images_their_children_and_referrers_to_any_depth(
                                          ("yesterday", None), (None, None)])
 def test_acr_times(text, epoch):
     assert created_epoch(text) == (pytest.approx(epoch) if epoch else None)
+
+
+def test_backup_tags_are_kept_newest_first_and_never_ordinary_candidates():
+    backups = pattern("{tag}-prev-{before_digest12}")
+    tags = {t: TagFacts("sha256:" + "1" * 64, dict(OPEN), "2026-01-0%dT00:00:00.0000000Z" % day) for day, t in enumerate(
+        ["1.0-prev-aaaaaaaaaaaa", "1.0-prev-bbbbbbbbbbbb", "1.0-prev-cccccccccccc", "1.0-prev-dddddddddddd", "1.0", "0.9"], start=1)}
+    plan = plan_repository("app", parse_policy({"latest": 1}), True, ["1.0"], tags, backups=backups, backup_keep=2)
+    # the two oldest backups go, with the release that fell out; "1.0-prev-..." would be a version (1.0.0-prev...) to latest
+    assert [t for t, dummy in plan.delete] == ["0.9", "1.0-prev-aaaaaaaaaaaa", "1.0-prev-bbbbbbbbbbbb"]
+    without = plan_repository("app", parse_policy({"latest": 1}), True, ["1.0"], tags)
+    assert len(without.delete) == 5, "without backup, the policy's filters own them as pre-releases"
+    assert not backups.fullmatch("1.0-prev-xyz") and not backups.fullmatch("1.0")
