@@ -125,3 +125,21 @@ def test_prune_untagged_keeps_children_and_referrers_of_kept_images(standin_clie
     with clients.registry_client(standin) as registry:
         assert {m.digest for m in registry.list_manifest_properties(repo)} == kept
     assert len(deletes(standin)) == len(expected) + 1  # and the set-up's own tag delete: none in check mode
+
+
+def test_a_target_whose_tags_cannot_be_listed_is_not_pruned_and_said_once(standin, ansible, repo):
+    for name in ("a", "b"):
+        standin.push("dockerhub", "library/%s-%s" % (repo, name), "2.0.0", platforms=AMD64)
+        standin.push("standinacr", "%s-%s" % (repo, name), "1.0.0", platforms=AMD64)
+    # A locked-down target: the tag listing (what pruning reads) is refused as a firewall refuses it; tag reads still work.
+    standin.control.faults([{"host": standin.env["registries"]["standinacr"]["login_server"], "method": "GET", "path_regex": r"/_tags$",
+                             "status": 403, "body": {"errors": [{"code": "DENIED", "message": "client with IP is not allowed access"}]}}])
+    result, run = ansible.module("acr_import", registry="standinacr", images=[
+        {"source": "docker.io/library/%s-%s" % (repo, name), "tag_policy": {"latest": 1}, "prune": True} for name in ("a", "b")])
+    assert not result.get("failed") and result["deleted"] == [], result
+    assert [p["prune"]["skipped"] for p in result["policies"]] == [["%s-%s: its tags or manifests could not be read" % (repo, n)]
+                                                                   for n in ("a", "b")]
+    said = [w for p in result["policies"] for w in p["warnings"] if w.startswith("no pruning: the target's tags or manifests could not be read")]
+    assert len(said) == 1 and "DENIED" in said[0], result["policies"]
+    assert "no pruning" in run.stdout + run.stderr, "the warning reaches the user"
+    assert all(standin.storage_digest("standinacr", "%s-%s" % (repo, n), "1.0.0") for n in ("a", "b"))
