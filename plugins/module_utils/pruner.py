@@ -40,6 +40,18 @@ def prune_policies(ctx, policy_requests, reports, results, max_deletes, grace_se
     Each report of a pruning entry gains `prune` (and the warning that the target cannot be listed, once per run).
     Returns (failure results, {deleted or would-be-deleted 'repo:tag' or 'repo@digest': digest})."""
     failures, deleted = [], {}
+    reads = getattr(ctx, "target_reads", None)
+    if reads is not None and reads.unread and any(r.prune or r.prune_untagged for r in policy_requests):
+        # target_reads (issue 16): this run does not read the target's data plane, so it cannot know what to prune.
+        first = True
+        for request, report in zip(policy_requests, reports):
+            if request.prune or request.prune_untagged:
+                report["prune"] = {"mode": None, "untagged": bool(request.prune_untagged), "deleted": [], "locked": [],
+                                   "skipped": ["%s: %s" % (r, reads.reason) for r in request.repositories]}
+                if first:
+                    report["warnings"].append("no pruning: %s" % reads.reason)
+                    first = False
+        return failures, deleted
     failed_repositories = _failed_repositories(results)
     targeted = _targeted(results)
     unreadable = []
