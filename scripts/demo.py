@@ -32,6 +32,10 @@ INVENTORY = REPO / "playbooks" / "inventories" / "mirror"
 SOURCE_NAMES = {"docker.io": "dockerhub", "mcr.microsoft.com": "mcr", "ghcr.io": "ghcr", "quay.io": "quay"}
 
 
+NGINX_RELEASES = ("1.25.2", "1.25.3", "1.26.0")
+NGINX_NEXT = "1.26.1"
+
+
 def inventory_images():
     images = []
     for path in sorted(glob.glob(str(INVENTORY / "group_vars" / "**" / "*.yml"), recursive=True)):
@@ -57,7 +61,10 @@ def main():
         images = inventory_images()
         for ref in images:
             standin.push(SOURCE_NAMES[ref.registry], ref.repository, ref.tag, seed=str(ref))
-        print("seeded %d upstream images: %s" % (len(images), ", ".join(str(r) for r in images)))
+        # Releases for the inventory's nginx policy (host_vars: the newest three of >=1.25 <1.27, pruned).
+        for release in NGINX_RELEASES:
+            standin.push("dockerhub", "library/nginx", release, seed="nginx " + release)
+        print("seeded %d upstream images: %s; nginx releases %s" % (len(images), ", ".join(str(r) for r in images), ", ".join(NGINX_RELEASES)))
 
         env = dict(os.environ)
         env.update(standin.client_env())
@@ -74,7 +81,9 @@ def main():
 
         moved = images[0]
         standin.push(SOURCE_NAMES[moved.registry], moved.repository, moved.tag, seed=str(moved) + " moved")
-        banner("3. Upstream moved %s: preview with --check --diff (nothing is imported)" % moved)
+        standin.push("dockerhub", "library/nginx", NGINX_NEXT, seed="nginx " + NGINX_NEXT)
+        banner("3. Upstream moved %s and released nginx %s: preview with --check --diff (nothing is imported or deleted; the oldest "
+               "of the three nginx releases would be pruned)" % (moved, NGINX_NEXT))
         failures += playbook(env, "--check", "--diff")
         print("\nJSON report of the last run: %s" % env["ACR_MIRROR_REPORT"])
         print(Path(env["ACR_MIRROR_REPORT"]).read_text()[:1500])

@@ -18,7 +18,8 @@ from ansible_collections.acrops.registry.plugins.module_utils.tag_policy import 
 # An inventory entry's keys: acr_import's image keys, with `tags` (a list, or a tag policy) and `credentials` (a name in
 # acr_mirror_credentials) in place of tag_policy, source_username and source_password.
 ENTRY_KEYS = frozenset(("source", "targets", "tags", "source_registry", "credentials", "force", "untagged_repositories", "platform",
-                        "referrers", "referrers_types", "repositories", "max_tags"))
+                        "referrers", "referrers_types", "repositories", "max_tags", "lock", "prune",
+                        "prune_untagged", "backup"))
 ACTION_ORDER = (planner.IMPORTED, planner.OVERWRITTEN, planner.WOULD_IMPORT, planner.WOULD_OVERWRITE, planner.DRIFTED, "deferred",
                 planner.UNCHANGED, planner.EXISTS_UNVERIFIED, planner.UNKNOWN, planner.LOCKED, planner.FAILED)
 
@@ -93,6 +94,9 @@ def _expand(entry, label, prefix):
     if tags is not None and (not isinstance(tags, list) or not tags):
         raise AnsibleFilterError("%s: tags must be a non-empty list of tags of %s, or a tag policy {regex, exclude, semver, latest}"
                                  % (label, entry["source"]))
+    if entry.get("prune") not in (None, False) or entry.get("prune_untagged"):
+        raise AnsibleFilterError("%s: prune and prune_untagged need a tag policy (tags: {regex, exclude, semver, latest}): an entry of listed tags owns no "
+                                 "other tags, so it cannot prune" % label)
     if tags and entry.get("targets"):
         raise AnsibleFilterError("%s: give tags (several tags, default names) or targets (explicit names), not both" % label)
     sources = [entry["source"]] if not tags else ["%s:%s" % (entry["source"].rsplit("@", 1)[0], t) for t in tags]
@@ -113,12 +117,17 @@ def _policy(tags, entry, label):
 
 
 def _referrer_keys(entry):
-    """An entry's own referrers switch (also false: it opts out of the role's default) and type allow-list, when it sets them."""
+    """An entry's own referrers switch (also false: it opts out of the role's default) and type allow-list, and its lock switch,
+    when it sets them."""
     keys = {}
     if entry.get("referrers") is not None:
         keys["referrers"] = entry["referrers"]
     if entry.get("referrers_types"):
         keys["referrers_types"] = list(entry["referrers_types"])
+    if entry.get("lock") is not None:
+        keys["lock"] = entry["lock"]  # the entry's own lock switch (false opts out of acr_mirror_lock)
+    if entry.get("backup"):
+        keys["backup"] = entry["backup"]
     return keys
 
 
@@ -145,6 +154,9 @@ def _policy_request(entry, policy, label, prefix, credentials, force):
         if entry.get(key_name):
             request[key_name] = entry[key_name]
     request.update(_referrer_keys(entry))
+    for key_name in ("prune", "prune_untagged"):
+        if entry.get(key_name) is not None:
+            request[key_name] = entry[key_name]
     if ref is not None:
         request.update(_credentials_for(ref, entry, credentials, label))
     return request
@@ -285,11 +297,13 @@ def mirror_report(result, registry, check_mode=False):
               "images": images}
     if result.get("policies"):
         keys = ("label", "source", "policy", "targets", "platform", "listed", "selected", "notes", "warnings", "failed", "msg")
-        report["policies"] = [dict((k, p.get(k)) for k in keys) for p in result["policies"]]
+        report["policies"] = [dict([(k, p.get(k)) for k in keys] + ([("prune", p["prune"])] if p.get("prune") else [])) for p in result["policies"]]
         report["tag_list_requests"] = result.get("tag_list_requests")
     if result.get("repository_selections"):
         report["repository_selections"] = result["repository_selections"]
         report["tag_list_requests"] = result.get("tag_list_requests")
+    if result.get("deleted") is not None or result.get("would_delete") is not None:
+        report["deleted"] = list(result.get("would_delete" if check_mode else "deleted") or [])
     return report
 
 
@@ -341,6 +355,11 @@ def mirror_summary(report, max_changes=SUMMARY_CHANGES, report_path=""):
     if until:
         lines.append("  %d image%s deferred by the Docker Hub pull quota: run again after %s" % (
             len(until), "" if len(until) == 1 else "s", max(until)))
+    for policy in report.get("policies") or []:
+        lines.extend("  %-*s  %s  %s" % (width, "locked", name, "kept: no longer selected by %s, but locked" % policy.get("label"))
+                     for name in (policy.get("prune") or {}).get("locked") or [])
+    lines.extend("  %-*s  %s  %s" % (width, "would delete" if report.get("check_mode") else "deleted", name, "pruned")
+                 for name in report.get("deleted") or [])
     unchanged = counts.get("unchanged", 0)
     if unchanged:
         lines.append("  %d target%s already current" % (unchanged, "" if unchanged == 1 else "s"))

@@ -14,7 +14,8 @@ import time
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.acrops.registry.plugins.module_utils import (
-    importer, image_requests, planner, policy_expansion, progress, referrer_import, repository_selection, running_imports, target_reads)
+    importer, image_requests, planner, policy_expansion, progress, pruner, referrer_import, repository_selection, running_imports,
+    target_reads)
 from ansible_collections.acrops.registry.plugins.module_utils.auth import AUTH_ARGUMENT_SPEC
 from ansible_collections.acrops.registry.plugins.module_utils.clients import connect_azure, connect_registries
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor
@@ -34,7 +35,7 @@ REQUIREMENTS = AZURE_MODULES
 # execute() takes show(line, verbosity) for live progress (plugin_utils/in_process.py passes Ansible's display).
 SHOWS_PROGRESS = True
 IMAGE_KEYS = ("source", "targets", "untagged_repositories", "source_registry", "source_username", "source_password", "force", "tag_policy",
-              "platform", "referrers", "referrers_types")
+              "platform", "referrers", "referrers_types", "lock", "prune", "prune_untagged", "backup")
 POLICY_OPTIONS = dict(
     regex=dict(type="raw"),
     exclude=dict(type="raw"),
@@ -43,6 +44,7 @@ POLICY_OPTIONS = dict(
 )
 VERBS = {planner.IMPORTED: "Imported", planner.OVERWRITTEN: "Overwrote", planner.WOULD_IMPORT: "Would import",
          planner.WOULD_OVERWRITE: "Would overwrite", importer.DEFERRED: "Deferred the import of"}
+LOCK_VERBS = {"locked": "Locked", "would_lock": "Would lock"}
 REFERRER_VERBS = {referrer_import.REFERRER_IMPORTED: "Imported", referrer_import.REFERRER_WOULD_IMPORT: "Would import"}
 
 
@@ -82,6 +84,10 @@ def argument_spec():
             tags=dict(type="raw"),
             max_tags=dict(type="int"),
             target_prefix=dict(type="str"),
+            lock=dict(type="bool"),
+            prune=dict(type="raw"),
+            prune_untagged=dict(type="bool"),
+            backup=dict(type="str"),
         )),
         concurrency=dict(type="int", default=8),
         keep_going=dict(type="bool", default=True),
@@ -91,6 +97,13 @@ def argument_spec():
         timeout=dict(type="int", default=900),
         polling_interval=dict(type="int", default=5),
         journal_dir=dict(type="path", default=running_imports.DEFAULT_JOURNAL_DIR, fallback=(env_fallback, ["ACROPS_JOURNAL_DIR"])),
+        lock=dict(type="bool", default=False),
+        prune=dict(type="raw", default=False),
+        max_deletes=dict(type="int", default=10),
+        prune_untagged=dict(type="bool", default=False),
+        untagged_grace_hours=dict(type="int", default=24),
+        backup=dict(type="str"),
+        backup_keep=dict(type="int", default=3),
     )
     spec.update(AUTH_ARGUMENT_SPEC)
     spec.update(RETRY_ARGUMENT_SPEC)
@@ -112,6 +125,13 @@ def action_lines(result):
         elif verb:
             lines.append("%s %s%s (%s) as %s" % (verb, result["source"], platform, (result.get("source_digest") or "digest unknown")[:19],
                                                  target["name"]))
+        backup = target.get("backup") or {}
+        if backup.get("action") in VERBS:
+            lines.append("%s %s (%s) of %s as backup %s" % (VERBS[backup["action"]], target["name"], backup["digest"][:19], result["source"],
+                                                            backup["name"]))
+        lock = (target.get("lock") or {}).get("action")
+        if lock in LOCK_VERBS:
+            lines.append("%s %s (writeEnabled and deleteEnabled false)" % (LOCK_VERBS[lock], target["name"]))
     for referrer in result.get("referrers") or []:
         verb = REFERRER_VERBS.get(referrer["action"])
         if verb:
@@ -146,13 +166,25 @@ def check_max_images(requests, limit):
                           code="TOO_MANY_IMAGES")
 
 
-def diff_of(results):
+def delete_lines(deleted, check_mode):
+    return ["%s %s (%s), pruned" % ("Would delete" if check_mode else "Deleted", name, (digest or "")[:19]) for name, digest in sorted(deleted.items())]
+
+
+def diff_of(results, deleted=None):
     before, after = {}, {}
+    locks_before, locks_after = {}, {}
     for result in results:
         for target in result.get("targets", []) + result.get("untagged", []):
             before[target["name"]] = target["before"]
             after[target["name"]] = target["after"]
-    return {"before": {"targets": before}, "after": {"targets": after}}
+            if target.get("lock"):
+                locks_before[target["name"]], locks_after[target["name"]] = target["lock"]["before"], target["lock"]["after"]
+    for name, digest in (deleted or {}).items():
+        before[name], after[name] = digest, None
+    shown = {"before": {"targets": before}, "after": {"targets": after}}
+    if locks_after:
+        shown["before"]["locks"], shown["after"]["locks"] = locks_before, locks_after
+    return shown
 
 
 class AcrImport:
@@ -177,7 +209,8 @@ class AcrImport:
         check_strings(params)
         check_registry_name(params["registry"])
         for key, minimum in (("concurrency", 1), ("timeout", 1), ("polling_interval", 1), ("max_tags", 1), ("tag_list_budget", 1),
-                             ("progress_interval", 0), ("max_images", 1)):
+                             ("progress_interval", 0), ("max_images", 1), ("max_deletes", 0), ("untagged_grace_hours", 0),
+                             ("backup_keep", 0)):
             if params[key] < minimum:
                 raise AcrOpsError("%s must be at least %d" % (key, minimum))
         settings = validate_auth(params)
@@ -198,7 +231,8 @@ class AcrImport:
                 raise AcrOpsError("source_username/source_password are the credentials of source, and images has no module-level "
                                   "source: give source_credentials: {HOST: {username, password}} (used for the entries on HOST only), "
                                   "or each entry its own source_username/source_password")
-            defaults = dict((k, params.get(k)) for k in ("source_registry", "force", "platform", "referrers", "referrers_types"))
+            defaults = dict((k, params.get(k)) for k in ("source_registry", "force", "platform", "referrers", "referrers_types", "lock", "prune",
+                                                         "prune_untagged", "backup"))
             defaults["source_credentials"] = by_host
             if params.get("tag_policy") is not None:
                 raise AcrOpsError("tag_policy goes on each entry of images (images[N].tag_policy), not beside images: write it into the "
@@ -289,6 +323,7 @@ class AcrImport:
             if self.catalog_entries:
                 selected, selections, listing_failures = self.select_repositories(clients, budget)
                 requests += self.resolve(clients, selected)
+            policy_requests = [r for r in requests if r.policy is not None]
             requests, policies, failures = policy_expansion.expand_policies(ctx, requests, params["max_tags"], budget, params["concurrency"])
             failures = listing_failures + failures
             check_max_images(requests, params["max_images"])
@@ -296,10 +331,17 @@ class AcrImport:
                 results = failures + [self.skipped(r) for r in requests]
             else:
                 results = failures + self.run_batch(ctx, requests) if requests else failures
+            grace = params["untagged_grace_hours"] * 3600
+            prune_failures, deleted = pruner.prune_policies(ctx, policy_requests, policies, results, params["max_deletes"], grace,
+                                                            params["backup_keep"])
+            results += prune_failures
         finally:
             prefetch.close()
-        output = {"changed": any(r.get("changed") for r in results), "registry": registry_summary(target),
-                  "actions": policy_lines(policies) + [line for r in results for line in action_lines(r)], "diff": diff_of(results)}
+        output = {"changed": any(r.get("changed") for r in results) or bool(deleted), "registry": registry_summary(target),
+                  "actions": policy_lines(policies) + [line for r in results for line in action_lines(r)] + delete_lines(deleted, self.check_mode),
+                  "diff": diff_of(results, deleted)}
+        if any(r.prune or r.prune_untagged for r in policy_requests):
+            output["would_delete" if self.check_mode else "deleted"] = sorted(deleted)
         if earlier:
             output["earlier_running_imports"] = earlier
             if not self.check_mode:  # reported by a run that read their targets: the journal can let them go

@@ -8,12 +8,12 @@ from __future__ import annotations
 import re
 from collections import namedtuple
 
-from ansible_collections.acrops.registry.plugins.module_utils import reference, tag_policy, target_naming
+from ansible_collections.acrops.registry.plugins.module_utils import prune_plan, reference, tag_backups, tag_policy, target_naming
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 from ansible_collections.acrops.registry.plugins.module_utils.oci import parse_platform
 
 _REQUEST_FIELDS = ("source source_registry source_acr username password tags untagged force label policy repositories platform selected_by "
-                   "referrers referrers_types max_tags all_tags")
+                   "referrers referrers_types max_tags all_tags lock prune prune_untagged backup")
 
 
 class ImageRequest(namedtuple("ImageRequest", _REQUEST_FIELDS)):
@@ -28,7 +28,10 @@ class ImageRequest(namedtuple("ImageRequest", _REQUEST_FIELDS)):
     per selected tag); platform: 'os/arch[/variant]' to import one child of an index; selected_by: the label of the policy
     entry that selected this tag; referrers: also copy the image's referrers; referrers_types: their artifact type
     allow-list (empty: all); max_tags: the entry's own cap on its policy's tags (None: the module's max_tags, unless
-    all_tags: the entry asked for tags: all, the explicit way past the module's max_tags)."""
+    all_tags: the entry asked for tags: all, the explicit way past the module's max_tags); lock: lock the target tags (writeEnabled and deleteEnabled
+    false) once they hold the image; prune: with a policy, False, True or 'repository'; prune_untagged: with a policy, delete its
+    repositories' untagged leftovers (pruner.py); backup: a tag template to keep a tag's digest under before a force overwrite
+    (tag_backups.py), or None."""
 
     __slots__ = ()
 
@@ -79,7 +82,8 @@ class ImageRequest(namedtuple("ImageRequest", _REQUEST_FIELDS)):
         return body
 
 
-ImageRequest.__new__.__defaults__ = (None, None, None, None, (), (), False, None, None, (), None, None, False, (), None, False)
+ImageRequest.__new__.__defaults__ = (None, None, None, None, (), (), False, None, None, (), None, None, False, (), None, False, False, False, False, None)
+assert len(ImageRequest.__new__.__defaults__) == len(ImageRequest._fields) - 1, "every field but source has a default"
 
 
 # An artifact type is a media type (RFC 6838: type/subtype, restricted name characters, at most 127 each).
@@ -297,13 +301,19 @@ def validate_image(spec, defaults, label):
     follow, types = parse_referrers(spec, defaults, label)
     by_host = defaults.get("source_credentials") or {}
     spec = tags_as_policy(spec, label)
+    if spec.get("tag_policy") is None and (spec.get("prune") not in (None, False) or spec.get("prune_untagged")):
+        raise AcrOpsError("%s: prune and prune_untagged need a tag policy (tag_policy): an entry of listed tags owns no tags beyond those it lists, so "
+                          "it cannot prune; delete tags by name with acrops.registry.acr_tag" % label)
     if spec.get("tag_policy") is not None:
+        prune = prune_plan.parse_prune(get("prune"), label)
         ref, policy, repositories = validate_policy_image(dict(spec, source_registry=source_registry), label, spec["tag_policy"])
         if not password and not source_registry:
             username, password = by_host.get(credentials_host(ref.registry), (None, None))
         return ImageRequest(ref, source_registry, username=username, password=password, force=bool(get("force")),
                             label=spec.get("label") or label, policy=policy, repositories=repositories, platform=platform, referrers=follow,
-                            referrers_types=types, max_tags=spec.get("max_tags"), all_tags=bool(spec.get("all_tags")))
+                            referrers_types=types, max_tags=spec.get("max_tags"), all_tags=bool(spec.get("all_tags")),
+                            lock=bool(get("lock")), prune=prune, prune_untagged=bool(get("prune_untagged")),
+                            backup=tag_backups.check_template(get("backup"), label))
     ref = parse_source(spec.get("source"), source_registry)
     if not password and not source_registry:
         username, password = by_host.get(credentials_host(ref.registry), (None, None))
@@ -313,7 +323,8 @@ def validate_image(spec, defaults, label):
     else:
         tags = parse_targets(spec.get("targets"), ref)
     return ImageRequest(ref, source_registry, username=username, password=password, tags=tags, untagged=untagged, force=bool(get("force")),
-                        label=spec.get("label") or label, platform=platform, referrers=follow, referrers_types=types)
+                        label=spec.get("label") or label, platform=platform, referrers=follow, referrers_types=types, lock=bool(get("lock")),
+                        backup=tag_backups.check_template(get("backup"), label))
 
 
 def tags_as_policy(spec, label):

@@ -19,7 +19,7 @@ import time
 from collections import namedtuple
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.acrops.registry.plugins.module_utils import planner, referrer_import
+from ansible_collections.acrops.registry.plugins.module_utils import planner, referrer_import, tag_backups, tag_locks
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 from ansible_collections.acrops.registry.plugins.module_utils.registry_client import RegistryUnreachable
 from ansible_collections.acrops.registry.plugins.module_utils.retries import DEFAULT_POLICY, TRANSIENT_SERVICE_CODES
@@ -161,6 +161,12 @@ class ImageImport:
     def _run(self):
         digest = self.source_digest()
         result = self._run_subject(digest)
+        if self.request.lock and not result.get("failed"):
+            if self._unread():
+                self.warnings.append("the target tags were not locked: the target registry's data plane is not read in this run (%s)"
+                                     % self.ctx.target_reads.reason)
+            else:
+                tag_locks.lock_targets(self.ctx, self.request, result, self.warnings)
         if self.request.referrers and self._unread():
             result["referrers"] = []
             self.warnings.append("referrers were not copied: the target registry's data plane is not read in this run (%s)"
@@ -210,6 +216,8 @@ class ImageImport:
             if plan.errors:
                 result.update(failed=True, msg="refusing to import %s: %s" % (self.request.source, "; ".join(plan.errors)), changed=False)
                 return result
+            if self.request.backup:
+                tag_backups.back_up(self.ctx, self.request, result)
             if self.ctx.check_mode or not plan.needs_import:
                 return result
             deferred_until = self.ctx.quota.defer(self.request) if self.ctx.quota is not None else None

@@ -297,6 +297,18 @@ options:
       target_prefix:
         description: With O(images[].repositories), put in front of each selected repository's target name (the C(acr_mirror) role's
           C(acr_mirror_target_prefix)).
+      lock:
+        description: As O(lock); defaults to the module-level O(lock).
+        type: bool
+      prune:
+        description: As O(prune), for this entry's O(images[].tag_policy); defaults to the module-level O(prune). An entry without a
+          tag policy cannot prune.
+        type: raw
+      prune_untagged:
+        description: As O(prune_untagged), for this entry's O(images[].tag_policy); defaults to the module-level O(prune_untagged).
+        type: bool
+      backup:
+        description: As O(backup); defaults to the module-level O(backup).
         type: str
   concurrency:
     description: How many images of O(images) are processed at once.
@@ -402,6 +414,70 @@ options:
         before any import, with the count. Raise it for a deliberate registry-wide migration.
     type: int
     default: 1000
+  lock:
+    description:
+      - Lock the target tags (C(writeEnabled) and C(deleteEnabled) false, write-once) after a verified import, and tags found
+        current. Each tag's attributes are read first, so a tag locked already is C(unchanged); a locked tag that holds the source
+        digest stays C(unchanged), never a failure. Drifted, refused and failed targets are not locked.
+      - Check mode reports C(would_lock) and diff mode shows the attributes before and after (C(locks)). With O(wait=false) nothing
+        is locked (a warning says so). Untagged copies have no tag to lock.
+      - Needs metadata write on the registry (AcrPush, or Container Registry Repository Writer in ABAC mode); a refusal fails the
+        image after its import, naming the roles. M(acrops.registry.acr_tag) unlocks (or deletes) a locked tag.
+    type: bool
+    default: false
+  prune:
+    description:
+      - With a tag policy (O(tag_policy), O(images[].tag_policy)), delete target tags the policy owns but no longer selects (they
+        fell out of C(latest), or out of a changed range). V(true) owns the tags of the target repositories that the policy's
+        filters match (C(regex), C(exclude), C(semver); with C(latest), versions only), so a hand-pushed tag such as C(debug) is
+        never touched. V(repository) declares the target repositories owned by the entry; every tag outside the selection goes.
+        A tag that another entry of the same run writes is never pruned.
+      - Deletes only after the run's imports succeeded and were verified. Nothing is pruned for a policy that failed or selected
+        nothing, with O(wait=false), in a repository where an import of this run failed, or when the target's tags cannot be listed
+        (a warning, once). A locked candidate (C(writeEnabled) or C(deleteEnabled) false) is reported in C(policies[].prune.locked)
+        and never unlocked. An entry that would delete more than O(max_deletes) tags fails before any delete.
+      - Deleting a tag leaves its manifest, untagged. Check mode lists RV(would_delete) and diff mode shows the tags removed.
+      - Needs delete on the registry (AcrDelete, or Container Registry Repository Contributor in ABAC mode).
+    type: raw
+    default: false
+  max_deletes:
+    description:
+      - With O(prune) or O(prune_untagged), an entry that would delete more than this in one run (tags and untagged manifests
+        together) fails, naming the count, before any delete.
+    type: int
+    default: 10
+  prune_untagged:
+    description:
+      - With a tag policy, delete the manifests of the entry's target repositories that have no tag (left behind by force
+        overwrites, or by O(prune)), with the same safety rails as O(prune), counted in O(max_deletes).
+      - Never deleted, whatever their age - manifests with a tag that stays, children of a kept index (platform manifests,
+        attestation manifests), referrers whose subject is kept (signatures, SBOMs and attestations copied by O(referrers) are
+        untagged by design), to any depth; manifests younger than O(untagged_grace_hours) or whose age cannot be read; locked ones
+        (reported in C(policies[].prune.locked)).
+      - Reads the repository's manifest list and, for each untagged manifest not otherwise kept, the manifest itself (its
+        C(subject)). Deleted as C(repository@digest) in RV(deleted).
+    type: bool
+    default: false
+  untagged_grace_hours:
+    description: With O(prune_untagged), an untagged manifest younger than this (by its C(createdTime)) is kept, so that a concurrent
+      run's fresh import is never caught.
+    type: int
+    default: 24
+  backup:
+    description:
+      - Before a O(force) overwrite, keep the digest the tag holds under a backup tag in the same repository, named by this
+        template; fields C({tag}), C({before_digest12}) (12 hex digits of that digest) and C({before_digest}), e.g.
+        V({tag}-prev-{before_digest12}).
+      - The copy is an import by digest from the target registry itself (server-side), made before the overwrite; a backup tag
+        that holds the digest already is C(unchanged). Check mode predicts it. Each overwritten target gains C(backup) (C(name),
+        C(digest), C(action)).
+      - On a tag-policy entry with O(prune), the entry's backup tags (those the template makes) are never ordinary prune candidates;
+        per repository the newest O(backup_keep) of them (by creation time) stay and the older ones are pruned.
+    type: str
+  backup_keep:
+    description: With O(backup) and O(prune), how many backup tags of an entry stay in each target repository (the newest).
+    type: int
+    default: 3
 seealso:
   - module: acrops.registry.acr_image_info
   - name: Import container images to a container registry
@@ -565,10 +641,31 @@ targets:
           not compared) and C(unknown) (check mode, or an untagged copy whose previous state is not known).
       type: str
       returned: always
+    backup:
+      description: With O(backup), for an overwritten target, the backup tag C(name) (C(repository:tag)), the C(digest) it keeps and
+        C(action) (V(imported), V(overwritten), V(unchanged), V(would_import), V(would_overwrite)).
+      type: dict
+      returned: with O(backup), for overwritten targets
+    lock:
+      description:
+        - With O(lock), C(action) (V(locked), V(would_lock) or V(unchanged)) and the tag's C(writeEnabled) and C(deleteEnabled)
+          C(before) (null for a tag still to be imported) and C(after).
+      type: dict
+      returned: with O(lock), for the targets it applies to
     reason:
       description: Without reads of the target (O(target_reads)), what could not be known about this target.
       type: str
       returned: when the target registry was not read
+deleted:
+  description: With O(prune), the target tags deleted (C(repository:tag)); in check mode RV(would_delete) instead.
+  returned: when an entry prunes, not in check mode
+  type: list
+  elements: str
+would_delete:
+  description: With O(prune) in check mode, the target tags a real run would delete.
+  returned: when an entry prunes, in check mode
+  type: list
+  elements: str
 untagged:
   description: One entry per untagged repository, like O(targets).
   returned: single form
@@ -657,6 +754,12 @@ policies:
     warnings: {description: E.g. that the policy selected nothing., type: list, elements: str, returned: always}
     failed: {description: "Whether the policy failed (too many tags, budget spent, listing refused).", type: bool, returned: always}
     msg: {description: Why it failed., type: str, returned: when failed}
+    prune:
+      description:
+        - With O(prune), C(mode) (V(filters) or V(repository)), C(deleted) (C(repository:tag) deleted, or that would be in check
+          mode), C(locked) (candidates left because they are locked) and C(skipped) (repositories not pruned, with the reason).
+      type: dict
+      returned: when the entry prunes
   sample: [{label: "images[0] (docker.io/library/nginx)", source: docker.io/library/nginx, listed: 31, selected: ["1.26.2", "1.26.1", "1.25.3"],
             policy: {semver: ">=1.25 <1.27", latest: 3}, targets: [nginx], platform: null, notes: [], warnings: [], failed: false}]
 tag_list_requests:

@@ -12,15 +12,31 @@ from collection_path import COLLECTIONS_ROOT
 import playbook_runner
 
 
+def data_plane_changes(standin):
+    """How many DELETE and PATCH requests the stand-in's registries have seen (every deletion or attribute change, refused or not)."""
+    return sum(count for key, count in standin.control.counters()["requests"].items() if key.split(" ")[1] in ("DELETE", "PATCH"))
+
+
+def changes_nothing(standin, args, run):
+    """A --check run must send no deletion and no attribute change at all (issue 17): counted by the stand-in, not inferred."""
+    if "--check" not in args:
+        return run()
+    before = data_plane_changes(standin)
+    result = run()
+    assert data_plane_changes(standin) == before, "a --check run sent DELETE or PATCH requests to a registry"
+    return result
+
+
 @pytest.fixture
 def ansible(standin, tmp_path):
-    """Run modules or playbooks with real ansible-playbook against the stand-in."""
+    """Run modules or playbooks with real ansible-playbook against the stand-in; a --check run is asserted to delete and change
+    nothing on the registries' data plane."""
     class Ansible:
         env = playbook_runner.ansible_env(standin, COLLECTIONS_ROOT)
 
         def tasks(self, tasks, args=(), env=None):
             plays = playbook_runner.module_play(tmp_path, tasks)
-            run = playbook_runner.run_playbook(plays, dict(self.env, **(env or {})), tmp_path, args)
+            run = changes_nothing(standin, args, lambda: playbook_runner.run_playbook(plays, dict(self.env, **(env or {})), tmp_path, args))
             assert run.results is not None, run
             return run
 
@@ -31,7 +47,8 @@ def ansible(standin, tmp_path):
             return run.results["r0"], run
 
         def playbook(self, path, inventory, args=(), env=None):
-            return playbook_runner.run_playbook(path, dict(self.env, **(env or {})), tmp_path, args, inventory=inventory)
+            return changes_nothing(standin, args, lambda: playbook_runner.run_playbook(path, dict(self.env, **(env or {})), tmp_path, args,
+                                                                                       inventory=inventory))
 
     return Ansible()
 
@@ -65,7 +82,8 @@ FIRST_LANE_ONLY = frozenset((
     "test_standin_protocol.py", "test_standin_sdk.py", "test_standin_replay.py", "test_standin_locked.py", "test_tls_context.py",
     "test_request_economy.py", "test_reliability.py", "test_referrers_discovery.py", "test_auth_transport.py",
     "test_image_results.py", "test_nothing_lost.py", "test_tag_policy_standin.py", "test_source_quota.py", "test_retry_options.py",
-    "test_locked_down.py", "test_referrers_import.py", "test_standin_catalog.py",
+    "test_locked_down.py", "test_referrers_import.py", "test_standin_catalog.py", "test_standin_deletes.py", "test_prune.py",
+    "test_import_backup.py",
 ))
 
 

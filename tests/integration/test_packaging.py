@@ -119,7 +119,8 @@ def test_tarball_of_the_checkout_has_no_junk_and_complete_metadata(tarball):
                    "plugins/modules/report_file.py", "plugins/action/report_file.py", "plugins/action/acr_import.py",
                    "plugins/module_utils/acr_import_task.py", "plugins/module_utils/module_runner.py",
                    "plugins/module_utils/validation.py", "plugins/plugin_utils/in_process.py", "plugins/action/acr_image_info.py",
-                   "plugins/module_utils/acr_image_info_task.py", "plugins/doc_fragments/attributes.py",
+                   "plugins/module_utils/acr_image_info_task.py", "plugins/modules/acr_tag.py", "plugins/action/acr_tag.py",
+                   "plugins/doc_fragments/attributes.py",
                    "plugins/doc_fragments/auth.py", "roles/acr_mirror/meta/argument_specs.yml", "playbooks/mirror.yml"):
         assert needed in names, needed
     with tarfile.open(tarball) as tar:
@@ -138,7 +139,7 @@ def test_tarball_of_the_checkout_has_no_junk_and_complete_metadata(tarball):
     # The modules and the role use ansible.builtin only: no collection dependency to install.
     assert info["dependencies"] == {}
     assert runtime["requires_ansible"].startswith(">=")
-    assert sorted(runtime["action_groups"]["acr"]) == ["acr_image_info", "acr_import"]
+    assert sorted(runtime["action_groups"]["acr"]) == ["acr_image_info", "acr_import", "acr_tag"]
 
 
 def test_installed_tarball_runs_by_fqcn_against_the_standin(standin_clean, tarball, tmp_path, unique_repo):
@@ -189,7 +190,7 @@ def ansible_doc(*args):
     return run(["ansible-doc"] + list(args), env=dict(only(COLLECTIONS_ROOT), ANSIBLE_NOCOLOR="1")).stdout
 
 
-@pytest.mark.parametrize("module, diff_support", [("acr_import", "full"), ("acr_image_info", "none")])
+@pytest.mark.parametrize("module, diff_support", [("acr_import", "full"), ("acr_image_info", "none"), ("acr_tag", "full")])
 def test_ansible_doc_renders_the_modules_with_attributes_as_community_docker_does(module, diff_support):
     name = "acrops.registry." + module
     doc = json.loads(ansible_doc("--json", name))[name]

@@ -149,6 +149,10 @@ def test_promote_playbook(standin, ansible, tmp_path):
     assert run.rc == 0, run
     storage = standin.env["registries"]["prodacr"]["storage_url"]
     assert storage_digest(storage, "app", "1234") == build and storage_digest(storage, "app", "latest") == build
+    # The build tag is write-once in prod; latest moves with the next promotion.
+    assert standin.acr_tag_attributes("prodacr", "app", "1234")["writeEnabled"] is False
+    assert standin.acr_tag_attributes("prodacr", "app", "1234")["deleteEnabled"] is False
+    assert standin.acr_tag_attributes("prodacr", "app", "latest")["writeEnabled"] is True
     again = ansible.playbook(REPO / "playbooks" / "promote.yml", inventory, args=["-e", "promote_build=1234"])
     assert again.rc == 0 and recap(again) == (0, 0), again
 

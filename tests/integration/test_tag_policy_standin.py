@@ -255,5 +255,5 @@ def test_example_inventory_policy_entry_is_valid():
     data = yaml.safe_load((REPO / "playbooks" / "inventories" / "mirror" / "host_vars" / "mirror-registry.yml").read_text())
     requests = mirror_requests(data["acr_mirror_images__policy"])
     assert requests == [{"source": "docker.io/library/nginx", "targets": ["nginx"], "tag_policy": {"semver": ">=1.25 <1.27", "latest": 3},
-                         "force": True, "label": "image 1 (docker.io/library/nginx)"}]
+                         "force": True, "label": "image 1 (docker.io/library/nginx)", "prune": True}]
     assert os.path.exists(REPO / "playbooks" / "mirror.yml")

@@ -18,7 +18,7 @@ import os
 import re
 import urllib.parse
 
-from . import config
+from . import config, deletes
 from .entra import verify_entra_token
 from .images import INDEX_TYPES, MANIFEST_ACCEPT, OCI_INDEX
 from .passthrough import relay
@@ -282,6 +282,8 @@ class DataPlane:
 
     async def _v2_manifest(self, request, registry, client, repo, reference):
         is_tag = not reference.startswith("sha256:")
+        if request.method == "DELETE" and not is_tag:
+            return await deletes.delete_manifest(self, request, registry, repo, reference)
         if request.method == "PUT" and is_tag and registry.tags.is_locked(repo, reference):
             return registry_error(403, "DENIED", "The operation is disallowed on this registry, repository or image.")
 
@@ -358,7 +360,7 @@ class DataPlane:
                 return registry_error(400, "BAD_REQUEST", "changeable attributes must be booleans")
             entry = registry.tags.set_tag_attributes(repo, tag, {k: v for k, v in changes.items() if k in ATTRIBUTE_KEYS})
         elif request.method == "DELETE":
-            return registry_error(405, "UNSUPPORTED", "deleting a tag is not emulated by the stand-in")
+            return deletes.delete_tag(registry, repo, tag, entry)
         elif request.method != "GET":
             return registry_error(405, "UNSUPPORTED", "method not allowed")
         return json_response({"registry": registry.login_server, "imageName": repo,

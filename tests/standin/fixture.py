@@ -171,6 +171,16 @@ class StandIn:
         response.raise_for_status()
         return response.headers["Docker-Content-Digest"]
 
+    def acr_tag_attributes(self, registry, repo, tag, principal="importer"):
+        """GET /acr/v1/{repo}/_tags/{tag} on the ACR data plane: the tag's changeableAttributes (writeEnabled...)."""
+        token = self.acr_token(registry, "repository:%s:metadata_read" % repo, principal=principal)
+        login = self.env["registries"][registry]["login_server"]
+        with self.proxied_session() as session:
+            response = session.get("https://%s/acr/v1/%s/_tags/%s" % (login, urllib.parse.quote(repo, safe=""), tag),
+                                   headers={"Authorization": "Bearer " + token}, timeout=30)
+        response.raise_for_status()
+        return response.json()["tag"]["changeableAttributes"]
+
     # -- fixtures -------------------------------------------------------------------------------------------------
     def storage(self, name):
         """(storage_url, auth, verify) of a source ('dockerhub', 'ghcr', 'mcr', 'quay', 'private') or a registry name."""

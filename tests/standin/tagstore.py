@@ -70,6 +70,10 @@ class TagStore(JsonState):
         if self.data["tags"].get(repo, {}).pop(tag, None) is not None:
             self.save()
 
+    def forget_manifest(self, repo, digest):
+        if self.data["manifests"].get(repo, {}).pop(digest, None) is not None:
+            self.save()
+
     def set_tag_attributes(self, repo, tag, changes):
         entry = self.tag(repo, tag)
         entry["changeableAttributes"].update(changes)

@@ -6,7 +6,7 @@ and in-process (plugin_utils/test_in_process_action.py): a secret found in a res
 
 from __future__ import annotations
 
-from ansible_collections.acrops.registry.plugins.module_utils import acr_image_info_task, acr_import_task
+from ansible_collections.acrops.registry.plugins.module_utils import acr_image_info_task, acr_import_task, acr_tag_task
 
 SECRET = "Planted-Secret-5e1f-do-not-print"       # a no_log option's value: AnsibleModule masks it too
 TOKEN = "Planted-Token-9a7c-learned-at-run-time"  # a token the run learns on the way: only the redactor knows it
@@ -16,6 +16,7 @@ AUTH = dict(subscription_id="00000000-1111-2222-3333-444444444444", tenant="cont
 TASKS = {
     "acr_import": (acr_import_task, "connect_registries", dict(AUTH, registry="myregistry", source="nginx:1.25")),
     "acr_image_info": (acr_image_info_task, "build", dict(AUTH, registry="myregistry", repository="mirror/nginx")),
+    "acr_tag": (acr_tag_task, "build", dict(AUTH, registry="myregistry", repository="mirror/nginx", tags=["1"], write_enabled=False)),
 }
 
 

@@ -136,6 +136,20 @@ def test_platform_passes_through_fixed_entries():
     assert requests([{"source": "nginx:1.25", "platform": "linux/arm64"}])[0]["platform"] == "linux/arm64"
 
 
+def test_an_entrys_own_lock_switch_passes_through_and_unset_takes_the_roles_default():
+    made = requests([{"source": "nginx:1.25", "lock": True}, {"source": "redis:7", "lock": False}, "alpine:3",
+                     {"source": "docker.io/library/node", "tags": {"latest": 2}, "lock": True}])
+    assert [m.get("lock") for m in made] == [True, False, None, True]
+
+
+def test_prune_passes_through_policy_entries_and_listed_entries_cannot_prune():
+    made = requests([{"source": "docker.io/library/node", "tags": {"latest": 2}, "prune": True},
+                     {"source": "docker.io/library/redis", "tags": {"latest": 2}, "prune": "repository"}])
+    assert [m.get("prune") for m in made] == [True, "repository"]
+    with pytest.raises(AnsibleFilterError, match="prune and prune_untagged need a tag policy"):
+        requests([{"source": "nginx:1.25", "prune": True}])
+
+
 @pytest.mark.parametrize("entry, fragment", [
     ({"source": "nginx:1.25", "tags": {"latest": 2}}, "write the repository alone (docker.io/library/nginx)"),
     ({"source": "app:1", "source_registry": "dev", "tags": {"latest": 2}}, "write the repository alone"),
@@ -168,6 +182,22 @@ def test_report_and_summary_show_what_policies_selected():
     assert any(line.startswith("  policy z: failed") and "max_tags" in line for line in lines)
     empty = mirror.mirror_report({"results": [], "policies": result["policies"][1:2], "counts": {}}, "r")
     assert empty["error"] is None, "a policy that selected nothing is a warning, not an error"
+
+
+def test_report_and_summary_show_what_prune_deleted_and_kept():
+    prune = {"mode": "filters", "untagged": False, "deleted": ["nginx:1.25.2"], "locked": ["nginx:1.24.0"], "skipped": []}
+    result = {"registry": {"name": "r", "login_server": "r.azurecr.io"}, "counts": {}, "results": [], "deleted": ["nginx:1.25.2"],
+              "policies": [{"label": "p", "source": "docker.io/library/nginx", "listed": 5, "selected": ["1.26.1"], "notes": [],
+                            "warnings": [], "failed": False, "policy": {"latest": 1}, "prune": prune}]}
+    report = mirror.mirror_report(result, "r")
+    assert report["deleted"] == ["nginx:1.25.2"] and report["policies"][0]["prune"] == prune
+    lines = mirror.mirror_summary(report)
+    assert any(line.split() == ["deleted", "nginx:1.25.2", "pruned"] for line in lines), lines
+    assert any(line.split()[:2] == ["locked", "nginx:1.24.0"] and "no longer selected by p" in line for line in lines), lines
+    checked = mirror.mirror_report(dict(result, deleted=None, would_delete=["nginx:1.25.2"]), "r", check_mode=True)
+    assert checked["deleted"] == ["nginx:1.25.2"] and any(line.split()[:3] == ["would", "delete", "nginx:1.25.2"]
+                                                          for line in mirror.mirror_summary(checked))
+    assert "deleted" not in mirror.mirror_report({"results": [], "counts": {}}, "r"), "no prune: no deleted key"
 
 
 def test_entry_keys_are_the_module_image_keys_in_the_role_words():

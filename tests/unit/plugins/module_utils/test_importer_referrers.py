@@ -31,8 +31,8 @@ OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 
 # ---- validation -------------------------------------------------------------------------------------------------------
 def test_referrers_are_off_by_default_and_entries_inherit_the_module_level_values():
-    plain = image_requests.validate_image({"source": "nginx:1.25"}, {}, "source")
-    assert (plain.referrers, plain.referrers_types) == (False, ())
+    request = image_requests.validate_image({"source": "nginx:1.25"}, {}, "source")
+    assert (request.referrers, request.referrers_types) == (False, ())
     pending = image_requests.validate_batch([{"source": "nginx:1.25"}, {"source": "redis:7", "referrers": False},
                                              {"source": "alpine:3", "referrers_types": [SPDX, SPDX]}],
                                             {"referrers": True, "referrers_types": [NOTATION]})

@@ -27,10 +27,10 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.acrops.registry.plugins.module_utils.errors import REDACTED, AcrOpsError, Redactor
 from ansible_collections.acrops.registry.plugins.module_utils.module_runner import Outcome, guarded, run_module
 from ansible_collections.acrops.registry.plugins.doc_fragments import requirements as requirements_fragment
-from ansible_collections.acrops.registry.plugins.modules import acr_image_info, acr_import
+from ansible_collections.acrops.registry.plugins.modules import acr_image_info, acr_import, acr_tag
 from ansible_collections.acrops.registry.tests.unit.plugins.planted import SECRET, TASKS, TOKEN, failing_factory
 
-MODULES = {"acr_import": acr_import, "acr_image_info": acr_image_info}
+MODULES = {"acr_import": acr_import, "acr_image_info": acr_image_info, "acr_tag": acr_tag}
 REPO = Path(__file__).resolve().parents[4]
 
 

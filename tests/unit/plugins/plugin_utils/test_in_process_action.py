@@ -19,10 +19,11 @@ import pytest
 
 from ansible_collections.acrops.registry.plugins.action import acr_image_info as acr_image_info_action
 from ansible_collections.acrops.registry.plugins.action import acr_import as acr_import_action
+from ansible_collections.acrops.registry.plugins.action import acr_tag as acr_tag_action
 from ansible_collections.acrops.registry.plugins.module_utils.errors import REDACTED, AcrOpsError
 from ansible_collections.acrops.registry.tests.unit.plugins.planted import SECRET, TASKS, TOKEN, failing_factory
 
-ACTIONS = {"acr_import": acr_import_action, "acr_image_info": acr_image_info_action}
+ACTIONS = {"acr_import": acr_import_action, "acr_image_info": acr_image_info_action, "acr_tag": acr_tag_action}
 
 
 def action_for(action_module, args):
