@@ -47,14 +47,18 @@ def test_decision_table(case, check_mode):
     assert result.after == after
 
 
-def test_table_covers_every_reachable_combination():
-    # An absent tag cannot be locked; everything else must be in the table.
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_every_reachable_combination_is_planned_as_the_table_says(check_mode):
+    # The planner itself, on every combination (not the table's own keys): an absent tag cannot be locked, and a tag that
+    # holds the source's digest while the source digest is unknown must be planned like any other digest then.
     for digest, locked, source, force in itertools.product((None, SRC, OTHER), (False, True), (SRC, None), (False, True)):
         if digest is None and locked:
             continue
-        if digest == SRC and source is None:
-            continue  # same as OTHER with an unknown source: the planner cannot tell them apart
-        assert (digest, locked, source, force) in TABLE
+        like = OTHER if digest == SRC and source is None else digest
+        real, check, after = TABLE[(like, locked, source, force)]
+        result = planner.plan_tag(TargetState("app:1", digest, locked), source, force, check_mode)
+        expected = (check if check_mode else real, digest, digest if after == like else after)
+        assert (result.action, result.before, result.after) == expected, (digest, locked, source, force)
 
 
 def test_all_current_means_no_import_even_with_force():
