@@ -174,8 +174,8 @@ class FaultRule:
         self.path_regex = re.compile(spec.get("path_regex") or "")
         self.client = spec.get("client") or "*"
         self.action = spec.get("action") or ("delay" if spec.get("delay") and not spec.get("status") else "status")
-        if self.action not in ("status", "reset", "delay", "hang", "hold"):
-            raise ValueError("fault action must be status, reset, delay, hang or hold")
+        if self.action not in ("status", "reset", "delay", "hang", "hold", "hold-request"):
+            raise ValueError("fault action must be status, reset, delay, hang, hold or hold-request")
         self.status = int(spec.get("status") or 500)
         self.headers = dict(spec.get("headers") or {})
         self.body = spec.get("body")
