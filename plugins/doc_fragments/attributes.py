@@ -15,8 +15,10 @@ attributes:
     support: full
     description:
       - On the controller in the controller's own Python (connection C(local), C(ansible_python_interpreter) the same path as
-        C(ansible_playbook_python), no C(become), C(async) or C(timeout)), the task runs inside Ansible's worker process instead of being
+        C(ansible_playbook_python), no C(become) or C(async)), the task runs inside Ansible's worker process instead of being
         packaged and started in a new Python, which saves 0.7 to 1.5 s per task on a 2-core machine. Anywhere else it runs as a module.
+      - A task C(timeout) that stops it there still gets a result, which names the imports left running in Azure (as a module, Ansible
+        drops the module's output; the next run reports them from its journal either way).
       - Either way the result, check and diff mode, the task's C(environment) and the masking of C(no_log) values are the same.
   action_group:
     description: Use C(group/acrops.registry.acr) in C(module_defaults) to set the authentication options once.

@@ -19,8 +19,8 @@ from ansible_collections.acrops.registry.plugins.module_utils.tag_policy import 
 # acr_mirror_credentials) in place of tag_policy, source_username and source_password.
 ENTRY_KEYS = frozenset(("source", "targets", "tags", "source_registry", "credentials", "force", "untagged_repositories", "platform",
                         "referrers", "referrers_types"))
-ACTION_ORDER = (planner.IMPORTED, planner.OVERWRITTEN, planner.WOULD_IMPORT, planner.WOULD_OVERWRITE, planner.DRIFTED, planner.UNCHANGED,
-                planner.LOCKED, planner.FAILED)
+ACTION_ORDER = (planner.IMPORTED, planner.OVERWRITTEN, planner.WOULD_IMPORT, planner.WOULD_OVERWRITE, planner.DRIFTED, "deferred",
+                planner.UNCHANGED, planner.EXISTS_UNVERIFIED, planner.UNKNOWN, planner.LOCKED, planner.FAILED)
 
 
 def _default_repository(ref, path, prefix, label):
@@ -242,7 +242,7 @@ def mirror_report(result, registry, check_mode=False):
             "error": item.get("msg") if item.get("failed") else None, "warnings": item.get("warnings", []),
             "operation_url": item.get("operation_url"), "elapsed": item.get("elapsed"),
         }
-        for key in ("selected_by", "platform", "source_index_digest", "referrers"):
+        for key in ("selected_by", "platform", "source_index_digest", "referrers", "deferred", "deferred_until"):
             if item.get(key) is not None:
                 image[key] = item[key]
         images.append(image)
@@ -256,8 +256,12 @@ def mirror_report(result, registry, check_mode=False):
     return report
 
 
-def mirror_summary(report):
-    """A readable summary: counts, then one line per target that changed, drifted or failed."""
+SUMMARY_CHANGES = 20  # per-target change lines a summary shows; failures are always all shown, the report has everything
+
+
+def mirror_summary(report, max_changes=SUMMARY_CHANGES, report_path=""):
+    """A readable summary: counts, then one line per target that changed or drifted (the first max_changes of them) and
+    one per failed image (all), then how many lines were left out and where they are (the JSON report, complete)."""
     counts = report.get("counts") or {}
     registry = (report.get("registry") or {}).get("login_server") or (report.get("registry") or {}).get("name")
     head = "%s%s: %s" % ("[check mode] " if report.get("check_mode") else "", registry,
@@ -281,10 +285,19 @@ def mirror_summary(report):
             rows.append(("failed", image.get("source"), image.get("error")))
         for target in image.get("targets", []) + image.get("untagged", []):
             if target.get("action") not in ("unchanged", "failed"):
-                rows.append((target.get("action"), target.get("name"), "from %s" % image.get("source")))
+                rows.append((target.get("action"), target.get("name"), "from %s%s" % (
+                    image.get("source"), " (%s)" % target["reason"] if target.get("reason") else "")))
     rows.sort(key=lambda row: (ACTION_ORDER.index(row[0]) if row[0] in ACTION_ORDER else 99, row[1] or ""))
-    width = max([len(r[0]) for r in rows] + [0])
-    lines.extend("  %-*s  %s  %s" % (width, action.replace("_", " "), name, detail) for action, name, detail in rows)
+    changes = [row for row in rows if row[0] != "failed"]
+    shown = changes[:max(0, int(max_changes))] + [row for row in rows if row[0] == "failed"]
+    width = max([len(r[0]) for r in shown] + [0])
+    lines.extend("  %-*s  %s  %s" % (width, action.replace("_", " "), name, detail) for action, name, detail in shown)
+    if len(rows) > len(shown):
+        lines.append("  and %d more: see the report%s" % (len(rows) - len(shown), " (%s)" % report_path if report_path else ""))
+    until = [image["deferred_until"] for image in report.get("images", []) if image.get("deferred_until")]
+    if until:
+        lines.append("  %d image%s deferred by the Docker Hub pull quota: run again after %s" % (
+            len(until), "" if len(until) == 1 else "s", max(until)))
     unchanged = counts.get("unchanged", 0)
     if unchanged:
         lines.append("  %d target%s already current" % (unchanged, "" if unchanged == 1 else "s"))

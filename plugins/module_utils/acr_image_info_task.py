@@ -15,6 +15,7 @@ from ansible_collections.acrops.registry.plugins.module_utils.clients import bui
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor, show
 from ansible_collections.acrops.registry.plugins.module_utils.module_runner import Outcome, guarded, registry_summary
 from ansible_collections.acrops.registry.plugins.module_utils.python_requirements import AZURE_MODULES
+from ansible_collections.acrops.registry.plugins.module_utils.retries import RETRY_ARGUMENT_SPEC, RetryPolicy
 from ansible_collections.acrops.registry.plugins.module_utils.validation import check_registry_name, check_strings, validate_auth
 
 # AnsibleModule's rules beside the argument spec (the action plugin validates with the same ones): none beyond the spec.
@@ -33,6 +34,7 @@ def argument_spec():
         limit=dict(type="int", default=1000),
     )
     spec.update(AUTH_ARGUMENT_SPEC)
+    spec.update(RETRY_ARGUMENT_SPEC)
     return spec
 
 
@@ -50,6 +52,7 @@ def validate(params):
     check_registry_name(params["registry"])
     if params["limit"] < 1:
         raise AcrOpsError("limit must be at least 1")
+    RetryPolicy.from_params(params)  # bounds of retries and retry_max_wait
     try:
         repository = reference.parse_repository_path(params["repository"])
         tags = [reference.parse_target("%s:%s" % (repository, t), None)[1] for t in params.get("tags") or []]
@@ -64,7 +67,7 @@ def read(params, redactor):
     clients = build(params, redactor, settings)
     target = clients.arm.get_registry(params["registry"], params.get("resource_group"))
     client = clients.registry_client
-    client.add_acr(target.login_server)
+    client.add_acr(target.login_server, target.role_assignment_mode, target.name)
     if params.get("tags"):
         images = [image(target.login_server, repository, t, client.acr_tag(target.login_server, repository, t)) for t in tags]
     else:
@@ -73,7 +76,7 @@ def read(params, redactor):
     if missing and params["must_exist"]:
         raise AcrOpsError("%s/%s has no tag %s" % (target.login_server, repository, ", ".join(missing)),
                           hint="check the build id; nothing was promoted")
-    return {"changed": False, "registry": registry_summary(target), "images": images}
+    return {"changed": False, "registry": registry_summary(target), "images": images}, list(clients.data_token.warnings)
 
 
 def execute(params, check_mode, diff):
@@ -81,4 +84,8 @@ def execute(params, check_mode, diff):
     result too (module_runner.guarded), so that its message and traceback pass the redactor."""
     del check_mode, diff
     redactor = Redactor([params.get("secret")])
-    return guarded(redactor, lambda: Outcome(redactor.scrub_data(read(params, redactor)), [], False))
+
+    def outcome():
+        result, warnings = read(params, redactor)
+        return Outcome(redactor.scrub_data(result), [redactor.scrub(w) for w in warnings], False)
+    return guarded(redactor, outcome)

@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import time
 
-from ansible_collections.acrops.registry.plugins.module_utils import importer, image_requests, planner, policy_expansion, referrer_import
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.acrops.registry.plugins.module_utils import (
+    importer, image_requests, planner, policy_expansion, progress, referrer_import, running_imports, target_reads)
 from ansible_collections.acrops.registry.plugins.module_utils.auth import AUTH_ARGUMENT_SPEC
 from ansible_collections.acrops.registry.plugins.module_utils.clients import connect_azure, connect_registries
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor
 from ansible_collections.acrops.registry.plugins.module_utils.module_runner import Outcome, guarded, registry_summary
 from ansible_collections.acrops.registry.plugins.module_utils.python_requirements import AZURE_MODULES
+from ansible_collections.acrops.registry.plugins.module_utils.retries import RETRY_ARGUMENT_SPEC, RetryPolicy
 from ansible_collections.acrops.registry.plugins.module_utils.source_prefetch import SourcePrefetch
+from ansible_collections.acrops.registry.plugins.module_utils.source_quota import SourceQuota
 from ansible_collections.acrops.registry.plugins.module_utils.policy_expansion import RequestBudget
 from ansible_collections.acrops.registry.plugins.module_utils.validation import (
     check_registry_name, check_source_registry, check_strings, validate_auth)
@@ -26,6 +31,8 @@ from ansible_collections.acrops.registry.plugins.module_utils.validation import 
 ARGUMENT_RULES = {"mutually_exclusive": [("source", "images")], "required_one_of": [("source", "images")]}
 # The Python packages the task needs, checked before it runs (module_runner.run_module, plugin_utils/in_process.py).
 REQUIREMENTS = AZURE_MODULES
+# execute() takes show(line, verbosity) for live progress (plugin_utils/in_process.py passes Ansible's display).
+SHOWS_PROGRESS = True
 IMAGE_KEYS = ("source", "targets", "untagged_repositories", "source_registry", "source_username", "source_password", "force", "tag_policy",
               "platform", "referrers", "referrers_types")
 POLICY_OPTIONS = dict(
@@ -35,7 +42,7 @@ POLICY_OPTIONS = dict(
     latest=dict(type="int"),
 )
 VERBS = {planner.IMPORTED: "Imported", planner.OVERWRITTEN: "Overwrote", planner.WOULD_IMPORT: "Would import",
-         planner.WOULD_OVERWRITE: "Would overwrite"}
+         planner.WOULD_OVERWRITE: "Would overwrite", importer.DEFERRED: "Deferred the import of"}
 REFERRER_VERBS = {referrer_import.REFERRER_IMPORTED: "Imported", referrer_import.REFERRER_WOULD_IMPORT: "Would import"}
 
 
@@ -75,11 +82,16 @@ def argument_spec():
         concurrency=dict(type="int", default=8),
         keep_going=dict(type="bool", default=True),
         unreadable_source=dict(type="str", default="fail", choices=["fail", "keep", "reimport"]),
+        target_reads=dict(type="str", default="auto", choices=list(target_reads.MODES)),
         wait=dict(type="bool", default=True),
         timeout=dict(type="int", default=900),
         polling_interval=dict(type="int", default=5),
+        journal_dir=dict(type="path", default=running_imports.DEFAULT_JOURNAL_DIR, fallback=(env_fallback, ["ACROPS_JOURNAL_DIR"])),
     )
     spec.update(AUTH_ARGUMENT_SPEC)
+    spec.update(RETRY_ARGUMENT_SPEC)
+    spec["progress_interval"] = dict(type="int", default=progress.DEFAULT_INTERVAL)
+    spec["source_rate_limit"] = dict(type="dict", options=dict(min_remaining=dict(type="int", default=0)))
     return spec
 
 
@@ -88,7 +100,11 @@ def action_lines(result):
     platform = " [%s]" % result["platform"] if result.get("platform") else ""
     for target in result.get("targets", []) + result.get("untagged", []):
         verb = VERBS.get(target["action"])
-        if verb:
+        if target["action"] == planner.UNKNOWN and result.get("targets") is not None:
+            lines.append("Unknown for %s%s as %s: %s" % (result["source"], platform, target["name"], target.get("reason") or "not readable"))
+        elif target["action"] == planner.EXISTS_UNVERIFIED:
+            lines.append("Kept %s (exists, digest not compared) for %s%s" % (target["name"], result["source"], platform))
+        elif verb:
             lines.append("%s %s%s (%s) as %s" % (verb, result["source"], platform, (result.get("source_digest") or "digest unknown")[:19],
                                                  target["name"]))
     for referrer in result.get("referrers") or []:
@@ -123,9 +139,12 @@ def diff_of(results):
 class AcrImport:
     """Validate everything, then build clients once, resolve registries, and run the images."""
 
-    def __init__(self, params, check_mode):
+    def __init__(self, params, check_mode, show=None):
         self.params = params
         self.check_mode = check_mode
+        self.target_reads = None
+        self.data_token = None
+        self.show = show
         by_host = self.params.get("source_credentials")
         self.redactor = Redactor([self.params.get("secret"), self.params.get("source_password")]
                                  + [i.get("source_password") for i in self.params.get("images") or [] if isinstance(i, dict)]
@@ -136,10 +155,14 @@ class AcrImport:
         params = self.params
         check_strings(params)
         check_registry_name(params["registry"])
-        for key, minimum in (("concurrency", 1), ("timeout", 1), ("polling_interval", 1), ("max_tags", 1), ("tag_list_budget", 1)):
+        for key, minimum in (("concurrency", 1), ("timeout", 1), ("polling_interval", 1), ("max_tags", 1), ("tag_list_budget", 1),
+                             ("progress_interval", 0)):
             if params[key] < minimum:
                 raise AcrOpsError("%s must be at least %d" % (key, minimum))
         settings = validate_auth(params)
+        RetryPolicy.from_params(params)  # bounds of retries and retry_max_wait, before any call
+        if (params.get("source_rate_limit") or {}).get("min_remaining", 0) < 0:
+            raise AcrOpsError("source_rate_limit.min_remaining must be at least 0")
         if params.get("source_registry"):
             check_source_registry(params["source_registry"], "source_registry")
         for index, image in enumerate(params.get("images") or []):
@@ -181,9 +204,25 @@ class AcrImport:
                 matches = [r for r in clients.arm.list_registries() if (r.login_server or "").lower() == ref.registry.lower()]
                 source_acr = matches[0] if matches else None
             if source_acr is not None:
-                clients.registry_client.add_acr(source_acr.login_server)
+                clients.registry_client.add_acr(source_acr.login_server, source_acr.role_assignment_mode, source_acr.name)
             resolved.append(item.resolved(source_acr, ref))
         return resolved
+
+    def run_batch(self, ctx, requests):
+        """importer.run_batch, told as it goes when something can show it (show, from the in-process action)."""
+        params = self.params
+        if self.show is None:
+            return importer.run_batch(ctx, requests, params["concurrency"], params["keep_going"])
+        show = self.show
+
+        def scrubbed(line, verbosity):
+            show(self.redactor.scrub(line), verbosity)
+
+        told = progress.Progress(len(requests), scrubbed, params["progress_interval"]).start()
+        try:
+            return importer.run_batch(ctx, requests, params["concurrency"], params["keep_going"], told)
+        finally:
+            told.stop()
 
     def run(self):
         started = time.time()
@@ -196,22 +235,31 @@ class AcrImport:
             # Source reads need nothing from Azure: they run while the credential, Entra and Resource Manager are reached.
             prefetch.start(pending, cloud.acr_suffix)
             clients = connect_azure(params, self.redactor, settings, registry_client, cloud, pool_size)
+            self.data_token = clients.data_token
             target = clients.arm.get_registry(params["registry"], params.get("resource_group"))
-            clients.registry_client.add_acr(target.login_server)
+            clients.registry_client.add_acr(target.login_server, target.role_assignment_mode, target.name)
+            clients.arm.running = running_imports.RunningImports(params.get("journal_dir"))
+            earlier = clients.arm.running.claim_leftovers(target.id or target.name)
             requests = self.resolve(clients, pending)
+            self.target_reads = target_reads.TargetReads(params["target_reads"], target.name)
             ctx = importer.Context(clients.arm, clients.registry_client, target, self.redactor, self.check_mode,
                                    params["wait"], params["timeout"], referrer_import.RunDiscovery(clients.registry_client), prefetch,
-                                   params["unreadable_source"])
+                                   params["unreadable_source"], self.target_reads, clients.registry_client.retry_policy,
+                                   SourceQuota(clients.registry_client.rate_limits, (params.get("source_rate_limit") or {}).get("min_remaining", 0)))
             budget = RequestBudget(params["tag_list_budget"])
             requests, policies, failures = policy_expansion.expand_policies(ctx, requests, params["max_tags"], budget, params["concurrency"])
             if failures and not params["keep_going"]:
                 results = failures + [self.skipped(r) for r in requests]
             else:
-                results = failures + importer.run_batch(ctx, requests, params["concurrency"], params["keep_going"]) if requests else failures
+                results = failures + self.run_batch(ctx, requests) if requests else failures
         finally:
             prefetch.close()
         output = {"changed": any(r.get("changed") for r in results), "registry": registry_summary(target),
                   "actions": policy_lines(policies) + [line for r in results for line in action_lines(r)], "diff": diff_of(results)}
+        if earlier:
+            output["earlier_running_imports"] = earlier
+            if not self.check_mode:  # reported by a run that read their targets: the journal can let them go
+                clients.arm.running.forget_claimed()
         if policies:
             output.update(policies=policies, tag_list_requests=budget.used)
         if params.get("images") is not None or params.get("tag_policy") is not None:
@@ -224,17 +272,31 @@ class AcrImport:
         return self.redactor.scrub_data(output), results
 
 
-def execute(params, check_mode, diff):
+def execute(params, check_mode, diff, show=None):
     """One run -> Outcome(result, warnings, failed): the result the task returns (with msg when failed, secrets scrubbed) and
     the warnings to show. A bug is a failed result too (module_runner.guarded), so that its message and traceback pass the
-    redactor."""
-    runner = AcrImport(params, check_mode)
+    redactor. show(line, verbosity): where live progress goes (None: nowhere, as from a module)."""
+    runner = AcrImport(params, check_mode, show)
     return guarded(runner.redactor, lambda: outcome_of(runner, diff))
 
 
 def outcome_of(runner, diff):
     output, results = runner.run()
-    warnings = []
+    run_warnings = (runner.data_token.warnings if runner.data_token else []) + (runner.target_reads.warnings if runner.target_reads else [])
+    warnings = [runner.redactor.scrub(warning) for warning in run_warnings]
+    earlier = output.get("earlier_running_imports")
+    if earlier:
+        warnings.append(runner.redactor.scrub(
+            "an earlier run into this registry was stopped while %d import(s) ran in Azure (they go on without it): %s; what they "
+            "wrote was read again and is in this run's results" % (len(earlier), ", ".join(
+                "%s (operation %s, started %s)" % (e.get("source"), e.get("operation_url"), e.get("started")) for e in earlier))))
+    deferred = [r for r in results if r.get("deferred")]
+    if deferred:
+        warnings.append("%d image(s) were not imported: the Docker Hub pull quota of their credentials would not cover them "
+                        "(source_rate_limit.min_remaining %d); they are reported deferred, run again after %s: %s" % (
+                            len(deferred), (runner.params.get("source_rate_limit") or {}).get("min_remaining", 0),
+                            max(r["deferred_until"] for r in deferred), ", ".join(r["source"] for r in deferred[:10])
+                            + (" and %d more" % (len(deferred) - 10) if len(deferred) > 10 else "")))
     for policy in output.get("policies") or []:
         warnings.extend(runner.redactor.scrub(warning) for warning in policy.get("warnings") or [])
     for result in results:

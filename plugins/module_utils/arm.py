@@ -18,10 +18,12 @@ from urllib.parse import urlsplit
 
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 from ansible_collections.acrops.registry.plugins.module_utils.retries import (
-    ARM_MIN_WAIT, RETRY_STATUSES, TRANSIENT_SERVICE_CODES, azure_retry_kwargs, bound_retry_after)
+    ARM_MIN_WAIT, DEFAULT_POLICY, RETRY_STATUSES, TRANSIENT_SERVICE_CODES)
 from ansible_collections.acrops.registry.plugins.module_utils.validation import parse_registry_id
 
-Registry = namedtuple("Registry", "name resource_group subscription_id login_server id location")
+# role_assignment_mode: the registry's roleAssignmentMode (acr_roles.py), None when Resource Manager does not say.
+Registry = namedtuple("Registry", "name resource_group subscription_id login_server id location role_assignment_mode")
+Registry.__new__.__defaults__ = (None,)
 
 HINTS = {
     "AuthorizationFailed": "grant the identity 'Container Registry Data Importer and Data Reader' (or Contributor) on the target registry",
@@ -39,6 +41,10 @@ DETAIL_HINTS = (
      "the tag or digest does not exist in the source (any more): check it and the repository path"),
     (re.compile(r"TooManyRequests|rate limit", re.IGNORECASE),
      "the source registry rate-limited the import: give source_username/source_password to raise the limit"),
+    (re.compile(r"not allowed access|aka\.ms/acr/firewall", re.IGNORECASE),
+     "a registry's network rules refused ACR's import service: name a source ACR by its resource ID (source_registry) and allow "
+     "trusted Azure services on it (networkRuleBypassOptions: AzureServices, 'Allow trusted Microsoft services'); a target registry "
+     "with network rules needs trusted services allowed too"),
     (re.compile(r"Forbidden|DENIED"), "a target tag is locked (writeEnabled: false), or the source refused access: unlock the tag or "
      "check the source credentials"),
     (re.compile(r"manifests per image"), "import fewer platforms: import the platform manifest you need by digest"),
@@ -68,6 +74,13 @@ def error_from(exc, redactor, what):
     return AcrOpsError(redactor.scrub(text), code=code, hint=hint, transient=code in TRANSIENT_SERVICE_CODES)
 
 
+def source_label(body):
+    """What an importImage body imports, as a person would write it (the source ACR by name, not by resource ID)."""
+    source = body.get("source") or {}
+    parsed = parse_registry_id(source.get("resourceId") or "")
+    return "%s/%s" % (parsed[2] if parsed else source.get("registryUri") or "", source.get("sourceImage"))
+
+
 def is_transient(exc, status=None):
     """Worth another import attempt (after re-reading): no answer came back (connection reset, timeout), or a throttling or
     server status that azure-core did not retry itself (for a POST it retries only 500, 503, 504 and answers with Retry-After)."""
@@ -79,17 +92,17 @@ def is_transient(exc, status=None):
     return status in RETRY_STATUSES and not retried
 
 
-def paced(transport_class):
+def paced(transport_class, retry_policy=DEFAULT_POLICY):
     """The transport with a floor and a ceiling under its waits: azure-core's poller and retry policy sleep through
     transport.sleep() for the service's hint (x-ms-retry-after-ms may be a few milliseconds); never shorter than
-    ARM_MIN_WAIT. Hints up to retries.BACKOFF_MAX (ACR sends Retry-After: 10) are kept; azure-core bounds none, so every
-    answer's hint is checked here first (retries.bound_retry_after): a longer one on a 429/503 fails the call at once,
+    ARM_MIN_WAIT. Hints up to the policy's max_wait (retry_max_wait; ACR sends Retry-After: 10) are kept; azure-core bounds none, so every
+    answer's hint is checked here first (RetryPolicy.bound_retry_after): a longer one on a 429/503 fails the call at once,
     a malformed one (azure-core raises on "soon") is dropped."""
 
     class PacedTransport(transport_class):
         def send(self, request, **kwargs):
             response = super().send(request, **kwargs)
-            bound_retry_after(response.headers, response.status_code, "Resource Manager (%s)" % urlsplit(request.url).netloc)
+            retry_policy.bound_retry_after(response.headers, response.status_code, "Resource Manager (%s)" % urlsplit(request.url).netloc)
             return response
 
         def sleep(self, duration):
@@ -98,7 +111,7 @@ def paced(transport_class):
     return PacedTransport
 
 
-def requests_transport(transport_kwargs, pool_size, paced_waits=False):
+def requests_transport(transport_kwargs, pool_size, paced_waits=False, retry_policy=DEFAULT_POLICY):
     """azure-core's RequestsTransport over a session of ours: its HTTPS pools share the process's parsed CA bundle
     (tls.SharedContextAdapter) with the registry client, and hold pool_size connections. Used for ARM and for
     azure-identity's token calls."""
@@ -114,14 +127,16 @@ def requests_transport(transport_kwargs, pool_size, paced_waits=False):
                                    max_retries=Retry(total=False, redirect=False, raise_on_status=False))
     session.mount("https://", adapter)
     session.mount("http://", adapter)
-    transport_class = paced(RequestsTransport) if paced_waits else RequestsTransport
+    transport_class = paced(RequestsTransport, retry_policy) if paced_waits else RequestsTransport
     return transport_class(session=session, session_owner=True, **dict(transport_kwargs or {}))
 
 
 class ArmClient:
     """Resource Manager calls for one module run; one SDK client per subscription, created lazily."""
 
-    def __init__(self, credential, subscription_id, cloud, redactor, transport_kwargs=None, polling_interval=5, pool_size=10):
+    def __init__(self, credential, subscription_id, cloud, redactor, transport_kwargs=None, polling_interval=5, pool_size=10,
+                 retry_policy=DEFAULT_POLICY):
+        self.retry_policy = retry_policy
         self.pool_size = pool_size
         self.credential = credential
         self.subscription_id = subscription_id
@@ -132,6 +147,9 @@ class ArmClient:
         self._clients = {}
         self._lock = threading.Lock()
         self._registry_list = {}
+        # running_imports.RunningImports of the run (set by the task), or None: imports it has not seen finish, for a
+        # stopped run's result and the journal the next run reads.
+        self.running = None
 
     def client(self, subscription_id=None):
         subscription_id = subscription_id or self.subscription_id
@@ -141,7 +159,7 @@ class ArmClient:
                 from azure.mgmt.containerregistry import ContainerRegistryManagementClient  # pylint: disable=import-outside-toplevel
                 from ansible_collections.acrops.registry.plugins.module_utils.cloud import arm_scope  # pylint: disable=import-outside-toplevel
 
-                kwargs = dict(azure_retry_kwargs(), transport=self._transport())
+                kwargs = dict(self.retry_policy.azure_retry_kwargs(), transport=self._transport())
                 self._clients[subscription_id] = ContainerRegistryManagementClient(
                     self.credential, subscription_id, base_url=self.cloud.resource_manager,
                     credential_scopes=[arm_scope(self.cloud)], polling_interval=self.polling_interval, **kwargs)
@@ -150,14 +168,17 @@ class ArmClient:
     def _transport(self):
         """azure-core's transport over a session whose pool holds a connection per concurrent import: its default pool
         keeps 10, so a batch polling more operations than that would open (and TLS-handshake) a new connection per poll."""
-        return requests_transport(self.transport_kwargs, self.pool_size, paced_waits=True)
+        return requests_transport(self.transport_kwargs, self.pool_size, paced_waits=True, retry_policy=self.retry_policy)
 
     @staticmethod
     def _registry(model, subscription_id):
         data = model.as_dict() if hasattr(model, "as_dict") else dict(model)
         parsed = parse_registry_id(data.get("id")) or (subscription_id, None, data.get("name"))
         login_server = (data.get("properties") or {}).get("loginServer") or data.get("login_server") or getattr(model, "login_server", None)
-        return Registry(data.get("name"), parsed[1], parsed[0], login_server, data.get("id"), data.get("location"))
+        mode = (data.get("properties") or {}).get("roleAssignmentMode") or data.get("role_assignment_mode") or getattr(
+            model, "role_assignment_mode", None)
+        return Registry(data.get("name"), parsed[1], parsed[0], login_server, data.get("id"), data.get("location"),
+                        mode if isinstance(mode, str) else None)
 
     def list_registries(self, subscription_id=None):
         subscription_id = subscription_id or self.subscription_id
@@ -205,32 +226,41 @@ class ArmClient:
         return self.get_registry(text)
 
     def import_image(self, registry, body, wait=True, timeout=900):
-        """POST importImage and (with wait) follow the operation; returns the operation URL."""
+        """POST importImage and (with wait) follow the operation; returns the operation URL. While it runs it is in
+        self.running (when set), so that a stopped run can name it; an abandoned run starts no import and stops waiting."""
         seen = {}
+        running = self.running
+        what = "import into %s" % registry.name
+        if running is not None and running.abandoned.is_set():
+            raise AcrOpsError("%s not started: the run was stopped" % what, code="Abandoned")
 
         def remember_location(pipeline_response):
             seen["status"] = pipeline_response.http_response.status_code
             location = pipeline_response.http_response.headers.get("Location")
             if location and "url" not in seen:
                 seen["url"] = location
+                if wait and running is not None:
+                    seen["key"] = running.started(registry.id or registry.name, source_label(body), self.redactor.scrub(location))
 
         client = self.client(registry.subscription_id)
-        what = "import into %s" % registry.name
         try:
             poller = client.registries.begin_import_image(registry.resource_group, registry.name, body, polling=bool(wait),
                                                           raw_response_hook=remember_location)
             if not wait:
                 return seen.get("url")
-            poller.wait(timeout)
+            self._wait(poller, timeout, running)
             if not poller.done():
                 raise AcrOpsError("%s did not finish within %s s; it may still be running: operation %s"
                                   % (what, timeout, self.redactor.scrub(seen.get("url") or "unknown")),
                                   code="Timeout", hint="raise timeout, or run again later: the next run reads the true state",
                                   operation_url=seen.get("url"))
             poller.result()
-        except AcrOpsError:
+        except AcrOpsError as exc:
+            if exc.code not in ("Timeout", "Abandoned"):  # those may still be running: they stay in the journal
+                self._finished(seen, False)
             raise
         except Exception as exc:  # azure-core exceptions, with the service's code and message
+            self._finished(seen, False)
             status = seen.get("status") or 0
             if isinstance(exc, ValueError) and getattr(exc, "status_code", None) is None and status >= 400:
                 # azure-mgmt-containerregistry 15 raises a bare JSONDecodeError for an error answer without a JSON body
@@ -243,4 +273,22 @@ class ArmClient:
             # the targets and re-plans before trying again, so a repeat never imports twice.
             error.transient = error.transient or is_transient(exc, status)
             raise error from None
+        self._finished(seen, True)
         return seen.get("url")
+
+    def _finished(self, seen, succeeded):
+        if "key" in seen:
+            self.running.finished(seen.pop("key"), succeeded)
+
+    @staticmethod
+    def _wait(poller, timeout, running):
+        """poller.wait(timeout), in slices while the run may be abandoned: a stopped run (task timeout) must not sit in here
+        until the service finishes, since its worker process ends only when every thread has."""
+        deadline = time.monotonic() + timeout
+        while not poller.done():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            if running is not None and running.abandoned.is_set():
+                raise AcrOpsError("stopped waiting for the import: the run was stopped", code="Abandoned")
+            poller.wait(min(remaining, 0.5) if running is not None else remaining)

@@ -100,5 +100,18 @@ def resolve_cloud(value, session):
 
 
 def arm_scope(cloud):
-    """The OAuth scope for Resource Manager tokens (also accepted by ACR's token exchange)."""
+    """The OAuth scope for Resource Manager tokens (ACR's token exchange accepts them unless the registry's
+    azureADAuthenticationAsArmPolicy is disabled)."""
     return cloud.arm_audience.rstrip("/") + "/.default"
+
+
+# ACR's own Entra audience, the one every registry's token exchange accepts (azure-containerregistry's default audience,
+# az acr's; Microsoft's documentation of azureADAuthenticationAsArmPolicy names it). Sovereign clouds publish no other in
+# their metadata; a cloud whose Entra does not know it (Azure Stack Hub) refuses the scope, and the run falls back to
+# arm_scope (clients.DataPlaneToken).
+ACR_AUDIENCE = "https://containerregistry.azure.net"
+
+
+def acr_scope(cloud):  # pylint: disable=unused-argument  # one audience for every cloud known today; the cloud stays the key
+    """The OAuth scope for the Entra token exchanged at a registry's /oauth2/exchange."""
+    return ACR_AUDIENCE + "/.default"

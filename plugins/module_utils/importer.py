@@ -22,17 +22,24 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.acrops.registry.plugins.module_utils import planner, referrer_import
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 from ansible_collections.acrops.registry.plugins.module_utils.registry_client import RegistryUnreachable
-from ansible_collections.acrops.registry.plugins.module_utils.retries import TRANSIENT_SERVICE_CODES, retry_operation, transient_wait
+from ansible_collections.acrops.registry.plugins.module_utils.retries import DEFAULT_POLICY, TRANSIENT_SERVICE_CODES
+from ansible_collections.acrops.registry.plugins.module_utils.target_reads import network_refusal
 
 ALREADY_EXISTS = re.compile(r"already exists in target registry")
+EXISTING_TAG = re.compile(r"Tag (\S+) already exists in target registry")
 
 # What an import needs that is shared by every image of a run. discover: the run's referrer discovery
 # (referrer_import.RunDiscovery, shared so that a host without the referrers API is asked once), or None for one per image.
 # prefetch: a source_prefetch.SourcePrefetch whose source reads started before Azure was reached, or None.
 # unreadable_source: what to do when the source's digest cannot be read (module option unreadable_source): "fail" the
 # image, "keep" existing tags (plan on tag existence), or "reimport" them with Force.
-Context = namedtuple("Context", "arm registry_client target redactor check_mode wait timeout discover prefetch unreadable_source")
-Context.__new__.__defaults__ = (None, None, "fail")
+# target_reads: a target_reads.TargetReads (whether the target's data plane is read), or None: always read it.
+# retry_policy: the run's retries.RetryPolicy (options retries, retry_max_wait), for whole operations. quota: a
+# source_quota.SourceQuota that may defer an import (Docker Hub pull quota), or None.
+Context = namedtuple("Context", "arm registry_client target redactor check_mode wait timeout discover prefetch unreadable_source target_reads "
+                                "retry_policy quota")
+Context.__new__.__defaults__ = (None, None, "fail", None, DEFAULT_POLICY, None)
+DEFERRED = "deferred"  # a target whose import did not fit the source's pull quota: left as it was, for a later run
 
 
 class ImageImport:
@@ -59,11 +66,22 @@ class ImageImport:
             ahead = self.ctx.prefetch.take(self.request) if self.ctx.prefetch else None
             info = ahead.result() if ahead else self.ctx.registry_client.manifest_info(host, ref.repository, ref.reference, self.request.credentials)
             digest, self.media_type = info if info else (None, None)
-        except RegistryUnreachable as exc:
+        except AcrOpsError as exc:
+            refused = network_refusal(exc)
+            if refused is None or (self.request.source_acr is None and not isinstance(exc, RegistryUnreachable)):
+                raise
             # The transport retried already (retries.urllib3_retry). Planning without the digest is a choice the user makes
-            # (unreadable_source), never a silent fallback: it cannot tell a current tag from a moved one.
+            # (unreadable_source), never a silent fallback: it cannot tell a current tag from a moved one. A source ACR
+            # behind its own network rules is the exception: ACR's import reaches it (by resource ID, trusted services
+            # allowed) where the controller cannot, so it is planned on tag existence by itself, and said so.
             if ref.digest and not self.request.platform:
                 return ref.digest
+            if self.request.source_acr is not None and not isinstance(exc, RegistryUnreachable) and not self.request.platform:
+                self.warnings.append(
+                    "source registry %s %s: its digest is not compared; existing target tags are kept (exists_unverified), absent "
+                    "ones imported by resource ID, which needs the source to allow trusted Azure services (networkRuleBypassOptions: "
+                    "AzureServices)" % (self.request.source_acr.name, refused))
+                return None
             if self.request.platform:
                 raise AcrOpsError("source %s could not be read from here (%s): platform %s needs the source's index to pick the "
                                   "child manifest" % (ref, exc.message, self.request.platform), code="SOURCE_UNREADABLE",
@@ -143,7 +161,11 @@ class ImageImport:
     def _run(self):
         digest = self.source_digest()
         result = self._run_subject(digest)
-        if self.request.referrers and not result.get("failed") and (self.ctx.wait or self.ctx.check_mode):
+        if self.request.referrers and self._unread():
+            result["referrers"] = []
+            self.warnings.append("referrers were not copied: the target registry's data plane is not read in this run (%s)"
+                                 % self.ctx.target_reads.reason)
+        elif self.request.referrers and not result.get("failed") and (self.ctx.wait or self.ctx.check_mode):
             discover = self.ctx.discover or referrer_import.RunDiscovery(self.ctx.registry_client)
             referrer_import.ReferrerImport(self.ctx, self.request, discover, self.warnings).follow(result, digest, self.media_type)
         elif self.request.referrers and not result.get("failed"):
@@ -152,9 +174,27 @@ class ImageImport:
                                  "wait=true to copy its signatures and attestations")
         return result
 
+    def _unread(self):
+        return self.ctx.target_reads is not None and self.ctx.target_reads.unread
+
+    def _first_states(self, digest):
+        """The targets' states, or None when the target's data plane refuses this machine and target_reads is auto."""
+        if self._unread():
+            return None
+        try:
+            return self.states(), self.untagged_states(digest)
+        except AcrOpsError as exc:
+            if self.ctx.target_reads is not None and self.ctx.target_reads.switch(exc):
+                return None
+            raise
+
     def _run_subject(self, digest):
         """Read the targets, plan, import what the plan needs, verify; the whole of it again when the import fails transiently
         (part of it may have landed) or because someone wrote a target tag meanwhile (the report then says what is there)."""
+        first = self._first_states(digest)
+        if first is None:
+            return self._run_unread(digest)
+        initial = [first]
         importing = []  # (plan, its changing targets) of the attempt whose importImage is running: only that call's failures are retried
         submitted = {}  # target name -> its entry in the first attempt whose import may have landed (before = the state then)
         # Without the source digest, only unreadable_source: reimport overwrites existing tags; force alone does not.
@@ -162,7 +202,8 @@ class ImageImport:
 
         def attempt(number):
             del importing[:]
-            plan = planner.plan(digest, self.states(), self.untagged_states(digest), force, self.ctx.check_mode)
+            tag_states, untagged_states = initial.pop() if initial else (self.states(), self.untagged_states(digest))
+            plan = planner.plan(digest, tag_states, untagged_states, force, self.ctx.check_mode)
             self.warnings.extend(w for w in plan.warnings if w not in self.warnings)
             result = self.planned = self._result(digest, plan)
             self._credit_earlier_attempt(result, submitted, digest)
@@ -171,6 +212,9 @@ class ImageImport:
                 return result
             if self.ctx.check_mode or not plan.needs_import:
                 return result
+            deferred_until = self.ctx.quota.defer(self.request) if self.ctx.quota is not None else None
+            if deferred_until:
+                return self._deferred(result, deferred_until)
             body = self.request.import_body(digest, plan.import_tags, plan.import_untagged, plan.mode)
             changing = [dict(t) for t in result["targets"] + result["untagged"] if t["action"] in planner.CHANGING_ACTIONS]
             importing.append((plan, changing))
@@ -196,12 +240,68 @@ class ImageImport:
                 self.warnings.append("a target tag was written by someone else during the import (ACR refused to overwrite it "
                                      "without force); re-read the targets")
                 return 0
-            wait = transient_wait(exc, number)
+            wait = self.ctx.retry_policy.transient_wait(exc, number)
             if wait is not None:
                 self.warnings.append("import attempt %d failed transiently (%s); retrying" % (number, exc.message))
             return wait
 
-        return retry_operation(attempt, retry_wait)
+        return self.ctx.retry_policy.retry_operation(attempt, retry_wait)
+
+    @staticmethod
+    def _deferred(result, until):
+        """Not submitted: the source's pull quota for these credentials is spent for this run. Nothing changed; the targets that
+        were to change say so, and when the quota's window resets at the latest."""
+        for target in result["targets"] + result["untagged"]:
+            if target["action"] in planner.CHANGING_ACTIONS:
+                target.update(action=DEFERRED, after=target["before"])
+        result.update(deferred=True, deferred_until=until, changed=False)
+        return result
+
+    def _run_unread(self, digest):
+        """Plan and import without reading the target (planner.plan_unread): NoForce, each tag the service says exists
+        reported exists_unverified and left out of the next attempt; Force with force. Nothing is verified."""
+        reason = self.ctx.target_reads.reason
+        force = self.request.force if digest else self.ctx.unreadable_source == "reimport"
+        names = ["%s:%s" % pair for pair in self.request.tags]
+        plan = planner.plan_unread(names, list(self.request.untagged), digest, force, self.ctx.check_mode, reason)
+        result = self.planned = self._result(digest, plan)
+        result["verified"] = False
+        if self.ctx.check_mode or plan.mode is None:
+            return result
+        if plan.mode == "Force":
+            self.warnings.append("imported with Force without comparing digests (%s)" % reason)
+        while plan.mode is not None:
+            tags, untagged = plan.import_tags, tuple(t.name for t in plan.untagged)
+            body = self.request.import_body(digest, tags, untagged, plan.mode)
+            try:
+                result["operation_url"] = self.ctx.retry_policy.retry_operation(
+                    lambda number: self.ctx.arm.import_image(self.ctx.target, body, self.ctx.wait, self.ctx.timeout))
+            except AcrOpsError as exc:
+                named = EXISTING_TAG.search(exc.message or "") if plan.mode == "NoForce" else None
+                marked = planner.mark_existing(plan, self._tag_name(named.group(1), tags)) if named else None
+                if marked is None and plan.mode == "NoForce" and ALREADY_EXISTS.search(exc.message or "") and len(tags) == 1:
+                    marked = planner.mark_existing(plan, tags[0])
+                if marked is None:
+                    raise
+                plan = marked
+                self._replace_entries(result, plan)
+                continue
+            self.landed.update(tags)
+            break
+        self._replace_entries(result, plan)
+        result["changed"] = bool(self.landed)
+        return result
+
+    @staticmethod
+    def _tag_name(named, tags):
+        """The target the service named ("repo:tag", or the repository alone for latest) among those imported."""
+        return named if named in tags or ":" in named else named + ":latest"
+
+    def _replace_entries(self, result, plan):
+        result["targets"] = [self._entry(t) for t in plan.tags]
+        result["untagged"] = [self._entry(t) for t in plan.untagged]
+        result["import_mode"] = plan.mode
+        result["changed"] = bool(self.landed) or plan.changed
 
     def _credit_earlier_attempt(self, result, submitted, digest):
         """A retry that finds in place what an earlier attempt imported (its answer was lost, the import completed): that
@@ -252,13 +352,17 @@ class ImageImport:
                                      % (ref, now, digest))
         return result
 
+    def _entry(self, t):
+        entry = {"name": t.name, "before": t.before, "after": t.after, "action": t.action}
+        if t.reason and self._unread():
+            entry["reason"] = t.reason  # planned without reading the target: each entry says what could not be known
+        return entry
+
     def _result(self, digest, plan):
-        def entry(t):
-            return {"name": t.name, "before": t.before, "after": t.after, "action": t.action}
         result = {
             "source_digest": digest,
-            "targets": [entry(t) for t in plan.tags],
-            "untagged": [entry(t) for t in plan.untagged],
+            "targets": [self._entry(t) for t in plan.tags],
+            "untagged": [self._entry(t) for t in plan.untagged],
             "import_mode": plan.mode,
             "changed": plan.changed,
         }
@@ -278,31 +382,48 @@ def announce(ctx, requests):
             client.expect(server, repository)
 
 
-def run_batch(ctx, requests, concurrency=8, keep_going=True):
-    """Import many images with bounded concurrency; results come back in request order."""
+def run_batch(ctx, requests, concurrency=8, keep_going=True, progress=None):
+    """Import many images with bounded concurrency; results come back in request order. progress (a progress.Progress, or
+    None) is told when each image starts and ends."""
     stop = threading.Event()
     announce(ctx, requests)
 
     def one(request):
+        if progress is not None:
+            progress.started(str(request.source))
+        began = time.monotonic()
         if stop.is_set():
-            return {"source": str(request.source), "label": request.label, "changed": False, "failed": True, "skipped": True,
-                    "msg": "not attempted: an earlier image failed and keep_going is false", "warnings": []}
-        result = ImageImport(ctx, request).run()
+            result = {"source": str(request.source), "label": request.label, "changed": False, "failed": True, "skipped": True,
+                      "msg": "not attempted: an earlier image failed and keep_going is false", "warnings": []}
+        else:
+            result = ImageImport(ctx, request).run()
         if result.get("failed") and not keep_going:
             stop.set()
+        if progress is not None:
+            progress.finished(str(request.source), result, time.monotonic() - began)
         return result
 
     if concurrency <= 1 or len(requests) <= 1:
         return [one(r) for r in requests]
-    with ThreadPoolExecutor(max_workers=min(concurrency, len(requests))) as pool:
-        return list(pool.map(one, requests))
+    pool = ThreadPoolExecutor(max_workers=min(concurrency, len(requests)))
+    try:
+        results = list(pool.map(one, requests))
+    except BaseException:
+        # A stopped run (Ansible's task timeout arrives here as an exception): queued images never start, and nobody waits
+        # for the running ones, which end once the run is abandoned (running_imports.abandon_all()).
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return results
 
 
 def count(results):
     """Per-action counts over a batch, for summaries."""
     counts = dict((k, 0) for k in (planner.IMPORTED, planner.OVERWRITTEN, planner.UNCHANGED, planner.DRIFTED,
-                                   planner.WOULD_IMPORT, planner.WOULD_OVERWRITE))
+                                   planner.WOULD_IMPORT, planner.WOULD_OVERWRITE, planner.EXISTS_UNVERIFIED, planner.UNKNOWN))
     counts.update(failed=0, images=len(results), changed_images=0)
+    if any(result.get("deferred") for result in results):
+        counts[DEFERRED] = 0  # targets, like the other actions; only when some were deferred
     for result in results:
         if result.get("failed"):
             counts["failed"] += 1

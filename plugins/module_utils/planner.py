@@ -21,6 +21,10 @@ WOULD_IMPORT = "would_import"
 WOULD_OVERWRITE = "would_overwrite"
 LOCKED = "locked"
 FAILED = "failed"
+# Planning without reading the target (target_reads, docs/network.md): the service said the tag exists (a NoForce import
+# refused it), so nothing was written and its digest is not known; and check mode's answer when nothing can be predicted.
+EXISTS_UNVERIFIED = "exists_unverified"
+UNKNOWN = "unknown"
 
 CHANGING_ACTIONS = frozenset((IMPORTED, OVERWRITTEN, WOULD_IMPORT, WOULD_OVERWRITE))
 
@@ -75,8 +79,8 @@ def plan_tag(state, source_digest, force, check_mode):
         # (unreadable_source): tag-existence rules, like az acr import, and say so. force is then the caller's
         # explicit "re-import without a digest" (unreadable_source: reimport), never the image's force alone.
         if not force:
-            return TargetPlan(state.name, state.digest, state.digest, UNCHANGED,
-                              "source digest unknown; existing tag kept (unreadable_source: reimport re-imports it)")
+            return TargetPlan(state.name, state.digest, state.digest, EXISTS_UNVERIFIED,
+                              "source digest unknown; existing tag kept, not compared (unreadable_source: reimport re-imports it)")
         if state.locked:
             return TargetPlan(state.name, state.digest, state.digest, LOCKED,
                               "tag is locked (writeEnabled: false) and force would overwrite it")
@@ -118,3 +122,34 @@ def plan(source_digest, tag_states, untagged_states=(), force=False, check_mode=
     if changing and not errors:
         mode = "Force" if overwriting else "NoForce"
     return Plan(tags, untagged, mode, errors, warnings)
+
+
+def plan_unread(tag_names, untagged_names, source_digest, force, check_mode, reason):
+    """Plan one import without the target's state (its data plane cannot be read from here: `reason` says why).
+
+    Check mode cannot predict anything: every target is UNKNOWN with the reason. A real run imports every tag: NoForce, so the
+    service itself keeps a tag that exists (mark_existing() then reports it EXISTS_UNVERIFIED), or Force with force, whose
+    result says the digests were not compared. Manifest-only copies are asked for too; whether one was there is not known
+    (UNKNOWN). Nothing here is ever UNCHANGED: that needs a comparison."""
+    if check_mode:
+        unknown = tuple(TargetPlan(name, None, None, UNKNOWN, reason) for name in tag_names)
+        return Plan(unknown, tuple(TargetPlan(name, None, None, UNKNOWN, reason) for name in untagged_names), None, (), ())
+    compared = "digest not compared (%s); Force import" % reason if force else None
+    tags = tuple(TargetPlan(name, None, source_digest, IMPORTED, compared) for name in tag_names)
+    untagged = tuple(TargetPlan(name, None, source_digest, UNKNOWN, "copy requested; whether it was there before is not known (%s)" % reason)
+                     for name in untagged_names)
+    mode = None
+    if tags or untagged:
+        mode = "Force" if force else "NoForce"
+    return Plan(tags, untagged, mode, (), ())
+
+
+def mark_existing(plan, name, reason="the service says this tag already exists; it was kept, its digest not compared"):
+    """The plan after a NoForce import refused tag `name` because it exists: that target is EXISTS_UNVERIFIED, the others
+    still to import. None when the plan has no such changing tag (the refusal names another)."""
+    found = [t for t in plan.tags if t.name == name and t.action in CHANGING_ACTIONS]
+    if not found:
+        return None
+    tags = tuple(t._replace(action=EXISTS_UNVERIFIED, after=None, reason=reason) if t.name == name else t for t in plan.tags)
+    remaining = any(t.action in CHANGING_ACTIONS for t in tags) or bool(plan.untagged)
+    return plan._replace(tags=tags, mode=plan.mode if remaining else None)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from ansible_collections.acrops.registry.plugins.module_utils import oci, referrers
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
-from ansible_collections.acrops.registry.plugins.module_utils.retries import retry_operation, transient_wait
 
 # Referrer actions in results.
 REFERRER_IMPORTED = "imported"
@@ -181,12 +180,13 @@ class ReferrerImport:
     def _submit(self, body, what):
         """One importImage through Resource Manager, retried like the image's own import when it fails transiently."""
         def retry_wait(exc, attempt):
-            wait = transient_wait(exc, attempt)
+            wait = self.ctx.retry_policy.transient_wait(exc, attempt)
             if wait is not None:
                 self.warnings.append("import of %s, attempt %d failed transiently (%s); retrying" % (what, attempt, exc.message))
             return wait
 
-        return retry_operation(lambda attempt: self.ctx.arm.import_image(self.ctx.target, body, self.ctx.wait, self.ctx.timeout), retry_wait)
+        return self.ctx.retry_policy.retry_operation(
+            lambda attempt: self.ctx.arm.import_image(self.ctx.target, body, self.ctx.wait, self.ctx.timeout), retry_wait)
 
 
 def count(results, counts):

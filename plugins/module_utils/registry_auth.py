@@ -36,6 +36,14 @@ from ansible_collections.acrops.registry.plugins.module_utils.oci import error_t
 TOKEN_MARGIN = 30  # seconds: renew tokens this long before they expire
 ACR_ANONYMOUS_USER = "00000000-0000-0000-0000-000000000000"
 SCOPE_BATCH = 20  # scopes per token request: keeps the token's query/form (and the JWT it returns) small
+# Request headers stay under HEADER_BOUND bytes whatever the repository names: ACR's front end refuses larger ones with
+# "400 Request Header Or Cookie Too Large" (Azure/acr#797: at about 6 KB of token). A token names every scope it grants
+# (a JWT's access claim, base64: 4/3 of the JSON, ~40 bytes of JSON around each name), so a batch's scopes are bounded by
+# their text too: SCOPE_TEXT_BUDGET bytes, counting SCOPE_OVERHEAD per scope. 20 scopes of names up to ~70 characters fit;
+# longer names make smaller batches. A registry that still answers a batched token with that 400 gets the scope alone.
+HEADER_BOUND = 8192
+SCOPE_TEXT_BUDGET = 3000
+SCOPE_OVERHEAD = 40
 TOKEN_READ_AHEAD_WAIT = 120  # seconds the read-ahead waits for its batch to be used before it stops asking
 ACR_REFRESH_LIFETIME = 3 * 3600 - 60  # ACR refresh tokens live ~3 h
 ACR_ACCESS_LIFETIME = 300  # ACR access tokens live 5 min (the exchange does not say)
@@ -249,12 +257,22 @@ class RegistryAuth:
             return [scope]
         with self._lock:
             self._expected.get((host, identity), {}).pop(scope, None)
-            return [scope] + self._take_announced(host, identity, SCOPE_BATCH - 1)
+            return [scope] + self._take_announced(host, identity, SCOPE_BATCH - 1, len(scope) + SCOPE_OVERHEAD)
 
-    def _take_announced(self, host, identity, limit):
-        """Up to `limit` announced scopes without a token (nor a refusal), removed from the announced ones; under self._lock."""
+    def _take_announced(self, host, identity, limit, used=0):
+        """Up to `limit` announced scopes without a token (nor a refusal), removed from the announced ones, within
+        SCOPE_TEXT_BUDGET (`used` of it taken already; a first scope is always taken); under self._lock."""
         expected = self._expected.get((host, identity), {})
-        taken = [s for s in expected if not self._fresh((host, s, identity)) and (host, s, identity) not in self._single][:limit]
+        taken = []
+        for each in expected:
+            if len(taken) >= limit:
+                break
+            if self._fresh((host, each, identity)) or (host, each, identity) in self._single:
+                continue
+            if (taken or used) and used + len(each) + SCOPE_OVERHEAD > SCOPE_TEXT_BUDGET:
+                break
+            taken.append(each)
+            used += len(each) + SCOPE_OVERHEAD
         for each in taken:
             expected.pop(each, None)
         return taken
@@ -378,7 +396,8 @@ class RegistryAuth:
         if response.status_code != 200:
             raise AcrOpsError("%s refused the Azure token exchange (HTTP %s): %s" % (host, response.status_code, error_text(response)),
                               hint="the identity needs a data-plane role on the registry "
-                                   "(e.g. AcrPull, or Container Registry Data Importer and Data Reader)")
+                                   "(e.g. AcrPull, or Container Registry Data Importer and Data Reader); a registry whose "
+                                   "authentication-as-arm policy is disabled takes only tokens for https://containerregistry.azure.net")
         token = _token_field(json_object(response, host, "the Azure token exchange", self.redactor), host, "refresh_token")
         self.redactor.add(token)
         refresh = RefreshToken(token, self._clock() + ACR_REFRESH_LIFETIME)

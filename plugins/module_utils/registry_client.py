@@ -14,16 +14,21 @@ cached. Callers announce the repositories a run will read (`expect`), so that to
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections import namedtuple
 from urllib.parse import quote
 
-from ansible_collections.acrops.registry.plugins.module_utils import oci, reference as references
+from ansible_collections.acrops.registry.plugins.module_utils import acr_roles, oci, reference as references
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, show
 from ansible_collections.acrops.registry.plugins.module_utils.registry_auth import RegistryAuth, identity_of
-from ansible_collections.acrops.registry.plugins.module_utils.retries import BACKOFF_MAX, TOTAL_ATTEMPTS, RetryAfterTooLong, urllib3_retry
+from ansible_collections.acrops.registry.plugins.module_utils.retries import DEFAULT_POLICY, RetryAfterTooLong
+from ansible_collections.acrops.registry.plugins.module_utils.source_quota import quota_of
 
 USER_AGENT = "acrops.registry/0.1 (+ansible)"
+HEADER_TOO_LARGE = re.compile(r"Request Header Or Cookie Too Large", re.IGNORECASE)
+# A registry's network rules refusing this machine (firewall, public network access disabled): no role would help.
+NETWORK_REFUSAL = re.compile(r"not allowed access|aka\.ms/acr/firewall|public network access", re.IGNORECASE)
 READ_TIMEOUT = 30  # seconds a connected registry may take to answer; the connection itself is bounded by timeout_connect
 
 TagState = namedtuple("TagState", "digest locked created updated")
@@ -36,7 +41,8 @@ class RegistryUnreachable(AcrOpsError):
 class RegistryClient:
     """Thread-safe client shared by every image of a module run."""
 
-    def __init__(self, redactor, verify=True, pool_size=8, timeout=30, entra_token=None, tenant=None, read_timeout=READ_TIMEOUT):
+    def __init__(self, redactor, verify=True, pool_size=8, timeout=30, entra_token=None, tenant=None, read_timeout=READ_TIMEOUT,
+                 retry_policy=DEFAULT_POLICY):
         import requests  # pylint: disable=import-outside-toplevel
         from ansible_collections.acrops.registry.plugins.module_utils.tls import SharedContextAdapter  # pylint: disable=import-outside-toplevel
 
@@ -67,23 +73,27 @@ class RegistryClient:
         self.session = Session()
         if verify is not True:
             self.session.verify = verify
-        adapter = SharedContextAdapter(max_retries=urllib3_retry(), pool_connections=pool_size, pool_maxsize=pool_size)
+        self.retry_policy = retry_policy
+        adapter = SharedContextAdapter(max_retries=retry_policy.urllib3_retry(), pool_connections=pool_size, pool_maxsize=pool_size)
         self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = USER_AGENT
         self.auth = RegistryAuth(self._send, redactor, sum(self.timeout), entra_token=entra_token, tenant=tenant)
+        self._acr_modes = {}  # ACR login server -> (registry name, roleAssignmentMode): which roles a refusal's hint names
         self._tag_lists = {}  # (host, repository, identity) -> tags, listed once per run
         self._tag_list_locks = {}
         self._lock = threading.Lock()
         self.request_count = 0
+        self.rate_limits = {}  # (host, identity) -> (remaining, window): the latest ratelimit-remaining seen (source_quota.py)
 
     # ---- auth (registry_auth.RegistryAuth does the work) ----------------------------------------------------------------
     def set_entra_token(self, entra_token):
         """A callable returning an Entra access token, used for ACR's token exchange."""
         self.auth.set_entra_token(entra_token)
 
-    def add_acr(self, login_server):
-        """Mark a host as an ACR we reach with Entra credentials."""
+    def add_acr(self, login_server, role_assignment_mode=None, name=None):
+        """Mark a host as an ACR we reach with Entra credentials; its role-assignment mode names the roles in hints."""
         self.auth.add_acr(login_server)
+        self._acr_modes[login_server] = (name or login_server, role_assignment_mode)
 
     def expect(self, host, repository, credentials=None):
         """Announce that this run will read `repository` on `host` with these credentials (token requests then batch)."""
@@ -137,13 +147,21 @@ class RegistryClient:
                     self.auth.contacted(host)
             # Bounded by the longest a request can take (every attempt timed out, every backoff at its ceiling), so a
             # waiter never hangs on a learner gone wrong; a black-holed host wakes them after one request's failure.
-            done.wait(TOTAL_ATTEMPTS * sum(self.timeout) + (TOTAL_ATTEMPTS - 1) * BACKOFF_MAX)
+            done.wait(self.retry_policy.attempts * sum(self.timeout) + self.retry_policy.total_wait_bound())
         return self._request(method, host, path, scope, credentials, headers, **kwargs)
+
+    def _remember_quota(self, host, credentials, response):
+        """Keep the pull quota a response revealed (Docker Hub's ratelimit-remaining), for source_quota.SourceQuota."""
+        quota = quota_of(response.headers)
+        if quota is not None:
+            self.rate_limits[(host, identity_of(credentials))] = quota
 
     def _request(self, method, host, path, scope, credentials=None, headers=None, **kwargs):
         url = "https://%s%s" % (host, path)
         headers = dict(headers or {})
-        for attempt in (1, 2):
+        attempts, shrunk, attempt = 2, False, 0
+        while attempt < attempts:
+            attempt += 1
             auth = self.auth.authorization(host, scope, credentials)
             call = dict(kwargs)
             if auth and auth[0] == "Bearer":
@@ -151,7 +169,16 @@ class RegistryClient:
             elif auth:
                 call["auth"] = tuple(auth[1])
             response = self._send(method, url, headers=headers, **call)
-            if response.status_code != 401 or attempt == 2:
+            if "ratelimit-remaining" in response.headers:
+                self._remember_quota(host, credentials, response)
+            if not shrunk and response.status_code == 400 and auth and auth[0] == "Bearer" and (
+                    method == "HEAD" or HEADER_TOO_LARGE.search(response.text or "")):
+                # The front end refused the size of our headers (a batched token over many long names; a HEAD's answer has
+                # no body to say so): the scope alone, once, on top of the challenge's retry.
+                self.auth.forget(host, scope, credentials, auth[1])
+                shrunk, attempts = True, attempts + 1
+                continue
+            if response.status_code != 401 or attempt == attempts:
                 return response
             scope = self.auth.challenged(host, response.headers.get("WWW-Authenticate"), scope, credentials, auth)
             if scope is None:
@@ -241,8 +268,8 @@ class RegistryClient:
 
         Cached per client (one module run): a repository listed twice costs its requests once. Every request a page takes is
         counted against `budget` (a RequestBudget): the page, a 401 challenge answered before it, and each retry the session
-        made: the session retries 429 and 5xx with jittered backoff and honours Retry-After up to retries.BACKOFF_MAX
-        (retries.urllib3_retry), so a rate limit that outlasts those retries, or asks for a longer wait, fails the listing
+        made: the session retries 429 and 5xx with jittered backoff and honours Retry-After up to the policy's max_wait
+        (RetryPolicy.urllib3_retry), so a rate limit that outlasts those retries, or asks for a longer wait, fails the listing
         (TOOMANYREQUESTS) rather than waiting for hours.
         Token requests are not counted (they go to the token service, and are cached)."""
         key = (host, repository, identity_of(credentials))
@@ -319,6 +346,11 @@ class RegistryClient:
 
     def _error(self, response, host, what, credentials):
         text = oci.error_text(response)
+        if response.status_code in (401, 403) and host in self._acr_modes and not credentials and not NETWORK_REFUSAL.search(text):
+            name, mode = self._acr_modes[host]
+            return AcrOpsError("%s answered %s for %s: %s" % (host, response.status_code, what, text),
+                               code="UNAUTHORIZED" if response.status_code == 401 else "DENIED",
+                               hint=acr_roles.read_hint(name, mode, what.split(":")[0]))
         if response.status_code == 401:
             hint = "check source_username/source_password" if credentials else (
                 "the image is private or does not exist; set source_username/source_password"

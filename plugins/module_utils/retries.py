@@ -11,6 +11,9 @@ call at once (RetryAfterTooLong: TOOMANYREQUESTS, with the time the service aske
 (urllib3 raises on "1.5", azure-core on "soon") counts as none: the backoff applies. Whole operations (an import
 whose LRO failed transiently: re-read, re-plan, import again) go through retry_operation(), which both import paths (an
 image and its referrers) use.
+
+The numbers are one RetryPolicy per run (the options `retries` and `retry_max_wait`); DEFAULT_POLICY holds the defaults, and
+the module-level functions below are DEFAULT_POLICY's, for callers that take no options.
 """
 
 from __future__ import annotations
@@ -51,19 +54,30 @@ TRANSIENT_SERVICE_CODES = frozenset(("InternalServerError", "ServiceUnavailable"
                                      "InternalError", "ServerTimeout", "OperationTimedOut"))
 
 
-class RetryAfterTooLong(AcrOpsError):
-    """A service asked to be retried later than BACKOFF_MAX: the call fails now instead of holding the run."""
+# The options' bounds (validated before any call): at most MAX_ATTEMPTS x MAX_WAIT_LIMIT seconds of waiting per call.
+MIN_ATTEMPTS, MAX_ATTEMPTS = 1, 10
+MIN_WAIT_LIMIT, MAX_WAIT_LIMIT = 1, 300
+# The options of every module that calls out (doc fragment acrops.registry.retries documents them).
+RETRY_ARGUMENT_SPEC = dict(
+    retries=dict(type="int", default=TOTAL_ATTEMPTS),
+    retry_max_wait=dict(type="int", default=int(BACKOFF_MAX)),
+)
 
-    def __init__(self, seconds, who="the service"):
+
+class RetryAfterTooLong(AcrOpsError):
+    """A service asked to be retried later than the policy's max_wait: the call fails now instead of holding the run."""
+
+    def __init__(self, seconds, who="the service", limit=BACKOFF_MAX):
         come_back = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + seconds))
-        super().__init__("%s asked to be retried after %d s (at %s), longer than the %d s a run waits: not waiting"
-                         % (who, math.ceil(seconds), come_back, BACKOFF_MAX),
+        super().__init__("%s asked to be retried after %d s (at %s), longer than the %d s a run waits (retry_max_wait): not waiting"
+                         % (who, math.ceil(seconds), come_back, limit),
                          code="TOOMANYREQUESTS", hint="run again after %s" % come_back)
         self.seconds = seconds
+        self.limit = limit
 
     def naming(self, who):
         """The same error naming the host that asked."""
-        return RetryAfterTooLong(self.seconds, who)
+        return RetryAfterTooLong(self.seconds, who, self.limit)
 
 
 def retry_after_seconds(value, milliseconds=False):
@@ -88,22 +102,124 @@ def retry_after_seconds(value, milliseconds=False):
     return seconds / 1000.0 if milliseconds else seconds
 
 
-def bound_retry_after(headers, status, who):
-    """Check a response's retry hints (a mutable headers mapping) against BACKOFF_MAX before a library acts on them.
+class RetryPolicy:
+    """One run's retry numbers: `attempts` per HTTP call (the first try included; 1 = no retry) and `max_wait`, the longest
+    single wait in seconds (backoff and Retry-After alike: a longer Retry-After fails the call at once). Whole operations
+    (an import with its reads) get at most OPERATION_ATTEMPTS of their own, never more than `attempts`.
 
-    Malformed hints are removed (treated as absent). A longer hint on a status that asks to come back later (429, 503...)
-    raises RetryAfterTooLong naming `who`; on any other answer (a long-running operation's 202) it is lowered to BACKOFF_MAX."""
-    for name in RETRY_AFTER_HEADERS:
-        value = headers.get(name)
-        if value is None:
-            continue
-        seconds = retry_after_seconds(value, milliseconds=name != "Retry-After")
-        if seconds is None:
-            del headers[name]
-        elif seconds > BACKOFF_MAX:
-            if status in RETRY_STATUSES:
-                raise RetryAfterTooLong(seconds, who)
-            headers[name] = str(int(BACKOFF_MAX) * (1000 if name != "Retry-After" else 1))
+    Bound on the total wait of one call: (attempts - 1) x max_wait seconds (defaults: 4 x 30 s = 120 s), plus each attempt's
+    own timeouts; an import repeated as a whole waits up to 1 s, then up to 2 s (never more than max_wait), between its
+    attempts."""
+
+    def __init__(self, attempts=TOTAL_ATTEMPTS, max_wait=BACKOFF_MAX):
+        self.attempts = int(attempts)
+        self.max_wait = float(max_wait)
+        self.operation_attempts = min(OPERATION_ATTEMPTS, self.attempts)
+
+    @classmethod
+    def from_params(cls, params):
+        """The policy of a task's options `retries` and `retry_max_wait` (defaults when absent), checked against their
+        bounds: AcrOpsError before any call."""
+        attempts = params.get("retries")
+        max_wait = params.get("retry_max_wait")
+        attempts = TOTAL_ATTEMPTS if attempts is None else attempts
+        max_wait = BACKOFF_MAX if max_wait is None else max_wait
+        if not MIN_ATTEMPTS <= attempts <= MAX_ATTEMPTS:
+            raise AcrOpsError("retries must be between %d and %d (attempts per call, the first included), got %s"
+                              % (MIN_ATTEMPTS, MAX_ATTEMPTS, attempts))
+        if not MIN_WAIT_LIMIT <= max_wait <= MAX_WAIT_LIMIT:
+            raise AcrOpsError("retry_max_wait must be between %d and %d seconds, got %s" % (MIN_WAIT_LIMIT, MAX_WAIT_LIMIT, max_wait))
+        return cls(attempts, max_wait)
+
+    def total_wait_bound(self):
+        """The most one call waits between its attempts, in seconds."""
+        return (self.attempts - 1) * self.max_wait
+
+    def bound_retry_after(self, headers, status, who):
+        """Check a response's retry hints (a mutable headers mapping) against max_wait before a library acts on them.
+
+        Malformed hints are removed (treated as absent). A longer hint on a status that asks to come back later (429, 503...)
+        raises RetryAfterTooLong naming `who`; on any other answer (a long-running operation's 202) it is lowered to max_wait."""
+        for name in RETRY_AFTER_HEADERS:
+            value = headers.get(name)
+            if value is None:
+                continue
+            seconds = retry_after_seconds(value, milliseconds=name != "Retry-After")
+            if seconds is None:
+                del headers[name]
+            elif seconds > self.max_wait:
+                if status in RETRY_STATUSES:
+                    raise RetryAfterTooLong(seconds, who, self.max_wait)
+                headers[name] = str(int(self.max_wait) * (1000 if name != "Retry-After" else 1))
+
+    def urllib3_retry(self):
+        """The policy as a urllib3 Retry, for requests sessions (registry and token calls)."""
+        from urllib3.util.retry import Retry  # pylint: disable=import-outside-toplevel
+        max_wait = self.max_wait
+
+        class BoundedRetry(Retry):
+            """urllib3's Retry with Retry-After bounded by max_wait (longer: RetryAfterTooLong) and malformed hints as none."""
+
+            def get_retry_after(self, response):
+                return retry_after_seconds(response.headers.get("Retry-After"))
+
+            def sleep_for_retry(self, response):
+                seconds = self.get_retry_after(response)
+                if seconds is None:
+                    return False
+                if seconds > max_wait:
+                    raise RetryAfterTooLong(seconds, limit=max_wait)
+                time.sleep(seconds)
+                return True
+
+        retries = self.attempts - 1
+        kwargs = dict(
+            total=retries,
+            connect=retries,
+            read=retries,
+            status=retries,
+            backoff_factor=BACKOFF_FACTOR,
+            status_forcelist=RETRY_STATUSES,
+            # Token POSTs and HEAD/GET reads are all safe to repeat.
+            allowed_methods=frozenset(("GET", "HEAD", "POST", "PATCH")),
+            respect_retry_after_header=True,
+            raise_on_status=False,
+        )
+        try:
+            return BoundedRetry(backoff_jitter=min(BACKOFF_FACTOR, max_wait), backoff_max=max_wait, **kwargs)
+        except TypeError:  # urllib3 1.x: no jitter, BACKOFF_MAX is a class attribute
+            BoundedRetry.DEFAULT_BACKOFF_MAX = BoundedRetry.BACKOFF_MAX = max_wait
+            return BoundedRetry(**kwargs)
+
+    def azure_retry_kwargs(self):
+        """The policy as keyword arguments of azure-core clients (RetryPolicy honours Retry-After itself)."""
+        retries = self.attempts - 1
+        return {
+            "retry_total": retries,
+            "retry_connect": retries,
+            "retry_read": retries,
+            "retry_status": retries,
+            "retry_backoff_factor": BACKOFF_FACTOR,
+            "retry_backoff_max": self.max_wait,
+        }
+
+    def transient_wait(self, exc, attempt):
+        """retry_operation's usual rule: seconds to wait before the next attempt when the failure is transient, else None."""
+        if exc.transient or is_transient_import_error(exc.message):
+            return backoff(attempt, factor=OPERATION_BACKOFF_FACTOR, maximum=self.max_wait)
+        return None
+
+    def retry_operation(self, attempt, retry_wait=None):
+        """retry_operation() with this policy's operation_attempts (and its transient_wait when no rule is given)."""
+        return retry_operation(attempt, retry_wait or self.transient_wait, self.operation_attempts)
+
+
+DEFAULT_POLICY = RetryPolicy()
+
+
+def bound_retry_after(headers, status, who):
+    """DEFAULT_POLICY.bound_retry_after."""
+    DEFAULT_POLICY.bound_retry_after(headers, status, who)
 
 
 def backoff(attempt, factor=BACKOFF_FACTOR, maximum=BACKOFF_MAX):
@@ -113,52 +229,13 @@ def backoff(attempt, factor=BACKOFF_FACTOR, maximum=BACKOFF_MAX):
 
 
 def urllib3_retry():
-    """The policy as a urllib3 Retry, for requests sessions (registry and token calls)."""
-    from urllib3.util.retry import Retry  # pylint: disable=import-outside-toplevel
-
-    class BoundedRetry(Retry):
-        """urllib3's Retry with Retry-After bounded by BACKOFF_MAX (longer: RetryAfterTooLong) and malformed hints as none."""
-
-        def get_retry_after(self, response):
-            return retry_after_seconds(response.headers.get("Retry-After"))
-
-        def sleep_for_retry(self, response):
-            seconds = self.get_retry_after(response)
-            if seconds is None:
-                return False
-            if seconds > BACKOFF_MAX:
-                raise RetryAfterTooLong(seconds)
-            time.sleep(seconds)
-            return True
-
-    kwargs = dict(
-        total=TOTAL_ATTEMPTS - 1,
-        connect=TOTAL_ATTEMPTS - 1,
-        read=TOTAL_ATTEMPTS - 1,
-        status=TOTAL_ATTEMPTS - 1,
-        backoff_factor=BACKOFF_FACTOR,
-        status_forcelist=RETRY_STATUSES,
-        # Token POSTs and HEAD/GET reads are all safe to repeat.
-        allowed_methods=frozenset(("GET", "HEAD", "POST", "PATCH")),
-        respect_retry_after_header=True,
-        raise_on_status=False,
-    )
-    try:
-        return BoundedRetry(backoff_jitter=BACKOFF_FACTOR, backoff_max=BACKOFF_MAX, **kwargs)
-    except TypeError:  # urllib3 1.x: no jitter, BACKOFF_MAX is a class attribute
-        return BoundedRetry(**kwargs)
+    """DEFAULT_POLICY.urllib3_retry."""
+    return DEFAULT_POLICY.urllib3_retry()
 
 
 def azure_retry_kwargs():
-    """The policy as keyword arguments of azure-core clients (RetryPolicy honours Retry-After itself)."""
-    return {
-        "retry_total": TOTAL_ATTEMPTS - 1,
-        "retry_connect": TOTAL_ATTEMPTS - 1,
-        "retry_read": TOTAL_ATTEMPTS - 1,
-        "retry_status": TOTAL_ATTEMPTS - 1,
-        "retry_backoff_factor": BACKOFF_FACTOR,
-        "retry_backoff_max": BACKOFF_MAX,
-    }
+    """DEFAULT_POLICY.azure_retry_kwargs."""
+    return DEFAULT_POLICY.azure_retry_kwargs()
 
 
 def is_transient_import_error(message):
@@ -174,10 +251,8 @@ def is_transient_import_error(message):
 
 
 def transient_wait(exc, attempt):
-    """retry_operation's usual rule: seconds to wait before the next attempt when the failure is transient, else None."""
-    if exc.transient or is_transient_import_error(exc.message):
-        return backoff(attempt, factor=OPERATION_BACKOFF_FACTOR)
-    return None
+    """DEFAULT_POLICY.transient_wait."""
+    return DEFAULT_POLICY.transient_wait(exc, attempt)
 
 
 def retry_operation(attempt, retry_wait=transient_wait, attempts=OPERATION_ATTEMPTS):

@@ -19,6 +19,7 @@ extends_documentation_fragment:
   - acrops.registry.attributes
   - acrops.registry.auth
   - acrops.registry.requirements
+  - acrops.registry.retries
 attributes:
   check_mode:
     support: full

@@ -32,6 +32,7 @@ extends_documentation_fragment:
   - acrops.registry.attributes
   - acrops.registry.auth
   - acrops.registry.requirements
+  - acrops.registry.retries
 attributes:
   check_mode:
     support: full
@@ -274,13 +275,32 @@ options:
         client's retries). Without the digest a current tag cannot be told from a moved one.
       - V(fail) fails that image (C(error_code) C(SOURCE_UNREADABLE)) and imports nothing.
       - V(keep) plans on tag existence, for a source that only ACR can reach. Absent tags are imported, existing ones are kept
-        (reported C(unchanged), with a warning), whatever O(force) says.
+        (reported C(exists_unverified), with a warning), whatever O(force) says.
       - V(reimport) plans on tag existence and re-imports every existing tag with C(Force), unverified, on every run (a locked tag
         fails the image).
       - A source written by digest needs no read and never falls under this option; with O(platform) an unreadable source always fails.
+      - A source ACR found through Resource Manager whose network rules refuse the controller (HTTP 403 C(DENIED), firewall or private
+        endpoint) is planned as with V(keep) whatever this option says, with a warning; ACR's import reaches it by resource ID when it
+        allows trusted Azure services (C(networkRuleBypassOptions) C(AzureServices)); otherwise the import fails with a hint naming
+        both settings. See docs/network.md.
     type: str
     choices: [fail, keep, reimport]
     default: fail
+  target_reads:
+    description:
+      - Whether the target registry's data plane (its tags, read to compare digests and verify) is read from the controller. A registry
+        behind a firewall or a private endpoint refuses those reads (HTTP 403 C(DENIED), "client with IP ... is not allowed access")
+        while its import, a Resource Manager call, still works. See docs/network.md.
+      - V(auto) reads it; the first network refusal or connection failure switches the rest of the run to planning without reads,
+        with one warning naming the cause and the ways out (run inside the network, or allow the controller's IP address).
+      - Planning without reads imports every tag with C(NoForce) (C(Force) with O(force), digests not compared); a tag the service
+        says exists is reported C(exists_unverified), never C(unchanged) or C(imported); nothing is C(verified); check mode reports
+        C(unknown) per target with the reason. Referrers are not copied.
+      - V(never) plans without reads from the start and sends no request to the target's data plane. V(always) fails an image whose
+        target cannot be read.
+    type: str
+    choices: [auto, always, never]
+    default: auto
   keep_going:
     description: With O(images), go on with the other images when one fails (the module still fails at the end).
     type: bool
@@ -290,7 +310,10 @@ options:
     type: bool
     default: true
   timeout:
-    description: Seconds to wait for one import. A stuck import then fails with its operation URL; the next run reads the true state.
+    description:
+      - Seconds to wait for one import. A stuck import then fails with its operation URL; the next run reads the true state.
+      - This is not the task keyword C(timeout), which bounds the whole task; when that stops the task (on the controller, where
+        the module runs in-process), the failed result still lists the imports left running in Azure in RV(running_imports).
     type: int
     default: 900
   polling_interval:
@@ -299,6 +322,47 @@ options:
       - Whatever the hint, polls of one import are at least a quarter second apart (ARM throttles reads per principal).
     type: int
     default: 5
+  journal_dir:
+    description:
+      - A directory where each run records the imports it has submitted and not yet seen finish (one small JSON file per run,
+        deleted when nothing runs), on the host the module runs on.
+      - An import goes on in Azure when the run that asked for it is stopped (Ctrl-C, SIGTERM from a CI job's time limit, a
+        killed controller). The next run into the same registry finds the file its stopped predecessor left, reports those
+        imports in RV(earlier_running_imports) and a warning, and reads what they wrote like any other state.
+      - An empty string turns the journal off. If not set, the environment variable E(ACROPS_JOURNAL_DIR) is used when set.
+    type: path
+    default: ~/.ansible/acrops/running-imports
+  progress_interval:
+    description:
+      - Seconds between two progress lines while the images are read and imported - done/total, imported, unchanged,
+        failed, running, and an estimate of the time left from the pace observed so far. With C(-v), one line per
+        finished image too. C(0) turns progress off.
+      - Shown only when the task runs in-process (on the controller, in the controller's own Python, the usual case for
+        C(ansible_connection=local) and the P(acrops.registry.acr_mirror#role) role), through Ansible's display, so that the lines
+        reach the console and C(log_path) while the task runs. Run as a module (another host or interpreter, become,
+        async), a module's output is read only when it ends, so it cannot print live - nothing is shown and the result is
+        the same. Never shown for a task with C(no_log), nor when the console hides ok results (the stdout callback's
+        C(display_ok_hosts), E(ANSIBLE_DISPLAY_OK_HOSTS=false)).
+    type: int
+    default: 10
+  source_rate_limit:
+    description:
+      - Docker Hub pull quota awareness, for images from C(docker.io) with credentials (O(source_credentials),
+        O(source_username)/O(source_password)). The account's remaining pulls are read from the C(ratelimit-remaining) header
+        of the C(HEAD) that reads each source digest anyway (a C(HEAD) is free of quota); ACR's import then pulls with the same
+        credentials, one pull per image. When fewer pulls remain than imports are needed, the images that fit are
+        submitted and the others are reported C(deferred) with RV(deferred_until) (the latest time the window resets), in a
+        warning, and in C(counts.deferred) - instead of failing one after another with HTTP 429.
+      - On by default. An account whose answers carry no quota (unlimited) is never held back. Check mode does not predict
+        deferrals.
+      - Anonymous imports are not checked - ACR pulls them from its own addresses, whose quota the controller cannot read
+        (a C(HEAD) from the controller shows the controller's own address's quota); give credentials for Docker Hub.
+    type: dict
+    suboptions:
+      min_remaining:
+        description: Pulls to leave unspent for others using the account (CI jobs, developers); C(0) spends all.
+        type: int
+        default: 0
 seealso:
   - module: acrops.registry.acr_image_info
   - name: Import container images to a container registry
@@ -402,6 +466,13 @@ EXAMPLES = r'''
       - source: docker.io/library/redis:7
         referrers: false
 
+- name: Into a registry behind a firewall, from a hosted runner outside its network (imports only; existing tags exists_unverified)
+  acrops.registry.acr_import:
+    registry: privateregistry
+    target_reads: never
+    images:
+      - source: docker.io/library/nginx:1.25
+
 - name: Set authentication once for every module of the collection
   module_defaults:
     group/acrops.registry.acr:
@@ -448,9 +519,17 @@ targets:
     before: {description: Digest before (null = absent)., type: str, returned: always}
     after: {description: Digest after (read back after the import)., type: str, returned: always}
     action:
-      description: One of C(imported), C(overwritten), C(unchanged), C(drifted), C(would_import), C(would_overwrite), C(locked), C(failed).
+      description:
+        - One of C(imported), C(overwritten), C(unchanged), C(drifted), C(would_import), C(would_overwrite), C(locked), C(failed),
+          C(deferred) (see O(source_rate_limit)).
+        - Without reads of the target (O(target_reads)), also C(exists_unverified) (the service kept an existing tag; its digest was
+          not compared) and C(unknown) (check mode, or an untagged copy whose previous state is not known).
       type: str
       returned: always
+    reason:
+      description: Without reads of the target (O(target_reads)), what could not be known about this target.
+      type: str
+      returned: when the target registry was not read
 untagged:
   description: One entry per untagged repository, like O(targets).
   returned: single form
@@ -547,8 +626,10 @@ tag_list_requests:
   type: int
 counts:
   description:
-    - Target counts per action over the batch, plus C(failed), C(images) and C(changed_images).
+    - Target counts per action over the batch (C(exists_unverified) and C(unknown) included), plus C(failed), C(images) and
+      C(changed_images).
     - With O(referrers), also C(referrers_imported), C(referrers_unchanged), C(referrers_would_import), C(referrers_failed) and C(referrers_drifted).
+    - When imports were deferred (O(source_rate_limit)), also C(deferred).
   returned: batch form
   type: dict
   sample: {imported: 3, overwritten: 1, unchanged: 7, drifted: 0, failed: 0, images: 11, changed_images: 4}
@@ -556,6 +637,43 @@ elapsed:
   description: Seconds the run took.
   returned: always
   type: float
+earlier_running_imports:
+  description:
+    - Imports into this registry that an earlier run submitted and was stopped before it saw them finish (from O(journal_dir)).
+      They went on in Azure; what they wrote is part of this run's read. Not removed from the journal in check mode.
+  returned: when an earlier stopped run left some
+  type: list
+  elements: dict
+  contains:
+    registry: {description: The target registry's resource ID., type: str}
+    source: {description: What was imported., type: str}
+    operation_url: {description: The import's operation URL (Resource Manager)., type: str}
+    started: {description: "When it was submitted (UTC, ISO 8601).", type: str}
+  sample: [{registry: /subscriptions/.../registries/myacr, source: docker.io/library/nginx@sha256:..., started: "2026-12-04T18:03:11Z",
+            operation_url: "https://management.azure.com/subscriptions/.../operationResults/..."}]
+running_imports:
+  description:
+    - When the task keyword C(timeout) stopped the task, the imports it had submitted that were still running in Azure (same
+      keys as RV(earlier_running_imports)); they finish on their own.
+  returned: when the task timed out, on the controller
+  type: list
+  elements: dict
+timedout:
+  description: Set when the task keyword C(timeout) stopped the task, as Ansible sets it; C(period) is that timeout.
+  returned: when the task timed out, on the controller
+  type: dict
+  sample: {period: 60}
+deferred:
+  description:
+    - V(true) when the image's import was not submitted because the Docker Hub pull quota of its credentials would not cover
+      it (O(source_rate_limit)); its targets that were to change are C(deferred), nothing changed. Run again after RV(deferred_until).
+  returned: when deferred (single form, or in each of RV(results))
+  type: bool
+deferred_until:
+  description: The latest time (UTC, ISO 8601) the account's quota window resets - when the quota was read plus the window C(w).
+  returned: when deferred
+  type: str
+  sample: "2026-12-05T00:51:56Z"
 '''
 
 from ansible_collections.acrops.registry.plugins.module_utils.acr_import_task import ARGUMENT_RULES, REQUIREMENTS, argument_spec, execute

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import yaml
@@ -42,6 +43,9 @@ def ansible_env(standin, collections_root, extra=None):
         "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
         "ANSIBLE_DEPRECATION_WARNINGS": "0",
         "PATH": "%s:%s" % (BIN, env.get("PATH", "")),
+        # Each caller its own journal of running imports: a test that leaves an import running (a stuck one) must not have
+        # the next test's run report it.
+        "ACROPS_JOURNAL_DIR": tempfile.mkdtemp(prefix="acrops-journal-"),
     })
     env.update(extra or {})
     return env

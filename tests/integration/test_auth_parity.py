@@ -215,7 +215,8 @@ def test_azure_cli_login_through_az_on_path(standin, tmp_path, repo):
     invocations = [json.loads(line) for line in calls.read_text().splitlines()]
     arm_resource = standin.env["arm_audience"].rstrip("/")
     assert invocations and all(a[:5] == ["account", "get-access-token", "--output", "json", "--resource"] for a in invocations)
-    assert {a[5] for a in invocations} == {arm_resource}, invocations
+    # Resource Manager's audience for Resource Manager, ACR's for the registries' token exchange (issue 16).
+    assert {a[5] for a in invocations} == {arm_resource, standin.env["acr_audience"]}, invocations
     assert [a[6:] for a in invocations if "--tenant" in a][-1] == ["--tenant", standin.env["tenant_id"]], invocations
     assert entra_grants(standin) == []  # every token came from `az`
 
@@ -269,6 +270,6 @@ def test_managed_identity_app_service_endpoint(standin, tmp_path, repo):
     assert [(i["tag"], i["digest"]) for i in ok(results[1])["images"]] == [("1", digest)]
     calls = handler.calls
     assert calls and all(header_ok for dummy, header_ok in calls)
-    assert {q["resource"].rstrip("/") for q, dummy in calls} == {standin.env["arm_audience"].rstrip("/")}
+    assert {q["resource"].rstrip("/") for q, dummy in calls} == {standin.env["arm_audience"].rstrip("/"), standin.env["acr_audience"]}
     assert {q.get("client_id") for q, dummy in calls} == {None, "11111111-2222-3333-4444-555555555555"}, calls
     assert entra_grants(standin) == []

@@ -116,7 +116,9 @@ async def serve(args, stop):
         importer = Importer(world, Copier(world))
         fronts = SourceFronts(world)
         front = Front(world, Arm(world, importer), DataPlane(world), fronts, Controls(world, fronts))
-        runner = web.AppRunner(build_app(front), access_log=None, handle_signals=False)
+        # aiohttp's own header limits sit far above max_request_header_bytes, so the emulated front end decides.
+        runner = web.AppRunner(build_app(front), access_log=None, handle_signals=False,
+                               max_line_size=65536, max_field_size=65536)
         await runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

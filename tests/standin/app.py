@@ -14,7 +14,7 @@ import urllib.parse
 
 from aiohttp import web
 
-from . import config, entra, metadata
+from . import config, entra, metadata, registry_policy
 from .controls_state import auth_fingerprint, mask_body, mask_header, mask_query
 from .responses import json_response, registry_error
 
@@ -115,9 +115,18 @@ class Front:
         if host in config.MANAGEMENT_HOSTS:
             return await self.management(request, path)
         registry = self.world.registry_by_login(host)
+        source = self.world.source_by_host(host) if registry is None else None
+        if registry is not None or (source is not None and source.key != "private"):
+            too_large = registry_policy.header_too_large(self.world, request)
+            if too_large is not None:
+                request["route"] = "front:header-too-large"
+                return too_large
         if registry is not None:
+            # The import service's own reads pass the front: the copier applies the source rules (trusted services).
+            if client == "controller" and not registry.policy.allows(request.remote or ""):
+                request["route"] = "acr:firewall"
+                return registry_policy.firewall_response(request.remote or "")
             return await self.dataplane.handle(request, registry, path, client)
-        source = self.world.source_by_host(host)
         if source is not None and source.key != "private":
             return await self.fronts.handle(request, source, path, client)
         request["route"] = "unknown-host"

@@ -22,6 +22,7 @@ import uuid
 from . import config
 from .entra import verify_entra_token
 from .imports import Operation, parse_import
+from .registry_policy import PolicyError
 from .responses import arm_empty, arm_error, arm_json, http_date
 
 PROVIDER = r"/providers/microsoft\.containerregistry"
@@ -35,6 +36,8 @@ ROUTES = [
     ("registries_sub", "GET", r"^/subscriptions/(?P<sub>[^/]+)" + PROVIDER + r"/registries$"),
     ("registries_rg", "GET", r"^/subscriptions/(?P<sub>[^/]+)/resourcegroups/(?P<rg>[^/]+)" + PROVIDER + r"/registries$"),
     ("registry", "GET", r"^/subscriptions/(?P<sub>[^/]+)/resourcegroups/(?P<rg>[^/]+)" + PROVIDER + r"/registries/(?P<name>[^/]+)$"),
+    ("registry_update", "PATCH", r"^/subscriptions/(?P<sub>[^/]+)/resourcegroups/(?P<rg>[^/]+)" + PROVIDER
+     + r"/registries/(?P<name>[^/]+)$"),
     ("import", "POST", r"^/subscriptions/(?P<sub>[^/]+)/resourcegroups/(?P<rg>[^/]+)" + PROVIDER
      + r"/registries/(?P<name>[^/]+)/importimage$"),
     ("operation", "GET", r"^/subscriptions/(?P<sub>[^/]+)" + PROVIDER + r"/locations/(?P<loc>[^/]+)/operationresults/(?P<op>[^/]+)$"),
@@ -203,6 +206,27 @@ class Arm:
     async def _registry(self, request, principal, sub, rg, name):
         registry, problem = self._find_registry(sub, rg, name)
         return problem or arm_json(registry.resource())
+
+    async def _registry_update(self, request, principal, sub, rg, name):
+        """PATCH (registries.begin_update): the network, token and role-assignment settings; 200 with the registry."""
+        registry, problem = self._find_registry(sub, rg, name)
+        if problem:
+            return problem
+        if not principal.can_import:
+            return arm_error(403, "AuthorizationFailed",
+                             "The client '%s' with object id '%s' does not have authorization to perform action "
+                             "'Microsoft.ContainerRegistry/registries/write' over scope '%s' or the scope is invalid. "
+                             "If access was recently granted, please refresh your credentials."
+                             % (principal.client_id, principal.object_id, registry.id))
+        try:
+            body = json.loads((await request.read()).decode("utf-8") or "{}")
+        except ValueError as exc:
+            return arm_error(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized: '%s'." % exc)
+        try:
+            registry.policy.patch((body or {}).get("properties") or {})
+        except PolicyError as exc:
+            return arm_error(400, exc.code, str(exc))
+        return arm_json(registry.resource())
 
     # -- importImage ----------------------------------------------------------------------------------------------
     def _retry_headers(self):

@@ -54,6 +54,8 @@ DEFAULTS = {
     "dockerhub_pull_limit": 100,           # GETs of manifests per client before 429, as Docker Hub's anonymous limit
     "max_import_manifests": 50,
     "token_scope_limit": 0,                # >0: token services grant only the first N scopes of a request (0 = all)
+    "entra_unknown_resources": [],         # resources Entra answers AADSTS500011 for (ACR's audience, as in a private cloud)
+    "max_request_header_bytes": 8192,      # data-plane fronts answer 400 above this many header bytes (0 = no limit)
 }
 
 ALL_ACTIONS = ("pull", "push", "delete", "metadata_read", "metadata_write")

@@ -11,6 +11,7 @@ import ipaddress
 import json
 
 from .responses import json_response
+from .registry_policy import parse_grant
 from .sources import describe_limits
 
 
@@ -45,7 +46,8 @@ class Controls:
 
     async def _get_index(self, request, body):
         return {"controls": ["POST reset", "GET counters", "GET|POST|DELETE faults", "GET|POST import-behaviour", "GET|POST settings",
-                             "POST time-skew", "GET log", "GET operations"]}
+                             "POST time-skew", "GET log", "GET operations",
+                             "GET|POST|DELETE grants"]}
 
     async def _post_reset(self, request, body):
         """Back to a clean slate between tests: running imports (cancelled: a test that failed while one was held must not
@@ -64,6 +66,8 @@ class Controls:
         world.settings.clear()
         world.settings.update(world.initial_settings)
         self.fronts.reset()
+        for registry in world.registries.values():
+            registry.policy.reset()
         return {"reset": True}
 
     async def _get_counters(self, request, body):
@@ -106,6 +110,20 @@ class Controls:
     async def _get_log(self, request, body):
         since = int(request.query.get("since", "0"))
         return {"entries": self.world.log.since(since)}
+
+    async def _get_grants(self, request, body):
+        """ABAC repository grants, per registry (each principal by object id)."""
+        return {"grants": {name: list(r.policy.grants) for name, r in self.world.registries.items() if r.policy.grants}}
+
+    async def _post_grants(self, request, body):
+        registry, principal, repositories, actions = parse_grant(self.world, body)
+        registry.policy.add_grant(principal.object_id, repositories, actions)
+        return await self._get_grants(request, body)
+
+    async def _delete_grants(self, request, body):
+        for registry in self.world.registries.values():
+            registry.policy.grants = []
+        return {"grants": {}}
 
     async def _get_operations(self, request, body):
         return {"operations": [op.describe() for op in self.world.operations.values()]}

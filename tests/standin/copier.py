@@ -150,6 +150,7 @@ class Copier:
             source = self.world.registry_by_id(request.resource_id)
             if source is None:
                 raise ImportFailure("Source registry %s could not be found." % request.resource_id)
+            self._check_source_network(source, by_resource_id=True)
             # The import service reads a resourceId source with its own identity, not with caller credentials.
             token = self.world.signer.issue({"aud": source.login_server, "grant_type": "access_token", "sub": "acr-import",
                                              "access": [{"Type": "repository", "Name": request.repo, "Actions": ["pull"]}],
@@ -160,10 +161,20 @@ class Copier:
             host = self.world.sources["dockerhub"].host
         if self.world.source_by_host(host) is None and self.world.registry_by_login(host) is None:
             raise ImportFailure("Invalid message BadGateway Bad Gateway dial tcp: lookup %s: no such host" % host)
+        if self.world.registry_by_login(host) is not None:
+            self._check_source_network(self.world.registry_by_login(host), by_resource_id=False)
         username = request.username
         if request.has_credentials and not username and self.world.registry_by_login(host):
             username = ANONYMOUS_ACR_USER
         return SourceReader(self.world, host, username, request.password if request.has_credentials else None)
+
+    @staticmethod
+    def _check_source_network(source, by_resource_id):
+        """A network-restricted source ACR refuses the import service's reads unless it comes as a trusted service
+        (named by resource ID, bypass AzureServices): then the operation fails with the registry's 403 body."""
+        body = source.policy.import_source_problem(by_resource_id)
+        if body is not None:
+            raise ImportFailure(invalid_message(403, body))
 
     async def _dest_digest(self, registry, repo, tag):
         async with self.world.http.head("%s/v2/%s/manifests/%s" % (registry.storage.url, repo, tag),
@@ -173,6 +184,9 @@ class Copier:
     async def plan(self, operation):
         """Everything that can fail before a byte is copied: target checks, then the source manifests."""
         request, registry = operation.request, operation.registry
+        body = registry.policy.import_target_problem()
+        if body is not None:
+            raise ImportFailure(invalid_message(403, body))
         for repo, tag in request.target_tags:
             existing = await self._dest_digest(registry, repo, tag)
             if existing and request.mode == "NoForce":

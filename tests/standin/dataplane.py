@@ -22,6 +22,7 @@ from . import config
 from .entra import verify_entra_token
 from .images import INDEX_TYPES, MANIFEST_ACCEPT, OCI_INDEX
 from .passthrough import relay
+from .registry_policy import ARM_TOKEN_DISABLED_MESSAGE
 from .responses import json_response, registry_error
 from .tokens import limit_scopes
 
@@ -96,12 +97,19 @@ class DataPlane:
 
     def _issue_access(self, registry, principal, scopes):
         access = []
+        policy = registry.policy
         for kind, name, actions in scopes:
-            if kind == "repository":
+            if kind == "repository" and policy.abac:
+                # ABAC: registry-wide roles grant nothing on repositories; only the repository grants do.
+                held = policy.granted_actions(principal, name)
+                granted = [a for a in actions if a in held or (a == "*" and set(config.ALL_ACTIONS) <= held)]
+                access.append({"Type": "repository", "Name": name, "Actions": granted})
+            elif kind == "repository":
                 granted = [a for a in actions if a in principal.actions or (a == "*" and principal.can_import)]
                 access.append({"Type": "repository", "Name": name, "Actions": granted})
             elif kind == "registry" and name == "catalog":
-                access.append({"Type": "registry", "Name": "catalog", "Actions": ["*"]})
+                allowed = not policy.abac or policy.catalog_allowed(principal)
+                access.append({"Type": "registry", "Name": "catalog", "Actions": ["*"] if allowed else []})
         return self.world.signer.issue({"aud": registry.login_server, "iss": "Azure Container Registry", "sub": principal.object_id,
                                         "appid": principal.client_id, "grant_type": "access_token", "version": "2.0", "roles": [],
                                         "access": access, "typ": "acr"}, self.world.settings["acr_access_token_lifetime"])
@@ -124,7 +132,9 @@ class DataPlane:
         principal = self._principal_from_refresh(registry, password)
         if principal is not None:
             return principal
-        principal, _claims, problem = verify_entra_token(self.world, password, DATAPLANE_AUDIENCES)
+        principal, claims, problem = verify_entra_token(self.world, password, DATAPLANE_AUDIENCES)
+        if problem is None and registry.policy.refuses_audience(claims.get("aud")):
+            return None
         return principal if problem is None else None
 
     def _unauthorized(self, registry, scope_text=None, message=AUTH_MESSAGE, detail=None):
@@ -145,6 +155,9 @@ class DataPlane:
         principal, claims, problem = verify_entra_token(self.world, form.get("access_token", ""), DATAPLANE_AUDIENCES)
         if problem or (tenant and claims and tenant != claims.get("tid")):
             return registry_error(401, "UNAUTHORIZED", "Invalid AAD access token (%s)." % (problem or "tenant mismatch"))
+        if registry.policy.refuses_audience(claims.get("aud")):
+            self.world.counters.token_requests["acr_exchange_arm_refused"] += 1
+            return registry_error(401, "UNAUTHORIZED", ARM_TOKEN_DISABLED_MESSAGE)
         return json_response({"refresh_token": self._issue_refresh(registry, principal)})
 
     async def _token(self, request, registry):

@@ -41,8 +41,11 @@ def resource_of(scope_or_resource):
     return text.rstrip("/")
 
 
-def accepted_resources():
-    return {resource_of(a) for a in config.ARM_AUDIENCES} | {resource_of(config.ACR_AUDIENCE)}
+def accepted_resources(world=None):
+    """The resources this tenant issues tokens for. Setting entra_unknown_resources removes some, as a cloud without ACR's
+    own audience (Azure Stack Hub, a private cloud) answers AADSTS500011 for https://containerregistry.azure.net."""
+    unknown = {resource_of(r) for r in (world.settings.get("entra_unknown_resources") or [])} if world is not None else set()
+    return ({resource_of(a) for a in config.ARM_AUDIENCES} | {resource_of(config.ACR_AUDIENCE)}) - unknown
 
 
 def openid_configuration(request, world, tenant, version):
@@ -125,7 +128,7 @@ async def token(request, world, tenant, version):
     else:
         requested = form.get("resource", "")
     resource = resource_of(requested)
-    if not requested or resource not in accepted_resources():
+    if not requested or resource not in accepted_resources(world):
         return _error(400, "invalid_scope" if version == 2 else "invalid_resource", 500011,
                       "The resource principal named %s was not found in the tenant named %s. This can happen if the "
                       "application has not been installed by the administrator of the tenant or consented to by any user "

@@ -76,6 +76,23 @@ class Control:
     def operations(self):
         return self._call("GET", "operations")["operations"]
 
+    def grant(self, registry, principal, repositories, actions=None, role=None):
+        """An ABAC repository grant (docs/standin.md): `principal` by name, client id or object id; prefixes."""
+        body = {"registry": registry, "principal": principal, "repositories": list(repositories)}
+        body.update({k: v for k, v in (("actions", actions), ("role", role)) if v})
+        return self._call("POST", "grants", body)["grants"]
+
+    def update_registry(self, registry, properties, principal="importer"):
+        """PATCH the registry through Resource Manager as registries.begin_update sends it; returns its properties."""
+        info = self.standin.env["registries"][registry]
+        url = "%s/subscriptions/%s/resourceGroups/%s/providers/Microsoft.ContainerRegistry/registries/%s" % (
+            self.standin.env["arm_endpoint"], info["subscription_id"], info["resource_group"], registry)
+        response = self.http.patch(url, params={"api-version": "2025-11-01"}, json={"properties": properties}, timeout=30,
+                                   headers={"Authorization": "Bearer " + self.standin.entra_token(principal)})
+        if response.status_code != 200:
+            raise RuntimeError("update_registry: HTTP %s %s" % (response.status_code, response.text[:300]))
+        return response.json()["properties"]
+
     def lock_tag(self, registry, repo, tag, write_enabled=False, principal="importer"):
         """PATCH /acr/v1/{repo}/_tags/{tag} on the registry's data plane, as a client would (token dance included)."""
         token = self.standin.acr_token(registry, "repository:%s:metadata_write" % repo, principal=principal)

@@ -15,6 +15,7 @@ import uuid
 from . import config
 from .controls_state import Clock, Counters, Faults, ImportBehaviour, RequestLog, Settings
 from .images import INDEX_TYPES
+from .registry_policy import RegistryPolicy
 from .tagstore import JsonState, TagStore
 from .tokens import TokenSigner
 
@@ -45,6 +46,7 @@ class Registry:
         self.tags = TagStore(tag_path)
         self.referrers = ReferrersIndex(tag_path[:-len(".json")] + ".referrers.json" if tag_path.endswith(".json") else tag_path + ".referrers")
         self.created = "2024-01-30T04:36:09.3956721Z"
+        self.policy = RegistryPolicy(sku)
 
     def resource(self):
         """The registry as ARM returns it (shape of rest-examples/stable-2025-11-01/RegistryGet.json)."""
@@ -53,18 +55,16 @@ class Registry:
             "adminUserEnabled": False,
             "policies": {"quarantinePolicy": {"status": "disabled"}, "trustPolicy": {"type": "Notary", "status": "disabled"},
                          "retentionPolicy": {"days": 7, "lastUpdatedTime": "2024-01-30T04:36:21.0831003+00:00", "status": "disabled"},
-                         "exportPolicy": {"status": "enabled"}, "azureADAuthenticationAsArmPolicy": {"status": "enabled"}},
+                         "exportPolicy": {"status": "enabled"}, "azureADAuthenticationAsArmPolicy": self.policy.arm_policy()},
             "encryption": {"status": "disabled"}, "status": None, "dataEndpointEnabled": False, "dataEndpointHostNames": [],
-            "privateEndpointConnections": [], "publicNetworkAccess": "Enabled", "networkRuleBypassOptions": "AzureServices",
-            "networkRuleBypassAllowedForTasks": False, "zoneRedundancy": "Disabled", "anonymousPullEnabled": False,
-            "roleAssignmentMode": "LegacyRegistryPermissions",
+            "privateEndpointConnections": [], "networkRuleBypassAllowedForTasks": False, "zoneRedundancy": "Disabled",
+            "anonymousPullEnabled": False,
         }
         # Fields the recordings show (azure-cli's, api-version 2023-11-01-preview) that the REST example lacks.
         properties["metadataSearch"] = "Disabled"
         properties["policies"]["softDeletePolicy"] = {"retentionDays": 7, "lastUpdatedTime": "2024-01-30T04:36:21.0831434+00:00",
                                                       "status": "disabled"}
-        if self.sku == "Premium":
-            properties["networkRuleSet"] = {"defaultAction": "Allow", "ipRules": []}
+        properties.update(self.policy.properties())  # publicNetworkAccess, networkRuleSet, bypass, roleAssignmentMode
         return {"id": self.id, "name": self.name, "type": "Microsoft.ContainerRegistry/registries", "location": self.location,
                 "tags": {}, "systemData": self.system_data(), "sku": {"name": self.sku, "tier": self.sku}, "properties": properties}
 

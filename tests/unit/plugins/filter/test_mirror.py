@@ -103,6 +103,16 @@ def test_summary_names_changes_and_failures():
     assert report["images"][1]["error"] == "boom"
 
 
+def test_summary_counts_targets_planned_without_reads_apart_and_says_why():
+    kept = {"name": "nginx:1.25", "before": None, "after": None, "action": "exists_unverified", "reason": "the service says it exists"}
+    unknown = {"name": "redis:7", "before": None, "after": None, "action": "unknown", "reason": "target_reads is never"}
+    result = {"registry": {"name": "r", "login_server": "r.example"}, "counts": {"exists_unverified": 1, "unknown": 1, "unchanged": 0},
+              "results": [{"source": "docker.io/library/nginx:1.25", "targets": [kept]}, {"source": "docker.io/library/redis:7", "targets": [unknown]}]}
+    lines = mirror.mirror_summary(mirror.mirror_report(result, "r"))
+    assert lines[0] == "r.example: exists unverified 1, unknown 1"
+    assert any("redis:7" in line and "target_reads is never" in line for line in lines) and not any("already current" in line for line in lines)
+
+
 # ---- tag policies ---------------------------------------------------------------------------------------------------
 def test_a_tags_mapping_is_a_policy_passed_to_the_module():
     result = requests([{"source": "nginx", "tags": {"semver": ">=1.25 <1.27", "latest": 3}},
@@ -176,3 +186,38 @@ def test_one_source_for_two_platforms_into_one_target_is_refused_naming_both():
     apart = [dict(entries[0], targets=["nginx:1.25-amd64"]), dict(entries[1], targets=["nginx:1.25-arm64"])]
     assert [r["platform"] for r in requests(apart)] == ["linux/amd64", "linux/arm64"]
     assert len(requests([entries[0], dict(entries[0])])) == 1, "the same image and platform listed twice is mirrored once"
+
+
+def test_summary_caps_change_lines_keeps_every_failure_and_the_report_stays_complete():
+    """Issue 19: a summary of thousands of images shows the first 20 changes and all failures, then how many lines it left
+    out and where they are; the report keeps every image."""
+    results = [{"source": "docker.io/library/app%03d:1" % i, "targets": [{"name": "app%03d:1" % i, "before": None, "after": "d",
+                                                                         "action": "imported"}]} for i in range(30)]
+    results += [{"source": "docker.io/library/bad%d:1" % i, "failed": True, "msg": "boom %d" % i, "targets": []} for i in range(25)]
+    result = {"registry": {"name": "r", "login_server": "r.example"}, "counts": {"imported": 30, "failed": 25, "unchanged": 7},
+              "results": results}
+    report = mirror.mirror_report(result, "r")
+    assert len(report["images"]) == 55 and sum(len(i["targets"]) for i in report["images"]) == 30
+    lines = mirror.mirror_summary(report, report_path="/tmp/mirror.json")
+    imported = [line for line in lines if line.lstrip().startswith("imported")]
+    failed = [line for line in lines if line.lstrip().startswith("failed")]
+    assert [line.split()[1] for line in imported] == ["app%03d:1" % i for i in range(20)]
+    assert len(failed) == 25 and all("boom %d" % i in "".join(failed) for i in range(25))
+    assert lines[-2:] == ["  and 10 more: see the report (/tmp/mirror.json)", "  7 targets already current"]
+    assert "  and 10 more: see the report" in mirror.mirror_summary(report)
+    small = mirror.mirror_report(dict(result, results=results[:20] + results[30:]), "r")
+    assert not any("more: see the report" in line for line in mirror.mirror_summary(small))
+
+
+def test_deferred_images_are_counted_listed_and_dated_in_the_summary():
+    result = {"registry": {"name": "r", "login_server": "r.example"}, "counts": {"imported": 1, "deferred": 2},
+              "results": [{"source": "docker.io/library/a:1", "targets": [{"name": "a:1", "before": None, "after": "d", "action": "imported"}]}]
+              + [{"source": "docker.io/library/%s:1" % n, "deferred": True, "deferred_until": until,
+                  "targets": [{"name": n + ":1", "before": None, "after": None, "action": "deferred"}]}
+                 for n, until in (("b", "2026-12-05T00:10:00Z"), ("c", "2026-12-05T00:20:00Z"))]}
+    report = mirror.mirror_report(result, "r")
+    assert [i.get("deferred_until") for i in report["images"]] == [None, "2026-12-05T00:10:00Z", "2026-12-05T00:20:00Z"]
+    lines = mirror.mirror_summary(report)
+    assert lines[0] == "r.example: imported 1, deferred 2"
+    assert sum(1 for line in lines if line.lstrip().startswith("deferred")) == 2
+    assert "  2 images deferred by the Docker Hub pull quota: run again after 2026-12-05T00:20:00Z" in lines

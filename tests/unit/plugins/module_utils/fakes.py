@@ -35,6 +35,7 @@ class FakeRegistryClient:
         self.index = index
         self.platform_choice = platform_choice
         self.gate = gate
+        self.target_error = None  # an exception every read of the target raises (a firewall's 403, an unreachable host)
         self.reads, self.expected, self.listed, self.calls = [], [], [], []
 
     def expect(self, host, repository, credentials=None):
@@ -63,6 +64,8 @@ class FakeRegistryClient:
 
     def acr_tag(self, login_server, repository, tag):
         self.calls.append(("TAG", login_server, repository, tag))
+        if self.target_error is not None:
+            raise self.target_error
         return self.tags.get((repository, tag))
 
     def list_tags(self, host, repository, credentials=None, page_size=1000, budget=None):
@@ -77,15 +80,24 @@ class FakeRegistryClient:
 class FakeArm:
     """import_image records each body and answers an operation URL, or raises fail[sourceImage] when given."""
 
-    def __init__(self, fail=None):
+    def __init__(self, fail=None, existing=None):
         self.bodies = []
         self.fail = fail or {}
+        # Target tags that exist ("repo:tag"), tracked only when given: a NoForce import naming one fails in the service's words.
+        self.existing = set(existing) if existing is not None else None
 
     def import_image(self, target, body, wait, timeout):
         self.bodies.append(body)
         error = self.fail.get(body["source"]["sourceImage"])
         if error:
             raise error
+        if self.existing is None:
+            return "https://operation/%d" % len(self.bodies)
+        clash = [t for t in body.get("targetTags") or [] if t in self.existing]
+        if clash and body["mode"] == "NoForce":
+            raise AcrOpsError("import into %s failed: Operation registries-1 failed. Resource /subscriptions/x Tag %s already exists in "
+                              "target registry." % (target.name, clash[0]), code="InvalidParameters")
+        self.existing.update(body.get("targetTags") or [])
         return "https://operation/%d" % len(self.bodies)
 
 

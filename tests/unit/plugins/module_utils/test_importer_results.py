@@ -187,7 +187,7 @@ def test_unreadable_source_keep_plans_on_tag_existence_and_force_does_not_reimpo
     arm = FakeArm()
     result = importer.ImageImport(context(unreachable_client(), arm, unreadable_source="keep"), image("app", force=True)).run()
     assert not result["failed"] and arm.bodies == [] and result["changed"] is False
-    assert [t["action"] for t in result["targets"]] == ["unchanged"]
+    assert [t["action"] for t in result["targets"]] == ["exists_unverified"]  # never "unchanged": nothing was compared
     assert any("could not be read" in w for w in result["warnings"])
 
 

@@ -29,10 +29,10 @@ TABLE = {
     (OTHER, False, SRC, True): (planner.OVERWRITTEN, planner.WOULD_OVERWRITE, SRC),
     (OTHER, True, SRC, False): (planner.DRIFTED, planner.DRIFTED, OTHER),
     (OTHER, True, SRC, True): (planner.LOCKED, planner.LOCKED, OTHER),
-    (OTHER, False, None, False): (planner.UNCHANGED, planner.UNCHANGED, OTHER),
+    (OTHER, False, None, False): (planner.EXISTS_UNVERIFIED, planner.EXISTS_UNVERIFIED, OTHER),
     (OTHER, False, None, True): (planner.OVERWRITTEN, planner.WOULD_OVERWRITE, None),
     (OTHER, True, None, True): (planner.LOCKED, planner.LOCKED, OTHER),
-    (OTHER, True, None, False): (planner.UNCHANGED, planner.UNCHANGED, OTHER),
+    (OTHER, True, None, False): (planner.EXISTS_UNVERIFIED, planner.EXISTS_UNVERIFIED, OTHER),
 }
 
 

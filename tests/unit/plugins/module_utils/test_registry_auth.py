@@ -6,6 +6,8 @@ fallback, expiry, ACR's exchange, and concurrency (one challenge and one exchang
 
 from __future__ import annotations
 
+import base64
+import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -388,3 +390,35 @@ def test_a_host_that_never_answers_costs_one_failed_attempt_not_one_per_image():
     assert len(sent) == 1 and time.monotonic() - started < 1.0, sent
     assert sent[0][1] == (3, 30)  # connect timeout from timeout_connect, the read timeout apart
     assert all("timeout_connect (3 s)" in m for m in messages)
+
+
+# ---- request size (issue 16) ----------------------------------------------------------------------------------------------
+def acr_like_token(scopes):
+    """A token the size ACR's would be for these scopes: a signed JWT whose access claim names every repository and action."""
+    access = [{"type": "repository", "name": s.split(":")[1], "actions": s.split(":")[2].split(",")} for s in scopes]
+    claims = {"jti": "0" * 36, "sub": "0" * 36, "nbf": 1, "exp": 1, "iat": 1, "iss": "Azure Container Registry", "aud": ACR,
+              "version": "2.0", "rid": "0" * 32, "grant_type": "refresh_token", "appid": "0" * 36, "tenant": "0" * 36,
+              "permissions": {"actions": ["read"], "notActions": []}, "roles": [], "access": access}
+    encoded = base64.urlsafe_b64encode(json.dumps(claims, separators=(",", ":")).encode()).rstrip(b"=")
+    return "e" * 120 + "." + encoded.decode() + "." + "s" * 342  # header, claims, RS256 signature
+
+
+@pytest.mark.parametrize("length, batch", [(20, SCOPE_BATCH), (250, None)])
+def test_batched_tokens_over_long_repository_names_keep_the_headers_under_the_bound(length, batch):
+    transport = FakeTransport()
+    auth = RegistryAuth(transport, Redactor(), entra_token=lambda: "entra-token")
+    auth.add_acr(ACR)
+    names = [("team-%02d/" % n + "x" * length)[:length] for n in range(45)]
+    for name in names:
+        auth.expect(ACR, name)
+    for name in names:
+        auth.authorization(ACR, auth.scope(ACR, name), None)
+    batches = [c[2]["data"]["scope"] for c in transport.token_requests()]
+    assert sorted(sum(batches, [])) == sorted(auth.scope(ACR, n) for n in names)  # every name served, none twice
+    if batch:
+        assert len(batches[0]) == batch  # ordinary names: batches as large as before (the no-op run costs the same)
+    else:
+        assert 1 < len(batches[0]) < SCOPE_BATCH  # long names: smaller batches, not a failure
+    for scopes in batches:
+        header = "Authorization: Bearer %s\r\n" % acr_like_token(scopes)
+        assert len(header) + 1024 < registry_auth.HEADER_BOUND, (len(scopes), len(header))  # 1 KB left for the other headers

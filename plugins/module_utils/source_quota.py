@@ -1,0 +1,77 @@
+# Copyright (c) 2026 acrops.registry contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Docker Hub pull quota, read before imports are submitted: what does not fit is deferred, not failed with 429s.
+
+Docker Hub answers manifest requests with `ratelimit-limit` / `ratelimit-remaining` (`<n>;w=<seconds>`), per account for a
+request with credentials. A HEAD carries them and is free of quota (../shared/reference/FACTS.md): the source HEAD each
+image costs anyway (registry_client.manifest_info) reveals them, and registry_client keeps the latest per host and identity.
+ACR's import then pulls with the same credentials, spending one pull per image. So, per account: the remaining quota as first
+seen when an image is about to be submitted, minus `min_remaining`, is what this run may submit; each submission takes one,
+and an image beyond it is deferred with the latest time the window can reset (now + w; Docker Hub's window is rolling).
+
+Anonymous imports are not checked: ACR pulls them from its own addresses, whose quota the controller cannot see (a HEAD
+from the controller reads the controller's own address's quota, not ACR's).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+
+from ansible_collections.acrops.registry.plugins.module_utils.reference import DOCKER_HUB_API_HOST
+from ansible_collections.acrops.registry.plugins.module_utils.registry_auth import identity_of
+
+_QUOTA = re.compile(r"^\s*(\d+)\s*(?:;\s*w\s*=\s*(\d+))?")
+
+
+def parse_quota(value):
+    """(count, window seconds or None) from a `ratelimit-*` value such as `100;w=21600`; None when absent or malformed."""
+    matched = _QUOTA.match(value or "")
+    if not matched:
+        return None
+    return int(matched.group(1)), int(matched.group(2)) if matched.group(2) else None
+
+
+def quota_of(headers):
+    """(remaining, window) from a response's headers, or None when it carries no quota."""
+    remaining = parse_quota(headers.get("ratelimit-remaining"))
+    if remaining is None:
+        return None
+    window = remaining[1] or (parse_quota(headers.get("ratelimit-limit")) or (None, None))[1]
+    return remaining[0], window
+
+
+class SourceQuota:
+    """The imports one run may still submit per Docker Hub account; thread-safe (the batch's images ask concurrently)."""
+
+    def __init__(self, seen, min_remaining=0, clock=time.time):
+        self.seen = seen                # (host, identity) -> (remaining, window): registry_client.rate_limits
+        self.min_remaining = min_remaining
+        self.clock = clock
+        self._budget = {}               # identity -> [left, window]
+        self._lock = threading.Lock()
+        self.deferred = 0
+
+    @staticmethod
+    def applies(request):
+        return request.source_host == DOCKER_HUB_API_HOST and request.credentials is not None and request.source_acr is None
+
+    def defer(self, request):
+        """None when the image's import may be submitted (one pull taken), else the ISO time by which its window resets."""
+        if not self.applies(request):
+            return None
+        identity = identity_of(request.credentials)
+        with self._lock:
+            budget = self._budget.get(identity)
+            if budget is None:
+                known = self.seen.get((DOCKER_HUB_API_HOST, identity))
+                if known is None:
+                    return None  # the account's quota was not revealed (an unlimited account sends none): nothing to hold back
+                budget = self._budget[identity] = [known[0] - self.min_remaining, known[1]]
+            if budget[0] > 0:
+                budget[0] -= 1
+                return None
+            self.deferred += 1
+            return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.clock() + (budget[1] or 0)))
