@@ -113,10 +113,10 @@ REASONS = {  # (tag digest, locked, source digest, force) -> the reason the plan
     (OTHER, False, SRC, False): "holds %s, source is %s; set force to overwrite" % (SHORT_OTHER, SHORT_SRC),
     (OTHER, True, SRC, False): "holds %s, source is %s; set force to overwrite" % (SHORT_OTHER, SHORT_SRC),
     (OTHER, True, SRC, True): "tag is locked (writeEnabled: false) and holds %s, source is %s" % (SHORT_OTHER, SHORT_SRC),
-    (OTHER, False, None, False): "source digest unknown; existing tag kept (unreadable_source: reimport re-imports it)",
+    (OTHER, False, None, False): "source digest unknown; existing tag kept, not compared (unreadable_source: reimport re-imports it)",
     (OTHER, True, None, True): "tag is locked (writeEnabled: false) and force would overwrite it",
     (OTHER, False, None, True): "source digest unknown; re-imported because unreadable_source is reimport",
-    (OTHER, True, None, False): "source digest unknown; existing tag kept (unreadable_source: reimport re-imports it)",
+    (OTHER, True, None, False): "source digest unknown; existing tag kept, not compared (unreadable_source: reimport re-imports it)",
 }
 
 
