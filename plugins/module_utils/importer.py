@@ -326,17 +326,20 @@ class ImageImport:
             self.warnings.append("an earlier import attempt of %s completed although its answer was lost; found in place" % self.request.source)
 
     def _verify(self, result, digest, plan):
-        """Re-read every target: each changed tag must now hold the digest we imported. The import completed: a failed
-        re-read leaves it reported as done, unverified, with a warning."""
+        """Re-read every target: each changed tag must now hold the digest we imported, each untagged copy must be in its
+        repository (a HEAD by digest). The import completed: a failed re-read leaves it reported as done, unverified, with a
+        warning."""
         try:
             after = dict((s.name, s.digest) for s in self.states())
+            if any(t["action"] in planner.CHANGING_ACTIONS for t in result["untagged"]):
+                after.update((s.name, s.digest) for s in self.untagged_states(digest))
         except AcrOpsError as exc:
             result["verified"] = False
             self.warnings.append("the import of %s completed but could not be verified: re-reading the targets failed (%s)"
                                  % (self.request.source, exc))
             return result
         problems = []
-        for target in result["targets"]:
+        for target in result["targets"] + result["untagged"]:
             if target["action"] in planner.CHANGING_ACTIONS:
                 target["after"] = after.get(target["name"])
                 if digest and target["after"] != digest:

@@ -151,13 +151,6 @@ def test_bad_input_fails_before_any_network_call(standin, ansible):
     assert calls == [], "validation must fail before any network call"
 
 
-def test_wait_false_returns_the_operation(standin, ansible, repo):
-    standin.push("dockerhub", "library/" + repo, "1")
-    result, run = ansible.module("acr_import", registry="standinacr", source="%s:1" % repo, wait=False)
-    assert result["changed"] and result["verified"] is False, run
-    assert "/operationResults/registries-" in result["operation_url"]
-
-
 def test_image_info_resolves_tags(standin, ansible, repo):
     digest = standin.push("devacr", repo, "42")
     result, run = ansible.module("acr_image_info", registry="devacr", repository=repo, tags=["42", "43"])

@@ -11,7 +11,9 @@ Which way ran is read from -vvv: only the module way transfers an AnsiballZ_<mod
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import sys
 
 import pytest
@@ -109,8 +111,13 @@ def test_bad_arguments_are_refused_in_ansible_modules_words(ansible, arguments, 
         assert result["failed"] is True and result["msg"].startswith(message), (way, result["msg"], run)
 
 
-@pytest.mark.parametrize("keywords, marker", [({"async": 120, "poll": 1}, "async_wrapper"), ({"timeout": 120}, None)])
-def test_async_tasks_run_as_the_module_and_timeout_tasks_in_process(standin, ansible, repo, keywords, marker):
+# become as root to root through su asks for no password: the become path without a sudo set-up.
+BECOME = pytest.param({"become": True, "become_method": "su", "become_user": "root"}, PACKAGED, id="become",
+                      marks=pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("su"), reason="su without a password needs root"))
+
+
+@pytest.mark.parametrize("keywords, marker", [({"async": 120, "poll": 1}, "async_wrapper"), ({"timeout": 120}, None), BECOME])
+def test_async_and_become_tasks_run_as_the_module_and_timeout_tasks_in_process(standin, ansible, repo, keywords, marker):
     """A timeout that is not reached changes nothing (test_stopped_runs.py shows one that is)."""
     digest = standin.push("dockerhub", "library/" + repo, "1")
     task = dict({"acrops.registry.acr_import": {"registry": "standinacr", "source": "%s:1" % repo},

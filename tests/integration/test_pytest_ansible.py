@@ -20,8 +20,15 @@ pytestmark = [
 
 @pytest.fixture
 def local(standin, monkeypatch, request):
-    """pytest-ansible's localhost, with the stand-in's client environment and the collection on its plugin path."""
-    from ansible.plugins.loader import init_plugin_loader  # pylint: disable=import-outside-toplevel
+    """pytest-ansible's localhost, with the stand-in's client environment and the collection on its plugin path. The
+    collection finder it installs (process-wide) is removed afterwards: later tests see the import system as before."""
+    # pylint: disable=import-outside-toplevel
+    from ansible.plugins.loader import init_plugin_loader
+    from ansible.utils.collection_loader import AnsibleCollectionConfig
+    from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
+
+    if AnsibleCollectionConfig.collection_finder is None:
+        request.addfinalizer(_AnsibleCollectionFinder._remove)  # pylint: disable=protected-access
 
     for name, value in standin.client_env().items():
         monkeypatch.setenv(name, value)

@@ -212,24 +212,39 @@ def test_a_stuck_import_times_out_with_its_operation_and_the_next_run_reads_the_
 
 
 # ---- tokens ------------------------------------------------------------------------------------------------------
+@pytest.mark.xfail(strict=True, reason="issue 21 found: an importImage refused with 401 ExpiredAuthenticationToken (the server's clock "
+                   "is past the Entra token's expiry, the client's is not) fails the image instead of renewing the token and retrying")
 def test_tokens_that_expire_mid_run_by_lifetime_or_clock_jump_are_renewed(standin, ansible, repo, wait_for):
     images = push_library(standin, repo, 3)
     # Entra, ACR refresh and ACR access tokens live 2 s and each import takes 1 s: they expire between images.
     standin.control.settings(entra_token_lifetime=2, acr_refresh_token_lifetime=2, acr_access_token_lifetime=2)
     standin.control.import_behaviour(delay=1.0)
-    # And while the second image's source HEAD is held (no import in flight), the server's clock jumps 3.3 hours:
-    # every token issued before, source registry tokens included, is now expired.
-    standin.control.faults([{"host": DOCKERHUB, "method": "HEAD", "path_regex": "/library/%s/" % images[1][1], "action": "delay",
-                             "delay": 1.0, "times": 1, "client": "controller"}])
+    # Mid-run: the first image is in place and the second one's importImage request is held before the stand-in serves it;
+    # then the server's clock jumps 3.3 hours (every token issued before, source registry tokens included, is now expired)
+    # and the request is served. The source reads ran ahead at the start of the run: the jump cannot be tied to one of them.
+    importimage = r"(?i)/importImage$"
+    standin.control.faults([
+        {"host": ARM_HOST, "method": "POST", "path_regex": importimage, "action": "delay", "delay": 0, "times": 1, "client": "controller"},
+        {"host": ARM_HOST, "method": "POST", "path_regex": importimage, "action": "hold-request", "times": 1, "client": "controller"}])
+    problems = []
 
     def jump():
-        wait_for(lambda: standin.control.get("faults")["rules"][0]["hits"] >= 1)
-        standin.control.time_skew(12000)
+        try:
+            wait_for(lambda: standin.control.get("faults")["rules"][1]["hits"] >= 1, timeout=120)
+            statuses = [op["status"] for op in operations(standin, repo)]
+            assert statuses == ["Succeeded"], statuses  # mid-run: the first image done, the second not started
+            standin.control.time_skew(12000)
+        except Exception as exc:  # pylint: disable=broad-exception-caught  # the test thread re-raises it
+            problems.append(exc)
+        finally:
+            standin.control.faults([])  # the held answer goes out
 
     jumper = threading.Thread(target=jump)
     jumper.start()
     result, run = batch(ansible, images, concurrency=1)
     jumper.join()
+    if problems:
+        raise problems[0]
     assert_landed(standin, result, images, run)
     refused = [e for e in entries(standin) if e["status"] == 401 and not e["route"].startswith(("arm:", "entra:", "metadata"))
                and "Bearer" in e["headers"].get("Authorization", "")]

@@ -222,7 +222,7 @@ def test_the_stand_in_refuses_requests_without_a_valid_token(standin, repo):
     env = standin.env
     registry = env["registries"]["standinacr"]
     login = registry["login_server"]
-    standin.push("standinacr", repo, "1", **SMALL)
+    pushed = standin.push("standinacr", repo, "1", **SMALL)
     arm = env["arm_endpoint"]
     get_registry = "%s%s?api-version=2025-11-01" % (arm, registry["id"])
     import_url = "%s%s/importImage?api-version=2025-11-01" % (arm, registry["id"])
@@ -283,7 +283,7 @@ def test_the_stand_in_refuses_requests_without_a_valid_token(standin, repo):
             response = session.post(url, data=form, timeout=30)
             assert response.status_code == 401, (url, form["grant_type"], response.status_code)
     # Nothing above changed the registry: the tag is there, unlocked, as pushed.
-    assert standin.acr_digest("standinacr", repo, "1") == standin.storage_digest("standinacr", repo, "1")
+    assert standin.acr_digest("standinacr", repo, "1") == standin.storage_digest("standinacr", repo, "1") == pushed  # not None == None
     assert standin.control.counters()["import_calls"] <= len(bad_tokens) + 1  # refused before any operation started
     assert not [op for op in standin.control.operations() if op["targets"] == ["x:1"]]
 

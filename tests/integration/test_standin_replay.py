@@ -21,13 +21,11 @@ import pytest
 yaml = pytest.importorskip("yaml")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-RECORDINGS = None
-for candidate in (os.environ.get("ACROPS_REFERENCE_DIR", ""), os.path.join(HERE, "..", "..", "..", "shared", "reference"),
-                  "/work/shared/reference"):
-    if candidate and os.path.isdir(os.path.join(candidate, "recordings")):
-        RECORDINGS = os.path.join(candidate, "recordings")
-        break
-pytestmark = pytest.mark.skipif(RECORDINGS is None, reason="shared/reference/recordings not found (set ACROPS_REFERENCE_DIR)")
+# ../shared beside the checkout (the repository's root is two levels up): the one place the recordings are looked for.
+RECORDINGS = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "reference", "recordings"))
+if not os.path.isdir(RECORDINGS):
+    RECORDINGS = None
+pytestmark = pytest.mark.skipif(RECORDINGS is None, reason="../shared/reference/recordings (beside the checkout) not found")
 LOCATION_RE = re.compile(r"^https://(?P<host>[^/]+)/subscriptions/(?P<sub>[^/]+)/providers/Microsoft\.ContainerRegistry/locations/"
                          r"(?P<region>[A-Z0-9]+)/operationResults/registries-(?P<id>[^?]+)\?api-version=(?P<version>[^&]+)&t=\d+")
 OP_ID_RE = re.compile(r"operationResults/registries-([^?/]+)")
@@ -172,7 +170,7 @@ def replayable(exchange):
 def test_recorded_import_replays_with_the_recorded_shapes(standin_clean, digests, exchange, request):
     # pylint: disable=redefined-outer-name,too-many-locals
     standin = standin_clean
-    standin.control.import_behaviour(delay=0.15)  # long enough to be polled while running, as the recordings were
+    standin.control.import_behaviour(delay=0, stuck=True)  # held until the first poll has seen it running, as the recordings did
     registry = standin.env["registries"][local_registry(exchange.registry)]
     prefix = "replay%d" % (abs(hash(request.node.nodeid)) % 10 ** 8)
     body = adapt(exchange, standin, digests, prefix)
@@ -195,8 +193,8 @@ def test_recorded_import_replays_with_the_recorded_shapes(standin_clean, digests
         assert location.group("region") == registry["location"].upper()
         assert location.group("version") == exchange.api_version
         assert location.group("sub") == registry["subscription_id"]
-        if recorded:
-            assert recorded.group("id") == exchange.request_id and recorded.group("version") == exchange.api_version
+        if recorded:  # the stand-in's Location against the recorded one, part by part (the region is the registry's own)
+            assert (location.group("id"), location.group("version")) == (recorded.group("id"), recorded.group("version"))
         assert "Retry-After" not in posted.headers and posted.headers["x-ms-retry-after-ms"] == "50"  # fast mode
 
         answers = []
@@ -208,7 +206,10 @@ def test_recorded_import_replays_with_the_recorded_shapes(standin_clean, digests
                 break
             next_url = polled.headers["Location"]
             assert LOCATION_RE.match(next_url).group("id") == exchange.request_id
-            time.sleep(0.02)
+            if len(answers) == 1:
+                standin.control.import_behaviour(stuck=False)  # seen running: let it finish
+            else:
+                time.sleep(0.02)
     assert answers[-1] == (200, {"status": "Succeeded"}), answers
     assert answers[0][0] == 202
     running = answers[0][1]
@@ -218,7 +219,7 @@ def test_recorded_import_replays_with_the_recorded_shapes(standin_clean, digests
         assert set(running) == expected_keys and running["status"] == "Accepted", (running, recorded_running[0])
     recorded_final = [json.loads(b) for s, b in exchange.polls if s == 200]
     if recorded_final:
-        assert recorded_final[-1] == {"status": "Succeeded"}
+        assert answers[-1][1] == recorded_final[-1], (answers[-1], recorded_final[-1])
 
 
 def test_every_recording_was_found():
@@ -241,3 +242,92 @@ def test_real_mode_sends_the_recorded_retry_after(standin_clean, unique_repo):
     assert posted.status_code == 202
     assert posted.headers["Retry-After"] == _first(powershell.headers["retry-after"]) == "10"
     assert "x-ms-retry-after-ms" not in posted.headers
+
+
+# ---- registry lookups and tag reads: the stand-in's answers carry every recorded field, with the recorded type ----------
+def missing_fields(recorded, answered, path="$"):
+    """Where `answered` lacks a field of `recorded` or holds another JSON type there (lists: their first items)."""
+    if isinstance(recorded, dict):
+        if not isinstance(answered, dict):
+            return ["%s: an object was recorded, the stand-in answers %r" % (path, type(answered).__name__)]
+        found = []
+        for key, value in recorded.items():
+            if key not in answered:
+                found.append("%s.%s: missing" % (path, key))
+            else:
+                found.extend(missing_fields(value, answered[key], "%s.%s" % (path, key)))
+        return found
+    if isinstance(recorded, list):
+        if not isinstance(answered, list):
+            return ["%s: a list was recorded" % path]
+        return missing_fields(recorded[0], answered[0], path + "[0]") if recorded and answered else []
+    if recorded is not None and answered is not None and type(recorded) is not type(answered):
+        return ["%s: %s recorded, %s answered" % (path, type(recorded).__name__, type(answered).__name__)]
+    return []
+
+
+def recorded_lookups():
+    """The first recorded 200 answer of each registry lookup azure-cli made: get, list by subscription, resources filter."""
+    found = {}
+    if RECORDINGS is None:
+        return found
+    with open(os.path.join(RECORDINGS, "azure-cli", "test_acr_image_import.yaml"), encoding="utf-8") as handle:
+        interactions = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))["interactions"]
+    for item in interactions:
+        uri = item["request"]["uri"]
+        if item["request"]["method"] != "GET" or item["response"]["status"]["code"] != 200:
+            continue
+        if re.search(r"/registries/[^/?]+\?api-version=", uri):
+            kind = "get"
+        elif "/providers/Microsoft.ContainerRegistry/registries?" in uri:
+            kind = "list-by-subscription"
+        elif "/resources?$filter=" in uri:
+            kind = "resources-filter"
+        else:
+            continue
+        found.setdefault(kind, (urllib.parse.urlsplit(uri).query, json.loads(_text(item["response"]["body"]))))
+    return found
+
+
+LOOKUPS = recorded_lookups()
+
+
+@pytest.mark.parametrize("kind", sorted(LOOKUPS))
+def test_recorded_registry_lookups_answer_with_the_recorded_fields(standin_clean, kind):
+    standin = standin_clean
+    query, recorded = LOOKUPS[kind]
+    registry = standin.env["registries"]["standinacr"]
+    path = {"get": registry["id"],
+            "list-by-subscription": "/subscriptions/%s/providers/Microsoft.ContainerRegistry/registries" % registry["subscription_id"],
+            "resources-filter": "/subscriptions/%s/resources" % registry["subscription_id"]}[kind]
+    with standin.proxied_session() as session:
+        answer = session.get("%s%s?%s" % (standin.env["arm_endpoint"], path, query),
+                             headers={"Authorization": "Bearer " + standin.entra_token()}, timeout=30)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    if kind != "get":  # a list (the stand-in pages it): its first item against the recorded first item
+        recorded, body = recorded["value"][0], body["value"][0]
+    assert missing_fields(recorded, body) == []
+
+
+def test_the_recorded_tag_read_answers_with_the_recorded_fields_and_headers(standin_clean, unique_repo):
+    standin = standin_clean
+    with open(os.path.join(RECORDINGS, "azure-sdk-for-python",
+                           "test_container_registry_client.pyTestContainerRegistryClienttest_get_tag_properties.json"), encoding="utf-8") as handle:
+        entries = json.load(handle)["Entries"]
+    entry = [e for e in entries if "/_tags/" in e["RequestUri"] and e["StatusCode"] == 200][0]
+    recorded = json.loads("".join(entry["ResponseBody"]) if isinstance(entry["ResponseBody"], list) else json.dumps(entry["ResponseBody"]))
+    repo = unique_repo.replace("/", "-")
+    digest = standin.push("standinacr", repo, "1")
+    login = standin.env["registries"]["standinacr"]["login_server"]
+    token = standin.acr_token("standinacr", "repository:%s:metadata_read" % repo)
+    with standin.proxied_session() as session:
+        answer = session.get("https://%s/acr/v1/%s/_tags/1?%s" % (login, repo, urllib.parse.urlsplit(entry["RequestUri"]).query),
+                             headers={"Authorization": "Bearer " + token}, timeout=30)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert missing_fields(recorded, body) == []
+    assert (body["registry"], body["imageName"], body["tag"]["name"], body["tag"]["digest"]) == (login, repo, "1", digest)
+    assert body["tag"]["changeableAttributes"] == recorded["tag"]["changeableAttributes"]  # all enabled, as recorded for a new tag
+    assert answer.headers["Content-Type"] == entry["ResponseHeaders"]["Content-Type"]
+    assert answer.headers["Docker-Distribution-Api-Version"] == entry["ResponseHeaders"]["Docker-Distribution-Api-Version"]

@@ -63,6 +63,9 @@ class Front:
             rule = self.world.faults.match(host, request.method, path, client)
             if rule is not None and rule.delay:
                 await asyncio.sleep(rule.delay)
+            if rule is not None and rule.action == "hold-request":
+                while rule in self.world.faults.rules:  # not served until the test removes the rule
+                    await asyncio.sleep(0.02)
             if rule is not None and rule.action == "reset":
                 if request.transport is not None:
                     request.transport.abort()
@@ -72,6 +75,9 @@ class Front:
                 response = self._fault_response(rule)
             else:
                 response = await self.dispatch(request, host, path, client)
+            if rule is not None and rule.action == "hold" and response.status < 300:
+                while rule in self.world.faults.rules:  # answered, but the answer waits until the test removes the rule
+                    await asyncio.sleep(0.02)
             status = response.status
             return response
         except ConnectionReset:

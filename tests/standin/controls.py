@@ -6,6 +6,7 @@ settings, clock skew, the request log and the list of import operations."""
 
 # pylint: disable=unused-argument  # control handlers share one signature (request, body)
 
+import asyncio
 import ipaddress
 import json
 
@@ -49,8 +50,14 @@ class Controls:
                              "GET|POST|DELETE grants"]}
 
     async def _post_reset(self, request, body):
-        """Back to a clean slate between tests: counters, faults, behaviour, log, clock, settings, rate limits."""
+        """Back to a clean slate between tests: running imports (cancelled: a test that failed while one was held must not
+        leave it running into the next), counters, faults, behaviour, log, clock, settings, rate limits."""
         world = self.world
+        running = [op.task for op in world.operations.values() if op.task is not None and not op.task.done()]
+        for task in running:
+            task.cancel()
+        if running:
+            await asyncio.gather(*running, return_exceptions=True)
         world.counters.reset()
         world.faults.set([])
         world.behaviour.reset()

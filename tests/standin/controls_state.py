@@ -117,6 +117,9 @@ class Counters:
     def reset(self):
         self.import_calls = 0
         self.imports = collections.Counter()
+        # Imports started and not ended (state: a reset keeps it), and the most there were at once since the last reset.
+        self.imports_running = getattr(self, "imports_running", 0)
+        self.imports_peak = self.imports_running
         self.arm_requests = 0
         self.token_requests = collections.Counter()
         self.requests = collections.Counter()
@@ -132,6 +135,7 @@ class Counters:
         return {
             "import_calls": self.import_calls,
             "imports": dict(self.imports),
+            "imports_in_flight": {"now": self.imports_running, "peak": self.imports_peak},
             "arm_requests": self.arm_requests,
             "token_requests": dict(self.token_requests),
             "requests": dict(self.requests),
@@ -170,8 +174,8 @@ class FaultRule:
         self.path_regex = re.compile(spec.get("path_regex") or "")
         self.client = spec.get("client") or "*"
         self.action = spec.get("action") or ("delay" if spec.get("delay") and not spec.get("status") else "status")
-        if self.action not in ("status", "reset", "delay", "hang"):
-            raise ValueError("fault action must be status, reset, delay or hang")
+        if self.action not in ("status", "reset", "delay", "hang", "hold", "hold-request"):
+            raise ValueError("fault action must be status, reset, delay, hang, hold or hold-request")
         self.status = int(spec.get("status") or 500)
         self.headers = dict(spec.get("headers") or {})
         self.body = spec.get("body")

@@ -364,7 +364,7 @@ class DataPlane:
         elif request.method != "GET":
             return registry_error(405, "UNSUPPORTED", "method not allowed")
         return json_response({"registry": registry.login_server, "imageName": repo,
-                              "tag": self._tag_body(registry, repo, tag, entry)})
+                              "tag": self._tag_body(registry, repo, tag, entry)}, headers={"Docker-Distribution-Api-Version": "registry/2.0"})
 
     async def _acr_tags(self, request, registry, client, repo):
         tags = await self._repo_tags(registry, repo)

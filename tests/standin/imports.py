@@ -171,6 +171,9 @@ class Importer:
         task.add_done_callback(self.tasks.discard)
 
     async def _run(self, operation):
+        counters = self.world.counters
+        counters.imports_running += 1
+        counters.imports_peak = max(counters.imports_peak, counters.imports_running)
         try:
             await self._attempt(operation)
             operation.status = "Succeeded"
@@ -184,6 +187,8 @@ class Importer:
             operation.detail = "Error copying blobs (%s: %s)" % (type(exc).__name__, exc)
             operation.status = "Failed"
             self.world.counters.imports["failed"] += 1
+        finally:
+            counters.imports_running -= 1
 
     async def _attempt(self, operation):
         """An import held for behaviour.delay seconds in total, as ACR's take their time: the copy runs inside that time

@@ -60,14 +60,22 @@ class Registry:
             "privateEndpointConnections": [], "networkRuleBypassAllowedForTasks": False, "zoneRedundancy": "Disabled",
             "anonymousPullEnabled": False,
         }
+        # Fields the recordings show (azure-cli's, api-version 2023-11-01-preview) that the REST example lacks.
+        properties["metadataSearch"] = "Disabled"
+        properties["policies"]["softDeletePolicy"] = {"retentionDays": 7, "lastUpdatedTime": "2024-01-30T04:36:21.0831434+00:00",
+                                                      "status": "disabled"}
         properties.update(self.policy.properties())  # publicNetworkAccess, networkRuleSet, bypass, roleAssignmentMode
         return {"id": self.id, "name": self.name, "type": "Microsoft.ContainerRegistry/registries", "location": self.location,
-                "tags": {}, "sku": {"name": self.sku, "tier": self.sku}, "properties": properties}
+                "tags": {}, "systemData": self.system_data(), "sku": {"name": self.sku, "tier": self.sku}, "properties": properties}
+
+    def system_data(self):
+        return {"createdBy": "standin@example.com", "createdByType": "User", "createdAt": self.created,
+                "lastModifiedBy": "standin@example.com", "lastModifiedByType": "User", "lastModifiedAt": self.created}
 
     def generic_resource(self):
         """The registry as `GET /subscriptions/{sub}/resources` lists it (what azure-cli uses to find a registry by name)."""
         return {"id": self.id, "name": self.name, "type": "Microsoft.ContainerRegistry/registries",
-                "sku": {"name": self.sku, "tier": self.sku}, "location": self.location, "tags": {}}
+                "sku": {"name": self.sku, "tier": self.sku}, "location": self.location, "tags": {}, "systemData": self.system_data()}
 
 
 class ReferrersIndex(JsonState):

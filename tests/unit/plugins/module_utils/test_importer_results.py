@@ -300,3 +300,35 @@ class ServiceError(Exception):
 def test_arm_errors_are_transient_by_their_code(code, message, status, transient):
     error = arm.error_from(ServiceError(code, message, status), Redactor([]), "import into acr")
     assert (retries.transient_wait(error, 1) is not None) is transient
+
+
+# ---- issue 21 item 2: untagged copies are verified like tags ---------------------------------------------------------
+class UntaggedArm(LandingArm):
+    """Lands the tags and, unless `drop` names them, the untagged copies (a manifest by digest in that repository)."""
+
+    def __init__(self, client, drop=()):
+        super().__init__(client)
+        self.drop = set(drop)
+
+    def import_image(self, target, body, wait, timeout):
+        digest = body["source"]["sourceImage"].split("@")[1]
+        for repository in body.get("untaggedTargetRepositories") or []:
+            if repository not in self.drop:
+                self.client.present.add((repository, digest))
+        return super().import_image(target, body, wait, timeout)
+
+
+@pytest.mark.parametrize("drop", [(), ("archive/lost",)], ids=["landed", "one-did-not-land"])
+def test_untagged_copies_are_reread_by_digest_after_the_import(drop):
+    client = FakeRegistryClient(sources={HOST + "/library/app:1": NEW})
+    request = image("app")._replace(untagged=("archive/app", "archive/lost"))
+    result = importer.ImageImport(context(client, UntaggedArm(client, drop)), request).run()
+    heads = [c for c in client.calls if c[0] == "HEAD"]
+    assert heads.count(("HEAD", "myregistry.azurecr.io", "archive/lost", NEW)) == 2, heads  # plan, then verify
+    copies = dict((t["name"], (t["action"], t["after"])) for t in result["untagged"])
+    if not drop:
+        assert result["verified"] is True and not result["failed"], result
+        assert copies == {"archive/app": ("imported", NEW), "archive/lost": ("imported", NEW)}
+    else:
+        assert result["verified"] is False and result["failed"] and "archive/lost holds None after the import" in result["msg"], result
+        assert copies["archive/lost"] == ("imported", None)

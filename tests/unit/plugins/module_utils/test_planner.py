@@ -47,14 +47,18 @@ def test_decision_table(case, check_mode):
     assert result.after == after
 
 
-def test_table_covers_every_reachable_combination():
-    # An absent tag cannot be locked; everything else must be in the table.
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_every_reachable_combination_is_planned_as_the_table_says(check_mode):
+    # The planner itself, on every combination (not the table's own keys): an absent tag cannot be locked, and a tag that
+    # holds the source's digest while the source digest is unknown must be planned like any other digest then.
     for digest, locked, source, force in itertools.product((None, SRC, OTHER), (False, True), (SRC, None), (False, True)):
         if digest is None and locked:
             continue
-        if digest == SRC and source is None:
-            continue  # same as OTHER with an unknown source: the planner cannot tell them apart
-        assert (digest, locked, source, force) in TABLE
+        like = OTHER if digest == SRC and source is None else digest
+        real, check, after = TABLE[(like, locked, source, force)]
+        result = planner.plan_tag(TargetState("app:1", digest, locked), source, force, check_mode)
+        expected = (check if check_mode else real, digest, digest if after == like else after)
+        assert (result.action, result.before, result.after) == expected, (digest, locked, source, force)
 
 
 def test_all_current_means_no_import_even_with_force():
@@ -101,3 +105,50 @@ def test_untagged_copies():
     assert result.mode == "NoForce"
     unknown = plan(None, [], [TargetState("archive/app", None)])
     assert unknown.import_untagged == ("archive/app",) and unknown.warnings
+
+
+# ---- what each decision says (mutation testing found these unasserted) ---------------------------------------------------
+SHORT_SRC, SHORT_OTHER = SRC[:19], OTHER[:19]
+REASONS = {  # (tag digest, locked, source digest, force) -> the reason the plan gives; every other case gives none
+    (OTHER, False, SRC, False): "holds %s, source is %s; set force to overwrite" % (SHORT_OTHER, SHORT_SRC),
+    (OTHER, True, SRC, False): "holds %s, source is %s; set force to overwrite" % (SHORT_OTHER, SHORT_SRC),
+    (OTHER, True, SRC, True): "tag is locked (writeEnabled: false) and holds %s, source is %s" % (SHORT_OTHER, SHORT_SRC),
+    (OTHER, False, None, False): "source digest unknown; existing tag kept, not compared (unreadable_source: reimport re-imports it)",
+    (OTHER, True, None, True): "tag is locked (writeEnabled: false) and force would overwrite it",
+    (OTHER, False, None, True): "source digest unknown; re-imported because unreadable_source is reimport",
+    (OTHER, True, None, False): "source digest unknown; existing tag kept, not compared (unreadable_source: reimport re-imports it)",
+}
+
+
+@pytest.mark.parametrize("case", sorted(TABLE, key=repr), ids=repr)
+def test_each_decision_names_its_tag_and_gives_its_reason(case):
+    digest, locked, source, force = case
+    result = planner.plan_tag(TargetState("app:1", digest, locked), source, force, False)
+    assert (result.name, result.reason) == ("app:1", REASONS.get(case))
+
+
+def test_warnings_and_errors_name_the_tag_and_its_reason():
+    result = plan(SRC, [TargetState("a:1", OTHER), TargetState("b:1", OTHER, True), TargetState("c:1", SRC)], force=False)
+    assert result.warnings == ("a:1: " + REASONS[(OTHER, False, SRC, False)], "b:1: holds %s, source is %s; set force to overwrite"
+                               % (SHORT_OTHER, SHORT_SRC))
+    assert result.errors == ()
+    locked = plan(SRC, [TargetState("a:1", OTHER, True)], force=True)
+    assert locked.errors == ("a:1: " + REASONS[(OTHER, True, SRC, True)],) and locked.warnings == () and locked.mode is None
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_untagged_copies_are_planned_by_presence_of_the_digest(check_mode):
+    importing = planner.WOULD_IMPORT if check_mode else planner.IMPORTED
+    result = plan(SRC, [], [TargetState("present", SRC), TargetState("absent", None), TargetState("other", OTHER)], check_mode=check_mode)
+    assert [(t.name, t.before, t.after, t.action, t.reason) for t in result.untagged] == [
+        ("present", SRC, SRC, planner.UNCHANGED, None), ("absent", None, SRC, importing, None), ("other", None, SRC, importing, None)]
+    assert result.mode == "NoForce" and result.warnings == ()
+    unknown = plan(None, [], [TargetState("copy", None)], check_mode=check_mode)
+    assert [(t.after, t.action, t.reason) for t in unknown.untagged] == [(None, importing, "source digest unknown; copied again")]
+    assert unknown.warnings == ("copy: source digest unknown; copied again",)
+    current = plan(SRC, [], [TargetState("present", SRC)], check_mode=check_mode)
+    assert current.mode is None and not current.needs_import
+
+
+def test_plan_defaults_to_no_force_and_a_real_run():
+    assert [t.action for t in plan(SRC, [TargetState("a:1", OTHER), TargetState("b:1", None)]).tags] == [planner.DRIFTED, planner.IMPORTED]

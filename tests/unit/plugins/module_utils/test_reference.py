@@ -586,14 +586,51 @@ def test_non_ascii_is_named():
     assert "control character" in rejects("ngi\x00nx", FORMAT)
 
 
-def test_huge_input_is_rejected_fast():
-    huge = "a" * 10_000_000
-    start = time.perf_counter()
-    for _attempt in range(100):
-        with pytest.raises(ValueError, match="reference too long") as info:
-            parse(huge)
-    assert time.perf_counter() - start < 0.5
-    assert len(str(info.value)) < 300 and "10000000 characters" in str(info.value)
+class Watched(str):
+    """A string that records every method called on it but len() and short slices: the work a parser does on it."""
+    touched = []
+
+    def __getattribute__(self, name):
+        if name not in ("__len__", "__class__", "__getitem__") and callable(getattr(str, name, None)):
+            Watched.touched.append(name)
+        return super().__getattribute__(name)
+
+    def __getitem__(self, index):
+        part = str.__getitem__(self, index)
+        if len(part) > 1024:
+            Watched.touched.append("[%d characters]" % len(part))
+        return part
+
+
+class Recorder:
+    """A compiled pattern that records the length of each string it is applied to."""
+
+    def __init__(self, pattern, seen):
+        self.pattern, self.seen = pattern, seen
+
+    def __getattr__(self, name):
+        method = getattr(self.pattern, name)
+
+        def recorded(text, *args, **kwargs):
+            self.seen.append(len(text))
+            return method(text, *args, **kwargs)
+        return recorded if callable(method) else method
+
+
+def test_huge_input_is_rejected_by_its_length_before_any_other_work(monkeypatch):
+    # Counted, not timed: no pattern and no string method sees the 10 MB value, only len() and the cut shown in the message.
+    seen = []
+    for name, value in vars(reference).items():
+        if isinstance(value, type(reference._TAG_RE)):  # pylint: disable=protected-access
+            monkeypatch.setattr(reference, name, Recorder(value, seen))
+    Watched.touched = []
+    huge = Watched("a" * 10_000_000)
+    for func in (parse, parse_repository_path, lambda t: parse_target(t, None)):
+        with pytest.raises(ValueError, match="too long") as info:
+            func(huge)
+        assert len(str(info.value)) < 300 and "10000000 characters" in str(info.value)
+    assert not [length for length in seen if length > 1024], seen
+    assert not Watched.touched, Watched.touched
 
 
 ADVERSARIAL = [
@@ -605,15 +642,16 @@ ADVERSARIAL = [
 
 @pytest.mark.parametrize("text", ADVERSARIAL, ids=lambda v: v[:20])
 def test_no_catastrophic_backtracking(text):
+    # A hang guard, not a speed limit: these inputs make a backtracking pattern run for years; a linear one takes
+    # milliseconds, so even a machine loaded many times over stays far below the bound.
     start = time.perf_counter()
-    for _attempt in range(20):
-        for func in (parse, parse_repository_path, lambda t: parse_target(t, None)):
-            try:
-                func(text)
-            except ValueError:
-                pass
-        is_digest(text)
-    assert time.perf_counter() - start < 1.0
+    for func in (parse, parse_repository_path, lambda t: parse_target(t, None)):
+        try:
+            func(text)
+        except ValueError:
+            pass
+    is_digest(text)
+    assert time.perf_counter() - start < 10.0
 
 
 # parse_repository_path: bare paths inside a registry (untagged repositories, target names).

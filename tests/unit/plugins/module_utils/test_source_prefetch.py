@@ -71,9 +71,19 @@ def test_a_read_ahead_error_is_the_images_error_and_credentials_are_kept_apart()
 def test_closing_a_failed_run_cancels_reads_nobody_will_take():
     gate = threading.Event()
     registry = Registry(dict(("registry-1.docker.io/library/app%d:1" % i, DIGEST) for i in range(20)), gate=gate)
+    items = pending(*["app%d:1" % i for i in range(20)])
     prefetch = SourcePrefetch(registry, 2)
-    assert prefetch.start(pending(*["app%d:1" % i for i in range(20)]), ACR_SUFFIX) == 20
-    threading.Timer(0.2, gate.set).start()
-    prefetch.close()  # e.g. Entra refused the credentials: the batch never runs
-    assert len(registry.reads) <= 4, "queued reads were not cancelled: %d ran" % len(registry.reads)
-    assert prefetch.take(pending("app0:1")[0]) is None
+    assert prefetch.start(items, ACR_SUFFIX) == 20
+    futures = [prefetch.take(item) for item in items]
+    closing = threading.Thread(target=prefetch.close)  # e.g. Entra refused the credentials: the batch never runs
+    closing.start()
+    # The two running reads wait at the gate; it opens once close() has cancelled the queued ones (or gave up on them).
+    for dummy in range(400):
+        if sum(future.cancelled() for future in futures) == 18:
+            break
+        closing.join(0.01)
+    gate.set()
+    closing.join()
+    assert sum(future.cancelled() for future in futures) == 18 and len(registry.reads) == 2, "queued reads were not cancelled: %d ran" % len(
+        registry.reads)
+    assert prefetch.take(items[0]) is None
