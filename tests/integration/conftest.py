@@ -83,7 +83,7 @@ FIRST_LANE_ONLY = frozenset((
     "test_request_economy.py", "test_reliability.py", "test_referrers_discovery.py", "test_auth_transport.py",
     "test_image_results.py", "test_nothing_lost.py", "test_tag_policy_standin.py", "test_source_quota.py", "test_retry_options.py",
     "test_locked_down.py", "test_referrers_import.py", "test_standin_catalog.py", "test_standin_deletes.py", "test_prune.py",
-    "test_import_backup.py",
+    "test_import_backup.py", "test_option_paths.py",
 ))
 
 
