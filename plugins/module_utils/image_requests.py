@@ -83,7 +83,6 @@ class ImageRequest(namedtuple("ImageRequest", _REQUEST_FIELDS)):
 
 
 ImageRequest.__new__.__defaults__ = (None, None, None, None, (), (), False, None, None, (), None, None, False, (), None, False, False, False, False, None)
-assert len(ImageRequest.__new__.__defaults__) == len(ImageRequest._fields) - 1, "every field but source has a default"
 
 
 # An artifact type is a media type (RFC 6838: type/subtype, restricted name characters, at most 127 each).

@@ -297,6 +297,7 @@ options:
       target_prefix:
         description: With O(images[].repositories), put in front of each selected repository's target name (the C(acr_mirror) role's
           C(acr_mirror_target_prefix)).
+        type: str
       lock:
         description: As O(lock); defaults to the module-level O(lock).
         type: bool

@@ -11,7 +11,7 @@ from ansible_collections.acrops.registry.plugins.module_utils.tag_lifecycle impo
     TagFacts, diff, is_locked, plan_lock, plan_tag, problems, tag_result, wanted_attributes)
 
 OPEN = {"writeEnabled": True, "deleteEnabled": True, "readEnabled": True, "listEnabled": True}
-LOCKED = dict(OPEN, writeEnabled=False, deleteEnabled=False)
+LOCKED = {"writeEnabled": False, "deleteEnabled": False, "readEnabled": True, "listEnabled": True}
 DIGEST = "sha256:" + "a" * 64
 
 
