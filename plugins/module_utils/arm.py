@@ -30,7 +30,12 @@ HINTS = {
     "ResourceNotFound": "check registry, resource_group and subscription_id",
     "ResourceGroupNotFound": "check resource_group and subscription_id",
     "InvalidAuthenticationToken": "the Azure credentials are not valid for this cloud: check tenant, cloud_environment and the clock",
+    "ExpiredAuthenticationToken": "Resource Manager found the token expired by its clock: check this machine's clock (time sync)",
 }
+# Refused before any work began, and a new token may be taken: the whole operation is worth another attempt. An expired token
+# happens when a request carrying it crossed its expiry on the way (or the service's clock is ahead: then the retries fail too,
+# with the hint above).
+RETRY_WITH_NEW_TOKEN = frozenset(("ExpiredAuthenticationToken",))
 # A failed import arrives as InvalidParameters whose message carries the service's detail: hint by that detail.
 DETAIL_HINTS = (
     (re.compile(r"already exists in target registry"), "set force to overwrite the tag, or choose another target"),
@@ -71,7 +76,7 @@ def error_from(exc, redactor, what):
     if status and "HTTP" not in text:
         text += " (HTTP %s)" % status
     # Transient by the service's code (the ARM error code of the answer or of the failed operation), not by its words.
-    return AcrOpsError(redactor.scrub(text), code=code, hint=hint, transient=code in TRANSIENT_SERVICE_CODES)
+    return AcrOpsError(redactor.scrub(text), code=code, hint=hint, transient=code in TRANSIENT_SERVICE_CODES or code in RETRY_WITH_NEW_TOKEN)
 
 
 def source_label(body):
