@@ -10,6 +10,8 @@ grants a token without the action and refuses the call with 401 (or 403), and th
 
 from __future__ import annotations
 
+import itertools
+
 from urllib.parse import quote
 
 from ansible_collections.acrops.registry.plugins.module_utils import oci
@@ -88,41 +90,25 @@ def delete_tag(client, login_server, repository, tag):
 
 def list_tags(client, login_server, repository, limit=10000):
     """{tag: TagFacts} of every tag of a repository (GET /acr/v1/{repo}/_tags, paged by Link); {} for an unknown repository."""
-    path = "/acr/v1/%s/_tags?n=100" % quote(repository, safe="")
+    items = client.acr_listing(login_server, "/acr/v1/%s/_tags?n=100" % quote(repository, safe=""), repository, "tags",
+                               "the tag list of %s" % repository,
+                               lambda response: _refused(response, login_server, "list the tags of %s" % repository, "metadata_read"))
     found = {}
-    while path and len(found) < limit:
-        response = client.request("GET", login_server, path, client.scope(login_server, repository))
-        if response.status_code == 404:
-            return found
-        if response.status_code != 200:
-            raise _refused(response, login_server, "list the tags of %s" % repository, "metadata_read")
-        page = oci.json_object(response, login_server, "the tag list of %s" % repository, client.redactor).get("tags") or []
-        for item in page if isinstance(page, list) else []:
-            attributes = item.get("changeableAttributes") if isinstance(item, dict) else None
-            if isinstance(item.get("name") if attributes is not None else None, str) and isinstance(attributes, dict):
-                found[item["name"]] = TagFacts(item.get("digest"), {k: v for k, v in attributes.items() if isinstance(v, bool)},
-                                               item.get("createdTime"))
-        following = oci.next_link(response.headers.get("Link"))
-        path = None if following == path or not page else following
+    for item in itertools.islice(items, limit):
+        attributes = item.get("changeableAttributes")
+        if isinstance(item.get("name"), str) and isinstance(attributes, dict):
+            found[item["name"]] = TagFacts(item.get("digest"), {k: v for k, v in attributes.items() if isinstance(v, bool)},
+                                           item.get("createdTime"))
     return found
 
 
 def list_manifests(client, login_server, repository, limit=10000):
     """Every manifest of a repository as ACR lists it (GET /acr/v1/{repo}/_manifests, paged by Link): dicts with digest, tags,
     createdTime, references (an index's children), changeableAttributes. [] for an unknown repository."""
-    path = "/acr/v1/%s/_manifests?n=100" % quote(repository, safe="")
-    found = []
-    while path and len(found) < limit:
-        response = client.request("GET", login_server, path, client.scope(login_server, repository))
-        if response.status_code == 404:
-            return found
-        if response.status_code != 200:
-            raise _refused(response, login_server, "list the manifests of %s" % repository, "metadata_read")
-        page = oci.json_object(response, login_server, "the manifest list of %s" % repository, client.redactor).get("manifests") or []
-        found.extend(m for m in (page if isinstance(page, list) else []) if isinstance(m, dict) and isinstance(m.get("digest"), str))
-        following = oci.next_link(response.headers.get("Link"))
-        path = None if following == path or not page else following
-    return found
+    items = client.acr_listing(login_server, "/acr/v1/%s/_manifests?n=100" % quote(repository, safe=""), repository, "manifests",
+                               "the manifest list of %s" % repository,
+                               lambda response: _refused(response, login_server, "list the manifests of %s" % repository, "metadata_read"))
+    return [item for item in itertools.islice(items, limit) if isinstance(item.get("digest"), str)]
 
 
 def subject_of(client, login_server, repository, digest):

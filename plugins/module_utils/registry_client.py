@@ -14,6 +14,7 @@ cached. Callers announce the repositories a run will read (`expect`), so that to
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import threading
 from collections import namedtuple
@@ -329,20 +330,29 @@ class RegistryClient:
 
     def acr_tags(self, login_server, repository, limit=1000):
         """All tags of an ACR repository (paged by Link), as (name, TagState)."""
-        path = "/acr/v1/%s/_tags?n=100" % quote(repository, safe="")
-        found = []
-        while path and len(found) < limit:
+        items = self.acr_listing(login_server, "/acr/v1/%s/_tags?n=100" % quote(repository, safe=""), repository, "tags",
+                                 "the tag list of %s" % repository, lambda response: self._error(response, login_server, repository, None))
+        return [(item.get("name"), TagState(item.get("digest"), (item.get("changeableAttributes") or {}).get("writeEnabled") is False,
+                                            item.get("createdTime"), item.get("lastUpdateTime"))) for item in itertools.islice(items, limit)]
+
+    def acr_listing(self, login_server, path, repository, key, what, refused):
+        """The items under `key` of a paged ACR listing (/acr/v1/{repo}/_tags or _manifests, followed by its Link rel=next),
+        page after page; none for an unknown repository (404). refused(response) is raised for any other answer but 200; a
+        body that is not a JSON object (a proxy's HTML page) fails in oci.json_object's words."""
+        while path:
             response = self.request("GET", login_server, path, self.scope(login_server, repository))
             if response.status_code == 404:
-                return found
+                return
             if response.status_code != 200:
-                raise self._error(response, login_server, repository, None)
-            for item in response.json().get("tags") or []:
-                changeable = item.get("changeableAttributes") or {}
-                found.append((item.get("name"), TagState(item.get("digest"), changeable.get("writeEnabled") is False,
-                                                         item.get("createdTime"), item.get("lastUpdateTime"))))
-            path = oci.next_link(response.headers.get("Link"))
-        return found[:limit]
+                raise refused(response)
+            page = self._json_object(response, login_server, what).get(key) or []
+            if not isinstance(page, list) or not page:
+                return
+            for item in page:
+                if isinstance(item, dict):
+                    yield item
+            following = oci.next_link(response.headers.get("Link"))
+            path = None if following == path else following
 
     def _error(self, response, host, what, credentials):
         text = oci.error_text(response)
