@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from standin import clients
 
 AMD64 = "linux/amd64"
