@@ -66,7 +66,8 @@ notes:
   - Permissions. Changing attributes needs metadata write (AcrPush in the registry's C(RBAC Registry Permissions) mode; Container
     Registry Repository Writer or Contributor in C(RBAC Registry + ABAC Repository Permissions) mode). Deleting needs delete (AcrDelete,
     or Container Registry Repository Contributor in ABAC mode, where AcrPull, AcrPush and AcrDelete are not honoured). An ABAC
-    condition can limit either role to some repositories.
+    condition can limit either role to some repositories. A refusal names the roles of the registry's mode (its C(roleAssignmentMode),
+    read from Resource Manager).
 seealso:
   - module: acrops.registry.acr_import
   - module: acrops.registry.acr_image_info
