@@ -20,7 +20,7 @@ from ansible_collections.acrops.registry.plugins.module_utils.tag_policy import 
 ENTRY_KEYS = frozenset(("source", "targets", "tags", "source_registry", "credentials", "force", "untagged_repositories", "platform",
                         "referrers", "referrers_types", "repositories", "max_tags", "lock", "prune",
                         "prune_untagged", "backup"))
-ACTION_ORDER = (planner.IMPORTED, planner.OVERWRITTEN, planner.WOULD_IMPORT, planner.WOULD_OVERWRITE, planner.DRIFTED, "deferred",
+ACTION_ORDER = (planner.IMPORTED, planner.OVERWRITTEN, planner.WOULD_IMPORT, planner.WOULD_OVERWRITE, planner.DRIFTED, "deferred", "would_defer",
                 planner.UNCHANGED, planner.EXISTS_UNVERIFIED, planner.UNKNOWN, planner.LOCKED, planner.FAILED)
 
 
