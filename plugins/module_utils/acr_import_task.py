@@ -281,17 +281,27 @@ class AcrImport:
         failures = [repository_selection.failure_result(r) for r in reports if r["failed"]]
         return items, reports, failures
 
+    def scrubbed_show(self, line, verbosity):
+        self.show(self.redactor.scrub(line), verbosity)
+
+    def expand_policies(self, ctx, requests, budget):
+        """policy_expansion.expand_policies, with a progress line while the tags are listed when something can show it."""
+        params = self.params
+        listings = sum(1 for r in requests if r.policy is not None)
+        if self.show is None or not listings:
+            return policy_expansion.expand_policies(ctx, requests, params["max_tags"], budget, params["concurrency"])
+        told = progress.ListingProgress(listings, self.scrubbed_show, params["progress_interval"]).start()
+        try:
+            return policy_expansion.expand_policies(ctx, requests, params["max_tags"], budget, params["concurrency"], told.finished)
+        finally:
+            told.stop()
+
     def run_batch(self, ctx, requests):
         """importer.run_batch, told as it goes when something can show it (show, from the in-process action)."""
         params = self.params
         if self.show is None:
             return importer.run_batch(ctx, requests, params["concurrency"], params["keep_going"])
-        show = self.show
-
-        def scrubbed(line, verbosity):
-            show(self.redactor.scrub(line), verbosity)
-
-        told = progress.Progress(len(requests), scrubbed, params["progress_interval"]).start()
+        told = progress.Progress(len(requests), self.scrubbed_show, params["progress_interval"]).start()
         try:
             return importer.run_batch(ctx, requests, params["concurrency"], params["keep_going"], told)
         finally:
@@ -325,7 +335,7 @@ class AcrImport:
                 selected, selections, listing_failures = self.select_repositories(clients, budget)
                 requests += self.resolve(clients, selected)
             policy_requests = [r for r in requests if r.policy is not None]
-            requests, policies, failures = policy_expansion.expand_policies(ctx, requests, params["max_tags"], budget, params["concurrency"])
+            requests, policies, failures = self.expand_policies(ctx, requests, budget)
             failures = listing_failures + failures
             check_max_images(requests, params["max_images"])
             if failures and not params["keep_going"]:
