@@ -288,7 +288,8 @@ def mirror_report(result, registry, check_mode=False):
             "error": item.get("msg") if item.get("failed") else None, "warnings": item.get("warnings", []),
             "operation_url": item.get("operation_url"), "elapsed": item.get("elapsed"),
         }
-        for key in ("selected_by", "platform", "source_index_digest", "referrers", "deferred", "deferred_until"):
+        for key in ("selected_by", "platform", "source_index_digest", "referrers", "deferred", "deferred_until",
+                    "referrers_deferred_until"):
             if item.get(key) is not None:
                 image[key] = item[key]
         images.append(image)
