@@ -383,8 +383,8 @@ options:
       - Seconds between two progress lines while the images are read and imported - done/total, imported, unchanged,
         failed, running, and an estimate of the time left from the pace observed so far. With C(-v), one line per
         finished image too. C(0) turns progress off.
-      - Before the imports, while the tags of tag policies are listed (many repositories, maybe many pages each), the line
-        says how many listings have ended, for example C(acr_import: listing tags: 12/40 repositories).
+      - "Before the imports, while the tags of tag policies are listed (many repositories, maybe many pages each), the line
+        says how many listings have ended, for example C(acr_import: listing tags: 12/40 repositories)."
       - Shown only when the task runs in-process (on the controller, in the controller's own Python, the usual case for
         C(ansible_connection=local) and the P(acrops.registry.acr_mirror#role) role), through Ansible's display, so that the lines
         reach the console and C(log_path) while the task runs. Run as a module (another host or interpreter, become,
