@@ -405,7 +405,7 @@ options:
         pull, a multi-arch image one pull per architecture) - an image with a single manifest, or one O(platform), costs
         one; a whole index costs one per platform it holds (attestation manifests not counted), read from the index (one
         C(GET), only for images to import). With O(referrers), each referrer imported costs one more; a referrer that does
-        not fit is reported C(deferred) (RV(results[].referrers_deferred_until)), and the referrers of a deferred image are
+        not fit is reported C(deferred) (RV(referrers_deferred_until)), and the referrers of a deferred image are
         deferred with it.
       - On by default. An account whose answers carry no quota (unlimited) is never held back. Check mode predicts the
         same deferrals (targets C(would_defer)) from the same reads, and spends no pull.
