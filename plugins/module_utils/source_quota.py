@@ -43,7 +43,9 @@ def pulls_of_index(document):
     Docker Hub's documented rule (docs.docker.com/docker-hub/usage/pulls/, "Pull definition"): version checks (HEAD) are
     not counted; "a pull for a normal image makes one pull for a single manifest"; "a pull for a multi-arch image will
     count as one pull for each different architecture". So: one per distinct platform among the index's children,
-    attestation manifests (unknown/unknown, no architecture) left out, and at least one. A single manifest is one pull."""
+    attestation manifests (unknown/unknown, no architecture) left out, and at least one. A single manifest is one pull.
+    The index is read with a GET (only for an image to import): a GET of an index alone pulls no architecture, so by that
+    rule it is no pull (Docker Hub's pre-2024 text counted "up to two GET requests" as one pull: then it would cost one)."""
     platforms = set()
     for child in (document or {}).get("manifests") or []:
         if isinstance(child, dict) and not oci.is_attestation(child):
