@@ -20,7 +20,7 @@ from ansible_collections.acrops.registry.plugins.module_utils.tag_policy import 
 ENTRY_KEYS = frozenset(("source", "targets", "tags", "source_registry", "credentials", "force", "untagged_repositories", "platform",
                         "referrers", "referrers_types", "repositories", "max_tags", "lock", "prune",
                         "prune_untagged", "backup"))
-ACTION_ORDER = (planner.IMPORTED, planner.OVERWRITTEN, planner.WOULD_IMPORT, planner.WOULD_OVERWRITE, planner.DRIFTED, "deferred",
+ACTION_ORDER = (planner.IMPORTED, planner.OVERWRITTEN, planner.WOULD_IMPORT, planner.WOULD_OVERWRITE, planner.DRIFTED, "deferred", "would_defer",
                 planner.UNCHANGED, planner.EXISTS_UNVERIFIED, planner.UNKNOWN, planner.LOCKED, planner.FAILED)
 
 
@@ -288,7 +288,8 @@ def mirror_report(result, registry, check_mode=False):
             "error": item.get("msg") if item.get("failed") else None, "warnings": item.get("warnings", []),
             "operation_url": item.get("operation_url"), "elapsed": item.get("elapsed"),
         }
-        for key in ("selected_by", "platform", "source_index_digest", "referrers", "deferred", "deferred_until"):
+        for key in ("selected_by", "platform", "source_index_digest", "referrers", "deferred", "deferred_until",
+                    "referrers_deferred_until"):
             if item.get(key) is not None:
                 image[key] = item[key]
         images.append(image)

@@ -43,7 +43,8 @@ POLICY_OPTIONS = dict(
     latest=dict(type="int"),
 )
 VERBS = {planner.IMPORTED: "Imported", planner.OVERWRITTEN: "Overwrote", planner.WOULD_IMPORT: "Would import",
-         planner.WOULD_OVERWRITE: "Would overwrite", importer.DEFERRED: "Deferred the import of"}
+         planner.WOULD_OVERWRITE: "Would overwrite", importer.DEFERRED: "Deferred the import of",
+         importer.WOULD_DEFER: "Would defer the import of"}
 LOCK_VERBS = {"locked": "Locked", "would_lock": "Would lock"}
 REFERRER_VERBS = {referrer_import.REFERRER_IMPORTED: "Imported", referrer_import.REFERRER_WOULD_IMPORT: "Would import"}
 
@@ -282,17 +283,27 @@ class AcrImport:
         owners = dict((spec["label"], report["label"]) for entry, report in zip(self.catalog_entries, reports) for spec in specs.get(entry.index, ()))
         return items, reports, failures, owners
 
+    def scrubbed_show(self, line, verbosity):
+        self.show(self.redactor.scrub(line), verbosity)
+
+    def expand_policies(self, ctx, requests, budget):
+        """policy_expansion.expand_policies, with a progress line while the tags are listed when something can show it."""
+        params = self.params
+        listings = sum(1 for r in requests if r.policy is not None)
+        if self.show is None or not listings:
+            return policy_expansion.expand_policies(ctx, requests, params["max_tags"], budget, params["concurrency"])
+        told = progress.ListingProgress(listings, self.scrubbed_show, params["progress_interval"]).start()
+        try:
+            return policy_expansion.expand_policies(ctx, requests, params["max_tags"], budget, params["concurrency"], told.finished)
+        finally:
+            told.stop()
+
     def run_batch(self, ctx, requests):
         """importer.run_batch, told as it goes when something can show it (show, from the in-process action)."""
         params = self.params
         if self.show is None:
             return importer.run_batch(ctx, requests, params["concurrency"], params["keep_going"])
-        show = self.show
-
-        def scrubbed(line, verbosity):
-            show(self.redactor.scrub(line), verbosity)
-
-        told = progress.Progress(len(requests), scrubbed, params["progress_interval"]).start()
+        told = progress.Progress(len(requests), self.scrubbed_show, params["progress_interval"]).start()
         try:
             return importer.run_batch(ctx, requests, params["concurrency"], params["keep_going"], told)
         finally:
@@ -328,7 +339,7 @@ class AcrImport:
                 rows = [repository_counts.row(owners[r.label], r.label, str(r.source), r.repositories[0]) for r in selected]
                 requests += selected
             policy_requests = [r for r in requests if r.policy is not None]
-            requests, policies, failures = policy_expansion.expand_policies(ctx, requests, params["max_tags"], budget, params["concurrency"])
+            requests, policies, failures = self.expand_policies(ctx, requests, budget)
             failures = listing_failures + failures
             check_max_images(requests, params["max_images"])
             if failures and not params["keep_going"]:
@@ -378,6 +389,27 @@ def execute(params, check_mode, diff, show=None):
     return guarded(runner.redactor, lambda: outcome_of(runner, diff))
 
 
+def deferral_warnings(results, min_remaining, check_mode):
+    """What the Docker Hub pull quota held back (source_quota.py): images, and referrers of imported images."""
+    def listed(items):
+        return ", ".join(items[:10]) + (" and %d more" % (len(items) - 10) if len(items) > 10 else "")
+
+    warnings = []
+    deferred = [r for r in results if r.get("deferred")]
+    if deferred:
+        warnings.append("%d image(s) %s: the Docker Hub pull quota of their credentials would not cover them "
+                        "(source_rate_limit.min_remaining %d); they are reported %s, run again after %s: %s" % (
+                            len(deferred), "would not be imported" if check_mode else "were not imported", min_remaining,
+                            importer.WOULD_DEFER if check_mode else importer.DEFERRED, max(r["deferred_until"] for r in deferred),
+                            listed([r["source"] for r in deferred])))
+    held = [r for r in results if r.get("referrers_deferred_until")]
+    if held:
+        warnings.append("referrers of %d image(s) %s: the Docker Hub pull quota of their credentials would not cover them; run again "
+                        "after %s: %s" % (len(held), "would not be copied" if check_mode else "were not copied",
+                                          max(r["referrers_deferred_until"] for r in held), listed([r["source"] for r in held])))
+    return warnings
+
+
 def outcome_of(runner, diff):
     output, results = runner.run()
     run_warnings = (runner.data_token.warnings if runner.data_token else []) + (runner.target_reads.warnings if runner.target_reads else [])
@@ -388,13 +420,7 @@ def outcome_of(runner, diff):
             "an earlier run into this registry was stopped while %d import(s) ran in Azure (they go on without it): %s; what they "
             "wrote was read again and is in this run's results" % (len(earlier), ", ".join(
                 "%s (operation %s, started %s)" % (e.get("source"), e.get("operation_url"), e.get("started")) for e in earlier))))
-    deferred = [r for r in results if r.get("deferred")]
-    if deferred:
-        warnings.append("%d image(s) were not imported: the Docker Hub pull quota of their credentials would not cover them "
-                        "(source_rate_limit.min_remaining %d); they are reported deferred, run again after %s: %s" % (
-                            len(deferred), (runner.params.get("source_rate_limit") or {}).get("min_remaining", 0),
-                            max(r["deferred_until"] for r in deferred), ", ".join(r["source"] for r in deferred[:10])
-                            + (" and %d more" % (len(deferred) - 10) if len(deferred) > 10 else "")))
+    warnings.extend(deferral_warnings(results, (runner.params.get("source_rate_limit") or {}).get("min_remaining", 0), runner.check_mode))
     for policy in output.get("policies") or []:
         warnings.extend(runner.redactor.scrub(warning) for warning in policy.get("warnings") or [])
     warnings.extend(runner.redactor.scrub(s["warning"]) for s in output.get("repository_selections") or [] if s.get("warning"))

@@ -19,7 +19,7 @@ import time
 from collections import namedtuple
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.acrops.registry.plugins.module_utils import planner, referrer_import, tag_backups, tag_locks
+from ansible_collections.acrops.registry.plugins.module_utils import oci, planner, referrer_import, source_quota, tag_backups, tag_locks
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 from ansible_collections.acrops.registry.plugins.module_utils.registry_client import RegistryUnreachable
 from ansible_collections.acrops.registry.plugins.module_utils.retries import DEFAULT_POLICY, TRANSIENT_SERVICE_CODES
@@ -40,6 +40,7 @@ Context = namedtuple("Context", "arm registry_client target redactor check_mode 
                                 "retry_policy quota")
 Context.__new__.__defaults__ = (None, None, "fail", None, DEFAULT_POLICY, None)
 DEFERRED = "deferred"  # a target whose import did not fit the source's pull quota: left as it was, for a later run
+WOULD_DEFER = "would_defer"  # the same, predicted by check mode
 
 
 class ImageImport:
@@ -54,6 +55,7 @@ class ImageImport:
         self.chosen_platform = None
         self.media_type = None     # with referrers (and no platform): the source manifest's media type, from its HEAD
         self.landed = set()        # targets an importImage of this image completed for: whatever fails later, they changed
+        self.quota_asked = False   # the source quota was asked about this image (once, whatever the retries)
 
     # ---- read ---------------------------------------------------------------------------------------
     def source_digest(self):
@@ -171,6 +173,8 @@ class ImageImport:
             result["referrers"] = []
             self.warnings.append("referrers were not copied: the target registry's data plane is not read in this run (%s)"
                                  % self.ctx.target_reads.reason)
+        elif self.request.referrers and result.get("deferred"):
+            result["referrers"] = []  # deferred with their subject: looked for by the run that imports it
         elif self.request.referrers and not result.get("failed") and (self.ctx.wait or self.ctx.check_mode):
             discover = self.ctx.discover or referrer_import.RunDiscovery(self.ctx.registry_client)
             referrer_import.ReferrerImport(self.ctx, self.request, discover, self.warnings).follow(result, digest, self.media_type)
@@ -218,11 +222,14 @@ class ImageImport:
                 return result
             if self.request.backup:
                 tag_backups.back_up(self.ctx, self.request, result)
-            if self.ctx.check_mode or not plan.needs_import:
+            if not plan.needs_import:
                 return result
-            deferred_until = self.ctx.quota.defer(self.request) if self.ctx.quota is not None else None
+            # Before check mode returns: it predicts the run's deferrals from the same free HEADs, spending nothing.
+            deferred_until = self._quota_defer(digest)
             if deferred_until:
-                return self._deferred(result, deferred_until)
+                return self._deferred(result, deferred_until, self.ctx.check_mode)
+            if self.ctx.check_mode:
+                return result
             body = self.request.import_body(digest, plan.import_tags, plan.import_untagged, plan.mode)
             changing = [dict(t) for t in result["targets"] + result["untagged"] if t["action"] in planner.CHANGING_ACTIONS]
             importing.append((plan, changing))
@@ -255,13 +262,30 @@ class ImageImport:
 
         return self.ctx.retry_policy.retry_operation(attempt, retry_wait)
 
+    def _quota_defer(self, digest):
+        """The source quota's verdict on this image's import (None: submit it), asked once per image whatever the retries."""
+        if self.ctx.quota is None or self.quota_asked:
+            return None
+        self.quota_asked = True
+        if not self.ctx.quota.watches(self.request):
+            return None
+        return self.ctx.quota.defer(self.request, self._pulls(digest))
+
+    def _pulls(self, digest):
+        """The Docker Hub pulls this import costs (source_quota.pulls_of_index): one for a single manifest or a platform's
+        child, one per architecture for a whole index, read from the index (a GET that pulls no architecture)."""
+        if self.request.platform or self.media_type not in oci.INDEX_TYPES:
+            return 1
+        fetched = self.ctx.registry_client.manifest(self.request.source_host, self.request.source.repository, digest, self.request.credentials)
+        return source_quota.pulls_of_index(fetched[2]) if fetched else 1
+
     @staticmethod
-    def _deferred(result, until):
+    def _deferred(result, until, check_mode=False):
         """Not submitted: the source's pull quota for these credentials is spent for this run. Nothing changed; the targets that
-        were to change say so, and when the quota's window resets at the latest."""
+        were to change say so (would_defer in check mode), and when the quota's window resets at the latest."""
         for target in result["targets"] + result["untagged"]:
             if target["action"] in planner.CHANGING_ACTIONS:
-                target.update(action=DEFERRED, after=target["before"])
+                target.update(action=WOULD_DEFER if check_mode else DEFERRED, after=target["before"])
         result.update(deferred=True, deferred_until=until, changed=False)
         return result
 
@@ -431,7 +455,7 @@ def count(results):
                                    planner.WOULD_IMPORT, planner.WOULD_OVERWRITE, planner.EXISTS_UNVERIFIED, planner.UNKNOWN))
     counts.update(failed=0, images=len(results), changed_images=0)
     if any(result.get("deferred") for result in results):
-        counts[DEFERRED] = 0  # targets, like the other actions; only when some were deferred
+        counts[DEFERRED] = counts[WOULD_DEFER] = 0  # targets, like the other actions; only when some were (or would be) deferred
     for result in results:
         if result.get("failed"):
             counts["failed"] += 1

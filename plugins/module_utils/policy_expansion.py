@@ -106,8 +106,9 @@ def policy_failure(report):
             "error_code": report.get("error_code"), "targets": [], "untagged": [], "warnings": [], "policy": report["policy"]}
 
 
-def expand_policies(ctx, requests, max_tags, budget=None, concurrency=8):
-    """Replace every request that has a tag policy by one request per selected tag, in place of the entry.
+def expand_policies(ctx, requests, max_tags, budget=None, concurrency=8, listed=None):
+    """Replace every request that has a tag policy by one request per selected tag, in place of the entry. listed (or None)
+    is called once per policy whose listing ended (progress.ListingProgress.finished).
 
     Returns (requests, policy reports, failure results). A selected image that another entry already mirrors to the same
     target from the same source (and platform) is not imported twice; a target fed by two different sources is an error."""
@@ -115,11 +116,18 @@ def expand_policies(ctx, requests, max_tags, budget=None, concurrency=8):
     if not policy_requests:
         return list(requests), [], []
     workers = max(1, min(concurrency, len(policy_requests)))
+
+    def expansion(request):
+        expanded = guarded_expansion(ctx, request, max_tags, budget)
+        if listed is not None:
+            listed(request)
+        return expanded
+
     if workers == 1:
-        expansions = [guarded_expansion(ctx, r, max_tags, budget) for r in policy_requests]
+        expansions = [expansion(r) for r in policy_requests]
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            expansions = list(pool.map(lambda r: guarded_expansion(ctx, r, max_tags, budget), policy_requests))
+            expansions = list(pool.map(expansion, policy_requests))
     by_request = dict(zip((id(r) for r in policy_requests), expansions))
     owned = {}
     for request in requests:

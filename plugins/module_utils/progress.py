@@ -45,7 +45,58 @@ def duration(seconds):
     return "%dh%02dm" % (seconds // 3600, seconds % 3600 // 60)
 
 
-class Progress:
+class Ticker:
+    """Tells line() through show(line, 0) every `interval` seconds between start() and stop() (nothing when interval is 0):
+    one daemon thread."""
+
+    def __init__(self, show, interval):
+        self.show = show
+        self.interval = interval
+        self._stop = threading.Event()
+        self._ticker = None
+
+    def line(self):
+        raise NotImplementedError
+
+    def start(self):
+        """Tell the line every `interval` seconds until stop() (none when interval is 0)."""
+        if self.interval and self.interval > 0:
+            self._ticker = threading.Thread(target=self._tick, name="acrops-progress", daemon=True)
+            self._ticker.start()
+        return self
+
+    def stop(self):
+        self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join()
+
+    def _tick(self):
+        while not self._stop.wait(self.interval):
+            self.show(self.line(), 0)
+
+
+class ListingProgress(Ticker):
+    """The tag listings of a run's tag policies, before any import (a big estate lists many repositories, each maybe many
+    pages): `acr_import: listing tags: 12/40 repositories`, every `interval` seconds while they run."""
+
+    def __init__(self, total, show, interval=DEFAULT_INTERVAL, label="acr_import"):
+        super().__init__(show, interval)
+        self.total = total
+        self.label = label
+        self.done = 0
+        self._lock = threading.Lock()
+
+    def finished(self, *dummy):
+        with self._lock:
+            self.done += 1
+
+    def line(self):
+        with self._lock:
+            done = self.done
+        return "%s: listing tags: %d/%d repositories" % (self.label, done, self.total)
+
+
+class Progress(Ticker):
     """Counts of one batch of `total` images, fed by the batch's threads (started / finished), told through show().
 
     show(line, verbosity): verbosity 0 for the periodic line (every `interval` seconds while the batch runs), 1 for one line
@@ -53,9 +104,8 @@ class Progress:
     per finished image, times the images left (it includes the concurrency, and grows honest as images finish)."""
 
     def __init__(self, total, show, interval=DEFAULT_INTERVAL, label="acr_import", clock=time.monotonic):
+        super().__init__(show, interval)
         self.total = total
-        self.show = show
-        self.interval = interval
         self.label = label
         self.clock = clock
         self.counts = {"imported": 0, "unchanged": 0, "drifted": 0, "deferred": 0, "failed": 0}
@@ -63,8 +113,6 @@ class Progress:
         self.running = 0
         self.first_start = None
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._ticker = None
 
     # ---- fed by the batch ------------------------------------------------------------------------------------------
     def started(self, source):
@@ -98,19 +146,3 @@ class Progress:
         else:
             eta = "time left unknown until an image finishes"
         return "%s: %d/%d done (%s), %s" % (self.label, done, self.total, ", ".join(parts), eta)
-
-    def start(self):
-        """Tell the line every `interval` seconds until stop() (none when interval is 0)."""
-        if self.interval and self.interval > 0:
-            self._ticker = threading.Thread(target=self._tick, name="acrops-progress", daemon=True)
-            self._ticker.start()
-        return self
-
-    def stop(self):
-        self._stop.set()
-        if self._ticker is not None:
-            self._ticker.join()
-
-    def _tick(self):
-        while not self._stop.wait(self.interval):
-            self.show(self.line(), 0)

@@ -14,7 +14,7 @@ the image's own import (retries.retry_operation).
 
 from __future__ import annotations
 
-from ansible_collections.acrops.registry.plugins.module_utils import oci, referrers
+from ansible_collections.acrops.registry.plugins.module_utils import oci, referrers, source_quota
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 
 # Referrer actions in results.
@@ -24,6 +24,9 @@ REFERRER_WOULD_IMPORT = "would_import"
 REFERRER_FAILED = "failed"
 REFERRER_DRIFTED = "drifted"   # a cosign tag holding another digest, left alone without force
 REFERRER_ACTIONS = (REFERRER_IMPORTED, REFERRER_UNCHANGED, REFERRER_WOULD_IMPORT, REFERRER_FAILED, REFERRER_DRIFTED)
+# Not submitted: the source's pull quota (source_quota.py) does not cover it in this run; counted only when it happens.
+REFERRER_DEFERRED = "deferred"
+REFERRER_WOULD_DEFER = "would_defer"
 
 
 class RunDiscovery:
@@ -106,10 +109,26 @@ class ReferrerImport:
                 result["referrers"].extend(entries)
         if any(e["action"] in (REFERRER_IMPORTED, REFERRER_WOULD_IMPORT) for e in result["referrers"]):
             result["changed"] = True
+        until = [e["deferred_until"] for e in result["referrers"] if e.get("deferred_until")]
+        if until:
+            result["referrers_deferred_until"] = max(until)
         if problems:
             result.update(failed=True, error_code="REFERRER_FAILED",
                           msg="%s was imported but %d of its referrers could not be copied: %s" % (
                               self.request.source, len(problems), "; ".join(problems[:5])))
+
+    def _quota_defer(self, referrer):
+        """The source quota's verdict on one referrer's import (None: submit it): a signature or attestation is a manifest,
+        one pull; an index referrer costs one per architecture (source_quota.pulls_of_index)."""
+        quota = self.ctx.quota
+        if quota is None or not quota.watches(self.request):
+            return None
+        pulls = 1
+        if referrer.media_type in oci.INDEX_TYPES:
+            fetched = self.ctx.registry_client.manifest(self.request.source_host, self.request.source.repository, referrer.digest,
+                                                        self.request.credentials)
+            pulls = source_quota.pulls_of_index(fetched[2]) if fetched else 1
+        return quota.defer(self.request, pulls)
 
     def _entry(self, referrer, repository, action, msg=None):
         entry = {"digest": referrer.digest, "artifact_type": referrer.artifact_type, "media_type": referrer.media_type,
@@ -161,7 +180,12 @@ class ReferrerImport:
                 entries[repository] = entry
             else:
                 missing.append(repository)
-        if missing and self.ctx.check_mode:
+        until = self._quota_defer(referrer) if missing else None
+        if until:
+            for repository in missing:
+                entries[repository] = self._entry(referrer, repository, REFERRER_WOULD_DEFER if self.ctx.check_mode else REFERRER_DEFERRED)
+                entries[repository]["deferred_until"] = until
+        elif missing and self.ctx.check_mode:
             entries.update((r, self._entry(referrer, r, REFERRER_WOULD_IMPORT)) for r in missing)
         elif missing:
             if referrer.tag:
@@ -197,5 +221,5 @@ def count(results, counts):
         for action in REFERRER_ACTIONS:
             counts.setdefault("referrers_" + action, 0)
         for entry in result["referrers"]:
-            counts["referrers_" + entry["action"]] += 1
+            counts["referrers_" + entry["action"]] = counts.get("referrers_" + entry["action"], 0) + 1
     return counts

@@ -383,6 +383,8 @@ options:
       - Seconds between two progress lines while the images are read and imported - done/total, imported, unchanged,
         failed, running, and an estimate of the time left from the pace observed so far. With C(-v), one line per
         finished image too. C(0) turns progress off.
+      - "Before the imports, while the tags of tag policies are listed (many repositories, maybe many pages each), the line
+        says how many listings have ended, for example C(acr_import: listing tags: 12/40 repositories)."
       - Shown only when the task runs in-process (on the controller, in the controller's own Python, the usual case for
         C(ansible_connection=local) and the P(acrops.registry.acr_mirror#role) role), through Ansible's display, so that the lines
         reach the console and C(log_path) while the task runs. Run as a module (another host or interpreter, become,
@@ -396,11 +398,17 @@ options:
       - Docker Hub pull quota awareness, for images from C(docker.io) with credentials (O(source_credentials),
         O(source_username)/O(source_password)). The account's remaining pulls are read from the C(ratelimit-remaining) header
         of the C(HEAD) that reads each source digest anyway (a C(HEAD) is free of quota); ACR's import then pulls with the same
-        credentials, one pull per image. When fewer pulls remain than imports are needed, the images that fit are
-        submitted and the others are reported C(deferred) with RV(deferred_until) (the latest time the window resets), in a
-        warning, and in C(counts.deferred) - instead of failing one after another with HTTP 429.
-      - On by default. An account whose answers carry no quota (unlimited) is never held back. Check mode does not predict
-        deferrals.
+        credentials. When fewer pulls remain than the imports need, the images that fit are submitted and the others are
+        reported C(deferred) with RV(deferred_until) (the latest time the window resets), in a warning, and in
+        C(counts.deferred) - instead of failing one after another with HTTP 429.
+      - Pulls are counted as Docker Hub documents them (a version check - C(HEAD) - is free, a single manifest is one
+        pull, a multi-arch image one pull per architecture) - an image with a single manifest, or one O(platform), costs
+        one; a whole index costs one per platform it holds (attestation manifests not counted), read from the index (one
+        C(GET), only for images to import). With O(referrers), each referrer imported costs one more; a referrer that does
+        not fit is reported C(deferred) (RV(referrers_deferred_until)), and the referrers of a deferred image are
+        deferred with it.
+      - On by default. An account whose answers carry no quota (unlimited) is never held back. Check mode predicts the
+        same deferrals (targets C(would_defer)) from the same reads, and spends no pull.
       - Anonymous imports are not checked - ACR pulls them from its own addresses, whose quota the controller cannot read
         (a C(HEAD) from the controller shows the controller's own address's quota); give credentials for Docker Hub.
     type: dict
@@ -637,7 +645,7 @@ targets:
     action:
       description:
         - One of C(imported), C(overwritten), C(unchanged), C(drifted), C(would_import), C(would_overwrite), C(locked), C(failed),
-          C(deferred) (see O(source_rate_limit)).
+          C(deferred), C(would_defer) (check mode) (see O(source_rate_limit)).
         - Without reads of the target (O(target_reads)), also C(exists_unverified) (the service kept an existing tag; its digest was
           not compared) and C(unknown) (check mode, or an untagged copy whose previous state is not known).
       type: str
@@ -723,8 +731,11 @@ referrers:
       description:
         - C(imported), C(unchanged) (already there), C(would_import) (check mode) or C(failed).
         - C(drifted) for a cosign tag that holds another digest in the target, left alone without O(force) (overwritten with it).
+        - C(deferred) (C(would_defer) in check mode) when the Docker Hub pull quota does not cover its import (O(source_rate_limit)).
       type: str
       returned: always
+    deferred_until: {description: "With C(deferred), the latest time (UTC, ISO 8601) the account's quota window resets.", type: str,
+                     returned: when deferred}
     msg: {description: Why it failed or drifted., type: str, returned: when failed or drifted}
 results:
   description:
@@ -806,7 +817,8 @@ counts:
     - Target counts per action over the batch (C(exists_unverified) and C(unknown) included), plus C(failed), C(images) and
       C(changed_images).
     - With O(referrers), also C(referrers_imported), C(referrers_unchanged), C(referrers_would_import), C(referrers_failed) and C(referrers_drifted).
-    - When imports were deferred (O(source_rate_limit)), also C(deferred).
+    - When imports were (or in check mode would be) deferred (O(source_rate_limit)), also C(deferred) and C(would_defer); when
+      referrers were, C(referrers_deferred) or C(referrers_would_defer).
   returned: batch form
   type: dict
   sample: {imported: 3, overwritten: 1, unchanged: 7, drifted: 0, failed: 0, images: 11, changed_images: 4}
@@ -843,9 +855,16 @@ timedout:
 deferred:
   description:
     - V(true) when the image's import was not submitted because the Docker Hub pull quota of its credentials would not cover
-      it (O(source_rate_limit)); its targets that were to change are C(deferred), nothing changed. Run again after RV(deferred_until).
+      it (O(source_rate_limit)); its targets that were to change are C(deferred) (C(would_defer) in check mode), nothing changed.
+      Run again after RV(deferred_until). Its referrers are deferred with it (not looked for).
   returned: when deferred (single form, or in each of RV(results))
   type: bool
+referrers_deferred_until:
+  description:
+    - With O(referrers), when some referrers of an imported image were deferred (their entries' action C(deferred)) - the latest
+      time (UTC, ISO 8601) the quota window resets. Run again after it to copy them.
+  returned: when referrers were deferred (single form, or in each of RV(results))
+  type: str
 deferred_until:
   description: The latest time (UTC, ISO 8601) the account's quota window resets - when the quota was read plus the window C(w).
   returned: when deferred

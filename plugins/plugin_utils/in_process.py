@@ -49,8 +49,15 @@ class InProcessAction(ActionBase):
         del tmp  # no effect since ansible-core 2.10
         task_vars = task_vars or {}
         if self._module_needed(task_vars):
-            return merge_hash(result, self._run_module(task_vars))
-        return merge_hash(result, self._run_here(task_vars))
+            return self._no_log_items(merge_hash(result, self._run_module(task_vars)))
+        return self._no_log_items(merge_hash(result, self._run_here(task_vars)))
+
+    def _no_log_items(self, result):
+        """A no_log task's `results` (acr_import's per-image list) censored like loop items: ansible-core takes a `results` list
+        for a loop's and shows each item that is not marked no_log in full, even on a no_log task (its task_result.py)."""
+        if getattr(self._task, "no_log", False) and isinstance(result.get("results"), list):
+            result["results"] = [dict(item, _ansible_no_log=True) if isinstance(item, dict) else item for item in result["results"]]
+        return result
 
     def _module_needed(self, task_vars):
         """True unless the module would run on this machine, as this user, in this very Python, synchronously. (A task

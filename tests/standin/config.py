@@ -51,7 +51,7 @@ DEFAULTS = {
     "acr_access_token_lifetime": 4500,     # same for the recorded ACR access token
     "source_token_lifetime": 300,          # Docker Hub's expires_in
     "import_latency": 0.0,
-    "dockerhub_pull_limit": 100,           # GETs of manifests per client before 429, as Docker Hub's anonymous limit
+    "dockerhub_pull_limit": 100,           # pulls per client before 429 (Docker Hub's rule: sources.pulls_of_manifest), its anonymous limit
     "max_import_manifests": 50,
     "token_scope_limit": 0,                # >0: token services grant only the first N scopes of a request (0 = all)
     "entra_unknown_resources": [],         # resources Entra answers AADSTS500011 for (ACR's audience, as in a private cloud)

@@ -6,8 +6,9 @@
 `/v2/` answers 401 with a Bearer challenge whose realm is this host's token endpoint; the token endpoint hands out
 anonymous pull tokens (or, on Docker Hub, tokens for the configured user, who alone may pull its own namespace).
 A repository that does not exist, or a request without a valid token, gets 401 UNAUTHORIZED: Docker Hub answers
-401, not 404, for unknown repositories. Docker Hub also counts manifest GETs (not HEADs) against a pull rate limit
-per client and answers 429 once it is spent. mcr.microsoft.com needs no auth at all. Fronts are read-only.
+401, not 404, for unknown repositories. Docker Hub also counts pulls against a rate limit per client (or user) and
+answers 429 once it is spent, the way its documentation defines a pull (pulls_of_manifest). mcr.microsoft.com needs no
+auth at all. Fronts are read-only.
 """
 
 import asyncio
@@ -18,7 +19,8 @@ import re
 import urllib.parse
 
 from .config import DOCKERHUB_USER, TOKEN_ALONE_SOURCES
-from .passthrough import relay
+from .images import IN_TOTO, INDEX_TYPES, MANIFEST_ACCEPT
+from .passthrough import relay, storage_url
 from .responses import iso_now, json_response, registry_error
 from .tokens import limit_scopes
 
@@ -105,16 +107,27 @@ class SourceFronts:
                               {"WWW-Authenticate": header, "Docker-Distribution-Api-Version": "registry/2.0"})
 
     # -- rate limit -----------------------------------------------------------------------------------------------
-    def _rate_headers(self, source, bucket, spend):
-        """Docker Hub's ratelimit headers; None when the limit is spent (the caller answers 429)."""
+    def _limited(self, source):
+        return source.key == "dockerhub" and int(self.world.settings["dockerhub_pull_limit"] or 0) > 0
+
+    async def _pulls_of(self, source, path):
+        """What a manifest GET costs (pulls_of_manifest), from the stored manifest itself."""
+        async with self.world.http.get(storage_url(source.storage.url, path), headers={"Accept": MANIFEST_ACCEPT}) as stored:
+            body = await stored.read()
+            if stored.status != 200:
+                return 0
+        return pulls_of_manifest(json.loads(body))
+
+    def _rate_headers(self, source, bucket, pulls):
+        """Docker Hub's ratelimit headers after spending `pulls`; None when fewer remain (the caller answers 429)."""
         limit = int(self.world.settings["dockerhub_pull_limit"] or 0)
-        if source.key != "dockerhub" or limit <= 0:
+        if not self._limited(source):
             return {}
         key = (source.host, bucket)
-        if spend:
-            if self.pulls[key] >= limit:
+        if pulls:
+            if self.pulls[key] + pulls > limit:
                 return None
-            self.pulls[key] += 1
+            self.pulls[key] += pulls
         return {"ratelimit-limit": "%d;w=%d" % (limit, RATE_WINDOW),
                 "ratelimit-remaining": "%d;w=%d" % (max(0, limit - self.pulls[key]), RATE_WINDOW),
                 "docker-ratelimit-source": bucket}
@@ -155,7 +168,8 @@ class SourceFronts:
         extra = {}
         if kind == "manifests":
             bucket = (claims or {}).get("sub") if (claims or {}).get("sub") not in (None, "anonymous") else client
-            extra = self._rate_headers(source, bucket, spend=request.method == "GET")
+            pulls = await self._pulls_of(source, path) if request.method == "GET" and self._limited(source) else 0
+            extra = self._rate_headers(source, bucket, pulls)
             if extra is None:
                 return registry_error(429, "TOOMANYREQUESTS", TOO_MANY)
         return await relay(request, self.world, source.storage.url, path, client=client, host=source.host, extra_headers=extra)
@@ -185,6 +199,22 @@ class SourceFronts:
         self.world.counters.add_bytes(source.host, client, len(response.body))
         request["bytes_counted"] = True
         return response
+
+
+# ---- issue 19: what Docker Hub counts as a pull -----------------------------------------------------------------------------
+def pulls_of_manifest(document):
+    """The pulls one manifest GET costs, by Docker Hub's documented rule (docs.docker.com/docker-hub/usage/pulls/, "Pull
+    definition"): a HEAD (version check) costs nothing; "a pull for a normal image makes one pull for a single manifest";
+    "a pull for a multi-arch image will count as one pull for each different architecture". Counted per request: an
+    index GET costs nothing by itself, each architecture's manifest GET one, an attestation manifest (in-toto layers, an
+    index's unknown/unknown entry: no architecture) nothing. So ACR's import of a two-platform index costs 2, and a quota
+    with 1 left runs out in the middle of it (the second child GET answers 429)."""
+    if document.get("mediaType") in INDEX_TYPES or "manifests" in document:
+        return 0
+    layers = document.get("layers") or []
+    if layers and all(layer.get("mediaType") == IN_TOTO for layer in layers):
+        return 0
+    return 1
 
 
 # ---- issue 20: token identity and challenge errors (kept apart from the routes above) ------------------------------------

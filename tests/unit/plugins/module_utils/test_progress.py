@@ -69,3 +69,12 @@ def test_outcome_words():
     assert progress.outcome_of({"targets": [{"action": "drifted"}]}) == "drifted"
     assert progress.outcome_of({"targets": [{"action": "unchanged"}], "untagged": []}) == "unchanged"
     assert [progress.duration(s) for s in (0.4, 59, 61, 3725)] == ["0s", "59s", "1m01s", "1h02m"]
+
+
+def test_the_listing_line_counts_the_ended_listings():
+    listing = progress.ListingProgress(40, lambda line, verbosity: None, interval=0)
+    for dummy in range(12):
+        listing.finished(object())
+    assert listing.line() == "acr_import: listing tags: 12/40 repositories"
+    assert listing.start()._ticker is None  # interval 0: no ticker  # pylint: disable=protected-access
+    listing.stop()

@@ -31,3 +31,22 @@ def test_what_fits_is_submitted_the_rest_deferred_per_account_until_the_window_e
     assert quota.defer(request(credentials=("other", "pw"))) is None          # its quota was never revealed: not held back
     assert quota.defer(request(credentials=None)) is None                     # anonymous: ACR's own quota, unknown here
     assert quota.defer(request(host="ghcr.io")) is None
+
+
+def child(platform):
+    return {"mediaType": "application/vnd.oci.image.manifest.v1+json", "platform": platform}
+
+
+def test_an_index_costs_one_pull_per_architecture_and_an_import_that_does_not_fit_whole_is_deferred():
+    attestation = dict(child({"os": "unknown", "architecture": "unknown"}),
+                       annotations={"vnd.docker.reference.type": "attestation-manifest"})
+    index = {"manifests": [child({"os": "linux", "architecture": "amd64"}), child({"os": "linux", "architecture": "arm64"}),
+                           child({"os": "linux", "architecture": "arm", "variant": "v7"}), attestation, attestation]}
+    assert source_quota.pulls_of_index(index) == 3
+    assert source_quota.pulls_of_index({"manifests": [attestation]}) == 1 and source_quota.pulls_of_index({}) == 1
+    seen = {("registry-1.docker.io", identity_of(("user", "pw"))): (5, 60)}
+    quota = source_quota.SourceQuota(seen, clock=lambda: 0)
+    assert quota.watches(request()) and not quota.watches(request(credentials=("other", "pw")))
+    assert quota.defer(request(), 3) is None          # 2 left
+    assert quota.defer(request(), 3) == "1970-01-01T00:01:00Z"   # costs more than is left: not submitted at all
+    assert quota.defer(request(), 2) is None and quota.defer(request()) is not None
