@@ -35,7 +35,7 @@ REQUIREMENTS = AZURE_MODULES
 # execute() takes show(line, verbosity) for live progress (plugin_utils/in_process.py passes Ansible's display).
 SHOWS_PROGRESS = True
 IMAGE_KEYS = ("source", "targets", "untagged_repositories", "source_registry", "source_username", "source_password", "force", "tag_policy",
-              "platform", "referrers", "referrers_types", "lock", "prune", "prune_untagged", "backup")
+              "platform", "platforms", "referrers", "referrers_types", "lock", "prune", "prune_untagged", "backup")
 POLICY_OPTIONS = dict(
     regex=dict(type="raw"),
     exclude=dict(type="raw"),
@@ -63,6 +63,7 @@ def argument_spec():
         force=dict(type="bool", default=False),
         tag_policy=dict(type="dict", options=POLICY_OPTIONS),
         platform=dict(type="str"),
+        platforms=dict(type="list", elements="str"),
         referrers=dict(type="bool", default=False),
         referrers_types=dict(type="list", elements="str"),
         max_tags=dict(type="int", default=50),
@@ -78,6 +79,7 @@ def argument_spec():
             label=dict(type="str"),
             tag_policy=dict(type="dict", options=POLICY_OPTIONS),
             platform=dict(type="str"),
+            platforms=dict(type="list", elements="str"),
             referrers=dict(type="bool"),
             referrers_types=dict(type="list", elements="str"),
             repositories=dict(type="dict", options=dict(regex=dict(type="raw"), exclude=dict(type="raw"))),
@@ -231,7 +233,7 @@ class AcrImport:
                 raise AcrOpsError("source_username/source_password are the credentials of source, and images has no module-level "
                                   "source: give source_credentials: {HOST: {username, password}} (used for the entries on HOST only), "
                                   "or each entry its own source_username/source_password")
-            defaults = dict((k, params.get(k)) for k in ("source_registry", "force", "platform", "referrers", "referrers_types", "lock", "prune",
+            defaults = dict((k, params.get(k)) for k in ("source_registry", "force", "platform", "platforms", "referrers", "referrers_types", "lock", "prune",
                                                          "prune_untagged", "backup"))
             defaults["source_credentials"] = by_host
             if params.get("tag_policy") is not None:

@@ -123,7 +123,8 @@ def platform_text(platform):
     return text + ("/" + platform["variant"] if platform.get("variant") else "")
 
 
-def _is_attestation(child):
+def is_attestation(child):
+    """A buildx attestation manifest (vnd.docker.reference.type attestation-manifest, platform unknown/unknown)."""
     return ((child.get("annotations") or {}).get("vnd.docker.reference.type") == "attestation-manifest"
             or (child.get("platform") or {}).get("os") == "unknown")
 
@@ -136,7 +137,7 @@ def pick_platform(manifests, platform, where):
     candidates = []
     for child in manifests:
         found = child.get("platform") or {}
-        if _is_attestation(child) or found.get("os") != wanted_os or found.get("architecture") != wanted_arch:
+        if is_attestation(child) or found.get("os") != wanted_os or found.get("architecture") != wanted_arch:
             continue
         if wanted_variant is not None and found.get("variant") != wanted_variant:
             continue

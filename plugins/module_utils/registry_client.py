@@ -263,6 +263,27 @@ class RegistryClient:
         child, chosen = oci.pick_platform(body.get("manifests") or [], platform, "%s/%s:%s" % (host, repository, reference))
         return oci.PlatformChoice(child, digest, chosen)
 
+    def blob_json(self, host, repository, digest, credentials=None):
+        """A small JSON blob (an image config) by digest, checked against it."""
+        response = self.request("GET", host, "/v2/%s/blobs/%s" % (repository, digest), self.scope(host, repository), credentials)
+        if response.status_code != 200:
+            raise self._error(response, host, "%s@%s" % (repository, digest), credentials)
+        if "sha256:" + hashlib.sha256(response.content).hexdigest() != digest:
+            raise AcrOpsError("%s served the blob %s@%s with content of another digest" % (host, repository, digest), code="DIGEST_INVALID")
+        return self._json_object(response, host, "the blob %s@%s" % (repository, digest))
+
+    def put_manifest(self, login_server, repository, reference, media_type, body):
+        """PUT a manifest (a few KB, no layers) under a tag or digest on an ACR's data plane, with a push token; its digest."""
+        response = self.request("PUT", login_server, "/v2/%s/manifests/%s" % (repository, reference), "repository:%s:pull,push" % repository,
+                                headers={"Content-Type": media_type}, data=body)
+        if response.status_code not in (200, 201):
+            error = self._error(response, login_server, "pushing %s:%s" % (repository, reference), None)
+            if response.status_code in (401, 403):
+                error.hint = ("pushing the filtered index needs push rights on the target repository (AcrPush, or Container Registry "
+                              "Repository Writer with ABAC), beyond importing")
+            raise error
+        return response.headers.get("Docker-Content-Digest") or "sha256:" + hashlib.sha256(body).hexdigest()
+
     def list_tags(self, host, repository, credentials=None, page_size=1000, budget=None):
         """Every tag of a repository through the distribution API (GET /v2/<repo>/tags/list), paged by `n` and the `Link`
         header (`last`), with the same challenge-driven auth as digest reads.
