@@ -127,6 +127,11 @@ def action_lines(result):
         elif verb:
             lines.append("%s %s%s (%s) as %s" % (verb, result["source"], platform, (result.get("source_digest") or "digest unknown")[:19],
                                                  target["name"]))
+        filtered = result.get("filtered_index") or {}
+        if verb and filtered and target["name"] in filtered.get("pushed", []) + filtered.get("would_push", []):
+            lines.append("%s filtered index %s (%s of %s) under %s" % ("Would push" if target["action"].startswith("would") else "Pushed",
+                                                                       filtered["digest"][:19], ", ".join(filtered["platforms"]),
+                                                                       filtered["source_digest"][:19], target["name"]))
         backup = target.get("backup") or {}
         if backup.get("action") in VERBS:
             lines.append("%s %s (%s) of %s as backup %s" % (VERBS[backup["action"]], target["name"], backup["digest"][:19], result["source"],

@@ -110,4 +110,3 @@ def push_index(ctx, filtered, plan):
         if pushed != filtered.digest:
             raise AcrOpsError("%s answered the push of the filtered index to %s with digest %s, expected %s"
                               % (ctx.target.login_server, name, pushed, filtered.digest))
-

@@ -737,7 +737,7 @@ filtered_index:
   contains:
     source_digest: {description: The source index's digest., type: str}
     digest: {description: "The filtered index's digest: what the target tags hold.", type: str}
-    media_type: {description: The source index's media type, kept., type: str}
+    media_type: {description: "The source index's media type, kept.", type: str}
     platforms: {description: The platforms asked for., type: list, elements: str}
     children:
       description: One entry per kept child and target repository, with its digest, platform, repository and action (unchanged, imported,
@@ -745,7 +745,7 @@ filtered_index:
       type: list
       elements: dict
     pushed: {description: The target tags the index was pushed under (not in check mode)., type: list, elements: str}
-    would_push: {description: In check mode, the target tags it would be pushed under., type: list, elements: str}
+    would_push: {description: "In check mode, the target tags it would be pushed under.", type: list, elements: str}
 referrers:
   description:
     - With O(referrers), one entry per referrer found on the source and target repository it goes into.

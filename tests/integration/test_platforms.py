@@ -87,6 +87,7 @@ def test_three_platforms_mirrored_for_two_with_a_filtered_index(standin, ansible
     assert [(c["digest"], c["platform"], c["repository"], c["action"]) for c in predicted["filtered_index"]["children"]] == [
         (keep[0], "linux/amd64", repo, "would_import"), (keep[1], "linux/arm64", repo, "would_import")]
     assert predicted["filtered_index"]["would_push"] == ["%s:1" % repo]
+    assert "Would push filtered index %s (linux/amd64, linux/arm64 of %s) under %s:1" % (filtered_digest[:19], pushed[:19], repo) in predicted["actions"]
     assert any("do not verify" in w and pushed in w and filtered_digest in w for w in predicted["warnings"]), predicted["warnings"]
     assert refused["failed"] is True and refused["error_code"] == "TOO_MANY_MANIFESTS", refused
     assert "60 manifests" in refused["msg"] and "at most 50" in refused["msg"] and "platforms" in refused["msg"], refused["msg"]
@@ -109,6 +110,7 @@ def test_three_platforms_mirrored_for_two_with_a_filtered_index(standin, ansible
     assert [(t["action"], t["after"]) for t in first["targets"]] == [("imported", filtered_digest)]
     assert [(c["digest"], c["action"]) for c in first["filtered_index"]["children"]] == [(keep[0], "imported"), (keep[1], "imported")]
     assert first["filtered_index"]["pushed"] == ["%s:1" % repo]
+    assert "Pushed filtered index %s (linux/amd64, linux/arm64 of %s) under %s:1" % (filtered_digest[:19], pushed[:19], repo) in first["actions"]
     # The second run: unchanged, nothing imported or pushed (the totals below are the first run's and the whole index's alone).
     assert second["changed"] is False and [t["action"] for t in second["targets"]] == ["unchanged"]
     assert second["filtered_index"]["children"] == [] and second["filtered_index"]["pushed"] == []
@@ -130,9 +132,8 @@ def test_the_stand_in_refuses_an_import_of_more_than_50_manifests_in_the_documen
     standin.push("dockerhub", repo, "1", platforms=MANY, size=SIZE)
     before = import_calls(standin)
     info = standin.env["registries"]["standinacr"]
+    parameters = clients.import_parameters("%s:1" % repo, ["%s:1" % unique_repo.replace("_", "-")], registry_uri="docker.io")
     with pytest.raises(Exception) as raised:
-        clients.mgmt_client(standin).registries.begin_import_image(
-            info["resource_group"], "standinacr", clients.import_parameters("%s:1" % repo, ["%s:1" % unique_repo.replace("_", "-")],
-                                                                             registry_uri="docker.io")).result()
+        clients.mgmt_client(standin).registries.begin_import_image(info["resource_group"], "standinacr", parameters).result()
     assert "The maximum number of manifests for an imported image is 50." in str(raised.value)
     assert import_calls(standin) == before + 1
