@@ -22,6 +22,9 @@ from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrO
 # ACR's documented limit ("The maximum number of manifests for an imported image is 50", learn.microsoft.com, Import
 # container images, Limitations): the index and every child it lists (attestation manifests included) count.
 MAX_IMPORT_MANIFESTS = 50
+# The fewest bytes a child descriptor takes in an index's JSON ({"digest":"sha256:<64 hex>","size":N}, and a comma), so an
+# index smaller than MAX_IMPORT_MANIFESTS of them cannot list too many: its size (from the HEAD) spares the GET that counts.
+MIN_DESCRIPTOR_BYTES = 93
 
 # The filtered index of one source index: source_digest (the source's index), platforms (as asked), children ((digest,
 # 'os/arch[/variant]'), ...) kept in the source's order, media_type, body (the exact bytes to push) and digest (theirs).
@@ -49,6 +52,11 @@ def manifest_count(document):
     """How many manifests an import of this manifest copies, as ACR counts them: an index and each child it lists."""
     manifests = document.get("manifests") if isinstance(document, dict) else None
     return 1 + (len(manifests) if isinstance(manifests, list) else 0)
+
+
+def may_exceed_limit(size):
+    """Whether an index of `size` bytes (None: unknown) may list more manifests than ACR imports at once."""
+    return size is None or size >= MAX_IMPORT_MANIFESTS * MIN_DESCRIPTOR_BYTES
 
 
 def check_manifest_count(document, where):

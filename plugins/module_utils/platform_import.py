@@ -53,8 +53,11 @@ def read_source(client, request):
 
 
 def check_whole_index(client, request, digest):
-    """Before an index (or what may be one) is submitted whole: refuse it when ACR would (platform_filter.MAX_IMPORT_MANIFESTS)."""
+    """Before an index (or what may be one) is submitted whole: refuse it when ACR would (platform_filter.MAX_IMPORT_MANIFESTS).
+    Counting costs a GET (Docker Hub counts it as a pull), only for an index whose HEAD said it may be big enough."""
     ref = request.source
+    if not platform_filter.may_exceed_limit(client.manifest_sizes.get((request.source_host, ref.repository, digest))):
+        return
     fetched = client.manifest(request.source_host, ref.repository, digest, request.credentials)
     if fetched is not None and oci.is_index(fetched[1], fetched[2]):
         platform_filter.check_manifest_count(fetched[2], "%s/%s@%s" % (request.source_host, ref.repository, digest))

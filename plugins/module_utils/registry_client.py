@@ -85,6 +85,7 @@ class RegistryClient:
         self._lock = threading.Lock()
         self.request_count = 0
         self.rate_limits = {}  # (host, identity) -> (remaining, window): the latest ratelimit-remaining seen (source_quota.py)
+        self.manifest_sizes = {}  # (host, repository, digest) -> Content-Length of its HEAD: whether an index may be too big to import
 
     # ---- auth (registry_auth.RegistryAuth does the work) ----------------------------------------------------------------
     def set_entra_token(self, entra_token):
@@ -196,7 +197,10 @@ class RegistryClient:
         if response.status_code == 404:
             return None
         if response.status_code == 200 and response.headers.get("Docker-Content-Digest"):
-            return self._digest_header(response, host, repository, reference), oci.media_type(response)
+            digest = self._digest_header(response, host, repository, reference)
+            if (response.headers.get("Content-Length") or "").isdigit():
+                self.manifest_sizes[(host, repository, digest)] = int(response.headers["Content-Length"])
+            return digest, oci.media_type(response)
         if response.status_code == 200:
             # Some registries omit the header on HEAD: the digest of the exact bytes is the answer.
             fetched = self.request("GET", host, path, scope, credentials, headers={"Accept": oci.MANIFEST_ACCEPT})

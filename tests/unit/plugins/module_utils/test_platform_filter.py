@@ -85,6 +85,10 @@ def test_manifest_count_is_the_index_and_each_child_and_above_50_is_refused_with
     assert raised.value.code == "TOO_MANY_MANIFESTS"
     assert "docker.io/library/app@sha256:abc has 60 manifests (the index and its 59 children)" in str(raised.value)
     assert "at most 50" in str(raised.value) and "platforms" in raised.value.hint
+    # The HEAD's size spares the GET that counts when the index is too small to list 50 children; unknown sizes are counted.
+    descriptor = len(json.dumps({"digest": SOURCE, "size": 0}, separators=(",", ":")))
+    assert platform_filter.may_exceed_limit(None) is True and platform_filter.may_exceed_limit(len(json.dumps(sixty))) is True
+    assert platform_filter.may_exceed_limit(50 * descriptor) is True and platform_filter.may_exceed_limit(len(json.dumps(INDEX))) is False
 
 
 def test_a_single_manifest_matches_one_of_the_platforms_by_its_config():
