@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from standin import clients, images
+from standin import artifacts, clients, images
 
 pytestmark = pytest.mark.usefixtures("standin_clean")
 
@@ -67,19 +67,26 @@ def test_three_platforms_mirrored_for_two_with_a_filtered_index(standin, ansible
     pushed = standin.push("dockerhub", source_repo, "1", platforms=THREE, size=SIZE)
     many = standin.push("dockerhub", many_repo, "1", platforms=MANY, size=SIZE)
     whole = standin.push("dockerhub", whole_repo, "1", platforms=WANTED, size=SIZE, attestation=True)
+    single_repo = "library/%s-single" % repo
+    single = standin.push("dockerhub", single_repo, "1", platforms="linux/arm64", size=SIZE)
+    standin.push("dockerhub", single_repo, "v7", platforms="linux/arm/v7", size=SIZE)
     document = source_index(source_repo, "1", THREE)
     children = {m["platform"]["architecture"] + m["platform"].get("variant", ""): m["digest"] for m in document["manifests"]}
     keep = [children["amd64"], children["arm64"]]
     filtered_digest, filtered = expected_filtered(document, keep)
     assert filtered_digest != pushed
+    # A signature over a kept child follows it; one over the source index has no subject in the target and stays behind.
+    child_signature = artifacts.cosign_sign(standin, "dockerhub", source_repo, keep[0])
+    index_signature = artifacts.cosign_sign(standin, "dockerhub", source_repo, pushed)
 
     # One run: check mode predicts the children and the push; the 60-manifest index and a missing platform fail; nothing is written.
     run = ansible.tasks([
-        task("%s:1" % repo, check=True, platforms=WANTED),
+        task("%s:1" % repo, check=True, platforms=WANTED, referrers=True),
         task("%s-many:1" % repo),
         task("%s:1" % repo, platforms=["linux/amd64", "linux/s390x"]),
+        task("%s-single:v7" % repo, platforms=WANTED),
     ])
-    predicted, refused, missing = run.results["r0"], run.results["r1"], run.results["r2"]
+    predicted, refused, missing, wrong_single = run.results["r0"], run.results["r1"], run.results["r2"], run.results["r3"]
     assert not predicted.get("failed"), run
     assert predicted["changed"] is True and predicted["source_digest"] == pushed
     assert [(t["name"], t["action"], t["after"]) for t in predicted["targets"]] == [("%s:1" % repo, "would_import", filtered_digest)]
@@ -94,17 +101,21 @@ def test_three_platforms_mirrored_for_two_with_a_filtered_index(standin, ansible
     assert refused["targets"][0]["action"] == "failed" and refused["source_digest"] == many
     assert missing["failed"] is True and missing["error_code"] == "PLATFORM_UNKNOWN", missing
     assert "linux/s390x" in missing["msg"] and "linux/amd64, linux/arm/v7, linux/arm64" in missing["msg"], missing["msg"]
+    assert [(r["digest"], r["subject"], r["action"]) for r in predicted["referrers"]] == [(child_signature, keep[0], "would_import")]
+    assert wrong_single["failed"] is True and wrong_single["error_code"] == "PLATFORM_UNKNOWN", wrong_single
+    assert "is a single manifest for linux/arm/v7, not one of platforms (linux/amd64, linux/arm64)" in wrong_single["msg"]
     assert import_calls(standin) == 0, "check mode and both refusals must submit no import (the stand-in would refuse the 60)"
     assert manifest_puts(standin) == 0
     assert standin.acr_digest("standinacr", repo, "1") is None and standin.acr_digest("standinacr", repo, keep[0]) is None
 
     # Another run: the real mirror, the same again, and an index of only the wanted platforms (plus attestations) imported whole.
     run = ansible.tasks([
-        task("%s:1" % repo, platforms=WANTED),
-        task("%s:1" % repo, platforms=WANTED),
+        task("%s:1" % repo, platforms=WANTED, referrers=True),
+        task("%s:1" % repo, platforms=WANTED, referrers=True),
         task("%s-whole:1" % repo, platforms=WANTED),
+        task("%s-single:1" % repo, platforms=WANTED),
     ])
-    first, second, whole_result = run.results["r0"], run.results["r1"], run.results["r2"]
+    first, second, whole_result, single_result = run.results["r0"], run.results["r1"], run.results["r2"], run.results["r3"]
     assert not first.get("failed") and not second.get("failed") and not whole_result.get("failed"), run
     assert first["changed"] is True and first["verified"] is True
     assert [(t["action"], t["after"]) for t in first["targets"]] == [("imported", filtered_digest)]
@@ -115,7 +126,11 @@ def test_three_platforms_mirrored_for_two_with_a_filtered_index(standin, ansible
     assert second["changed"] is False and [t["action"] for t in second["targets"]] == ["unchanged"]
     assert second["filtered_index"]["children"] == [] and second["filtered_index"]["pushed"] == []
     assert "filtered_index" not in whole_result and [(t["action"], t["after"]) for t in whole_result["targets"]] == [("imported", whole)]
-    assert import_calls(standin) == 2 + 1, "one import per wanted child, one for the whole index; none for the second run"
+    assert [(t["action"], t["after"]) for t in single_result["targets"]] == [("imported", single)], single_result
+    assert [(r["digest"], r["action"]) for r in first["referrers"]] == [(child_signature, "imported")]
+    assert [(r["digest"], r["action"]) for r in second["referrers"]] == [(child_signature, "unchanged")]
+    assert import_calls(standin) == 2 + 1 + 1 + 1, ("one import per wanted child and one for its signature, one for the whole index, one "
+                                                    "for the single manifest; none for the second run")
     assert manifest_puts(standin) == 1, "one push of the filtered index; none for the second run"
 
     # The target: the tag holds the filtered index, which lists exactly the wanted children, present by digest; the third is not.
@@ -123,6 +138,9 @@ def test_three_platforms_mirrored_for_two_with_a_filtered_index(standin, ansible
     assert target_manifest(standin, repo, "1") == filtered
     assert [standin.acr_digest("standinacr", repo, d) for d in keep] == keep
     assert standin.acr_digest("standinacr", repo, children["armv7"]) is None
+    assert standin.acr_digest("standinacr", repo, artifacts.cosign_tag(keep[0], "sig")) == child_signature
+    assert standin.acr_digest("standinacr", repo, artifacts.cosign_tag(pushed, "sig")) is None
+    assert standin.acr_digest("standinacr", repo, index_signature) is None
 
 
 def test_the_stand_in_refuses_an_import_of_more_than_50_manifests_in_the_documented_words(standin_client, unique_repo):
