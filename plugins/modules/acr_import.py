@@ -182,7 +182,8 @@ options:
       - After the image is in place (or found current), its referrers are discovered on the source. Discovery uses the OCI 1.1
         referrers API, or the referrers tag schema (C(sha256-<hex>)) on registries without it, and cosign's tags
         (C(sha256-<hex>.sig), C(.att), C(.sbom)). Referrers of referrers are followed one level (a signature of an SBOM). For a whole
-        multi-platform index the referrers of the index and of each child are copied; with O(platform), those of the imported child.
+        multi-platform index the referrers of the index and of each child are copied; with O(platform), those of the imported child;
+        with a filtered index (O(platforms)), those of the kept children (not those of the source index, which is not in the target).
       - Each referrer that the target repository does not hold yet (one C(HEAD) by digest) is imported by digest as a manifest-only copy
         (C(untaggedTargetRepositories)). Its digest, and so its link to the image, is kept, and ACR's referrers API lists it. cosign's
         tags are imported under the same tag name, since cosign finds them by tag; a cosign tag that holds the source's digest is left
