@@ -13,6 +13,8 @@ import math
 import sys
 from pathlib import Path
 
+import registry_wide
+
 SCOPE_BATCH = 20  # scopes per token request (plugins/module_utils/registry_auth.py)
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -67,6 +69,8 @@ def scenario_correct(name, data):
         ours = data["tools"].get("acrops.registry (mirror.yml)", {})
         loops = [data["tools"].get(name, {}) for name in ("per-item acr_import loop", "per-item acr_import loop, in-process")]
         return all((run.get("import_calls", {}) or {}).get("max", 1) == 0 for run in [ours] + loops)
+    if name == "registry":
+        return registry_wide.correct(data)
     return True
 
 
@@ -273,7 +277,7 @@ def render(results):
             lines += ["- **%s**:" % name, "", "```", text.strip()[-3000:], "```", ""]
     sc = results["scenarios"]
     order = [("peers", section_peers), ("noop", section_noop), ("scaling", section_scaling), ("latency", section_latency),
-             ("mixed", section_mixed), ("bytes", section_bytes)]
+             ("mixed", section_mixed), ("bytes", section_bytes), ("registry", registry_wide.section)]
     for name, renderer in order:
         if name in sc:
             lines += renderer(sc[name])

@@ -1,7 +1,7 @@
 # Copyright (c) 2026 acrops.registry contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The six scenarios. Each takes the shared Suite and returns a JSON-able dict (raw runs + summaries).
+"""The seven scenarios (the seventh, `registry`, in registry_wide.py). Each takes the shared Suite and returns a JSON-able dict (raw runs + summaries).
 
 Compared things are always measured in the same process run, interleaved repetition by repetition, so that the
 load of a shared machine hits all of them alike; summaries are median / min / max over the repetitions.
@@ -14,6 +14,7 @@ import time
 
 from harness import REGISTRY, SOURCE_API_HOST, controller_bytes, controller_requests, image_size, stats
 import peers
+import registry_wide
 
 SOURCE_HEAD = "%s HEAD source:/v2/{repo}/manifests/{ref}" % SOURCE_API_HOST
 SOURCE_GET = "%s GET source:/v2/{repo}/manifests/{ref}" % SOURCE_API_HOST
@@ -39,6 +40,8 @@ class Config:
         self.peer_size = 5 if quick else 100
         self.peer_reps = peer_reps or self.reps
         self.first_mirror_concurrency = 16
+        self.registry_repos = 2 if quick else 100      # scenario 7: repositories x tags of the registry-wide no-op
+        self.registry_tags = 3 if quick else 10
 
     def describe(self):
         return dict(self.__dict__)
@@ -418,4 +421,5 @@ SCENARIOS = {
     "bytes": scenario_bytes,
     "peers": scenario_peers,
     "scaling": scenario_scaling,
+    "registry": registry_wide.scenario_registry,
 }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.acrops.registry.plugins.module_utils import planner, reference, target_naming
+from ansible_collections.acrops.registry.plugins.module_utils import planner, reference, repository_counts, target_naming
 from ansible_collections.acrops.registry.plugins.module_utils.image_requests import credentials_host, looks_like_host
 from ansible_collections.acrops.registry.plugins.module_utils.tag_policy import POLICY_KEYS
 
@@ -310,6 +310,7 @@ def mirror_report(result, registry, check_mode=False):
         report["tag_list_requests"] = result.get("tag_list_requests")
     if result.get("repository_selections"):
         report["repository_selections"] = result["repository_selections"]
+        report["repository_counts"] = result.get("repository_counts") or []
         report["tag_list_requests"] = result.get("tag_list_requests")
     if result.get("deleted") is not None or result.get("would_delete") is not None:
         report["deleted"] = list(result.get("would_delete" if check_mode else "deleted") or [])
@@ -329,13 +330,22 @@ def mirror_summary(report, max_changes=SUMMARY_CHANGES, report_path=""):
     if report.get("error"):
         return [head, "error: %s" % report["error"]]
     lines = [head]
+    # An entry that expands to more than 20 images: one line per repository instead of lines per image and per tag listing.
+    grouped, grouped_labels = repository_counts.grouped(report)
     for selection in report.get("repository_selections") or []:
         if selection.get("failed"):
             lines.append("  repositories %s: failed: %s" % (selection.get("label"), selection.get("msg")))
+        elif selection.get("label") in grouped:
+            lines.append("  repositories %s: %d of %d in %s selected, %d images: %s" % (
+                selection.get("label"), len(selection.get("selected") or []), selection.get("listed") or 0, selection.get("source"),
+                selection["counts"].get("images", 0), repository_counts.counts_text(selection["counts"], report.get("check_mode"))))
+            lines.extend(repository_counts.summary_lines(selection["label"], report))
         else:
             lines.append("  repositories %s: %d of %d in %s selected" % (
                 selection.get("label"), len(selection.get("selected") or []), selection.get("listed") or 0, selection.get("source")))
     for policy in report.get("policies") or []:
+        if policy.get("label") in grouped_labels:
+            continue
         if policy.get("failed"):
             lines.append("  policy %s: failed: %s" % (policy.get("label"), policy.get("msg")))
         elif policy.get("selected"):
@@ -347,6 +357,8 @@ def mirror_summary(report, max_changes=SUMMARY_CHANGES, report_path=""):
                 ": " + "; ".join(policy["warnings"]) if policy.get("warnings") else ""))
     rows = []
     for image in report.get("images", []):
+        if image.get("label") in grouped_labels:
+            continue
         if image.get("failed"):
             rows.append(("failed", image.get("source"), image.get("error")))
         for target in image.get("targets", []) + image.get("untagged", []):

@@ -14,8 +14,8 @@ import time
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.acrops.registry.plugins.module_utils import (
-    importer, image_requests, planner, policy_expansion, progress, pruner, referrer_import, repository_selection, running_imports,
-    target_reads)
+    importer, image_requests, planner, policy_expansion, progress, pruner, referrer_import, repository_counts, repository_selection,
+    running_imports, target_reads)
 from ansible_collections.acrops.registry.plugins.module_utils.auth import AUTH_ARGUMENT_SPEC
 from ansible_collections.acrops.registry.plugins.module_utils.clients import connect_azure, connect_registries
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor
@@ -285,7 +285,9 @@ class AcrImport:
                                                      lambda text: self.source_acr(clients, text), clients.cloud.acr_suffix)
         items = [image_requests.validate_image(spec, self.defaults, spec["label"]) for index in sorted(specs) for spec in specs[index]]
         failures = [repository_selection.failure_result(r) for r in reports if r["failed"]]
-        return items, reports, failures
+        # expand() reports every entry once, in order: a repository's entry label -> its selection's label (for the counts)
+        owners = dict((spec["label"], report["label"]) for entry, report in zip(self.catalog_entries, reports) for spec in specs.get(entry.index, ()))
+        return items, reports, failures, owners
 
     def run_batch(self, ctx, requests):
         """importer.run_batch, told as it goes when something can show it (show, from the in-process action)."""
@@ -326,10 +328,12 @@ class AcrImport:
                                    params["unreadable_source"], self.target_reads, clients.registry_client.retry_policy,
                                    SourceQuota(clients.registry_client.rate_limits, (params.get("source_rate_limit") or {}).get("min_remaining", 0)))
             budget = RequestBudget(params["tag_list_budget"])
-            selections, listing_failures = [], []
+            selections, listing_failures, rows = [], [], []
             if self.catalog_entries:
-                selected, selections, listing_failures = self.select_repositories(clients, budget)
-                requests += self.resolve(clients, selected)
+                selected, selections, listing_failures, owners = self.select_repositories(clients, budget)
+                selected = self.resolve(clients, selected)
+                rows = [repository_counts.row(owners[r.label], r.label, str(r.source), r.repositories[0]) for r in selected]
+                requests += selected
             policy_requests = [r for r in requests if r.policy is not None]
             requests, policies, failures = policy_expansion.expand_policies(ctx, requests, params["max_tags"], budget, params["concurrency"])
             failures = listing_failures + failures
@@ -356,8 +360,13 @@ class AcrImport:
         if policies:
             output.update(policies=policies, tag_list_requests=budget.used)
         if selections:
-            output.update(repository_selections=selections, tag_list_requests=budget.used)
-            output["actions"] = selection_lines(selections) + output["actions"]
+            counted, totals = repository_counts.tally(rows, results, importer.count)
+            for selection in selections:
+                if selection["label"] in totals:
+                    selection["counts"] = totals[selection["label"]]
+            output.update(repository_selections=selections, repository_counts=counted, tag_list_requests=budget.used)
+            output["actions"] = (selection_lines(selections) + repository_counts.action_lines(selections, counted, self.check_mode)
+                                 + output["actions"])
         if params.get("images") is not None or params.get("tag_policy") is not None:
             output.update(results=results, counts=importer.count(results))
         else:

@@ -5,7 +5,8 @@
 read a tag's attributes, PATCH them, DELETE a tag.
 
 Each change asks for the token scope it needs (metadata_write, delete), which an importer identity may not hold: ACR then
-grants a token without the action and refuses the call with 401 (or 403), and the error names the roles that give it.
+grants a token without the action and refuses the call with 401 (or 403), and the error names the roles that give it in the
+registry's role-assignment mode (acr_roles.py; RegistryClient.add_acr recorded it).
 """
 
 from __future__ import annotations
@@ -14,19 +15,10 @@ import itertools
 
 from urllib.parse import quote
 
-from ansible_collections.acrops.registry.plugins.module_utils import oci
+from ansible_collections.acrops.registry.plugins.module_utils import acr_roles, oci
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, show
 from ansible_collections.acrops.registry.plugins.module_utils.tag_lifecycle import TagFacts
 
-ABAC_MODE = "'RBAC Registry + ABAC Repository Permissions' mode, where AcrPull/AcrPush/AcrDelete are not honoured"
-ROLE_HINTS = {
-    "metadata_read": "reading tag attributes needs metadata read: AcrPull (or Container Registry Data Importer and Data Reader) "
-                     "in 'RBAC Registry Permissions' mode, or Container Registry Repository Reader in " + ABAC_MODE,
-    "metadata_write": "changing tag attributes needs metadata write: AcrPush in 'RBAC Registry Permissions' mode, or Container Registry "
-                      "Repository Writer (or Repository Contributor) in " + ABAC_MODE,
-    "delete": "deleting needs the delete permission: AcrDelete in 'RBAC Registry Permissions' mode, or Container Registry Repository "
-              "Contributor in " + ABAC_MODE + "; an ABAC condition may limit either to the mirror's repositories",
-}
 DISALLOWED = "REGISTRY_DISALLOWED_OPERATION"
 
 
@@ -38,12 +30,13 @@ def _scope(repository, action):
     return "repository:%s:%s" % (repository, action)
 
 
-def _refused(response, login_server, what, action):
+def _refused(client, response, login_server, repository, what, action):
     """The error of a call ACR did not do: permissions (401/403) name the roles, a lock says so, anything else as it came."""
     text = oci.error_text(response)
     if response.status_code in (401, 403):
+        name, mode = client.acr_mode(login_server)
         return AcrOpsError("%s refused to %s (HTTP %s): %s" % (login_server, what, response.status_code, text), code="UNAUTHORIZED"
-                           if response.status_code == 401 else "DENIED", hint=ROLE_HINTS[action])
+                           if response.status_code == 401 else "DENIED", hint=acr_roles.action_hint(action, name, mode, repository))
     if response.status_code == 405 and oci.error_code(response) == DISALLOWED:
         return AcrOpsError("%s refused to %s: it is locked (writeEnabled or deleteEnabled false): %s" % (login_server, what, text),
                            code=DISALLOWED)
@@ -68,7 +61,7 @@ def read_tag(client, login_server, repository, tag):
     if response.status_code == 404:
         return None
     if response.status_code != 200:
-        raise _refused(response, login_server, what, "metadata_read")
+        raise _refused(client, response, login_server, repository, what, "metadata_read")
     return _facts(response, client, login_server, what)
 
 
@@ -77,7 +70,7 @@ def update_tag(client, login_server, repository, tag, changes):
     what = "change the attributes of %s:%s" % (repository, tag)
     response = client.request("PATCH", login_server, _tag_path(repository, tag), _scope(repository, "metadata_write"), json=changes)
     if response.status_code != 200:
-        raise _refused(response, login_server, what, "metadata_write")
+        raise _refused(client, response, login_server, repository, what, "metadata_write")
     return _facts(response, client, login_server, what)
 
 
@@ -85,14 +78,14 @@ def delete_tag(client, login_server, repository, tag):
     """DELETE one tag (its manifest stays, untagged if it has no other tag). A tag already gone counts as deleted."""
     response = client.request("DELETE", login_server, _tag_path(repository, tag), _scope(repository, "delete"))
     if response.status_code not in (200, 202, 404):
-        raise _refused(response, login_server, "delete the tag %s:%s" % (repository, tag), "delete")
+        raise _refused(client, response, login_server, repository, "delete the tag %s:%s" % (repository, tag), "delete")
 
 
 def list_tags(client, login_server, repository, limit=10000):
     """{tag: TagFacts} of every tag of a repository (GET /acr/v1/{repo}/_tags, paged by Link); {} for an unknown repository."""
     items = client.acr_listing(login_server, "/acr/v1/%s/_tags?n=100" % quote(repository, safe=""), repository, "tags",
                                "the tag list of %s" % repository,
-                               lambda response: _refused(response, login_server, "list the tags of %s" % repository, "metadata_read"))
+                               lambda response: _refused(client, response, login_server, repository, "list the tags of %s" % repository, "metadata_read"))
     found = {}
     for item in itertools.islice(items, limit):
         attributes = item.get("changeableAttributes")
@@ -107,7 +100,7 @@ def list_manifests(client, login_server, repository, limit=10000):
     createdTime, references (an index's children), changeableAttributes. [] for an unknown repository."""
     items = client.acr_listing(login_server, "/acr/v1/%s/_manifests?n=100" % quote(repository, safe=""), repository, "manifests",
                                "the manifest list of %s" % repository,
-                               lambda response: _refused(response, login_server, "list the manifests of %s" % repository, "metadata_read"))
+                               lambda response: _refused(client, response, login_server, repository, "list the manifests of %s" % repository, "metadata_read"))
     return [item for item in itertools.islice(items, limit) if isinstance(item.get("digest"), str)]
 
 
@@ -122,4 +115,4 @@ def delete_manifest(client, login_server, repository, digest):
     """DELETE /v2/{repo}/manifests/{digest} (ACR removes the tags on it too). A manifest already gone counts as deleted."""
     response = client.request("DELETE", login_server, "/v2/%s/manifests/%s" % (repository, digest), _scope(repository, "delete"))
     if response.status_code not in (200, 202, 404):
-        raise _refused(response, login_server, "delete the manifest %s@%s" % (repository, digest), "delete")
+        raise _refused(client, response, login_server, repository, "delete the manifest %s@%s" % (repository, digest), "delete")

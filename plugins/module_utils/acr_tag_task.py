@@ -65,7 +65,7 @@ def run(params, check_mode, redactor):
     target = clients.arm.get_registry(params["registry"], params.get("resource_group"))
     client = clients.registry_client
     login = target.login_server
-    client.add_acr(login)
+    client.add_acr(login, target.role_assignment_mode, target.name)  # a refusal names the roles of the registry's mode
     for _tag in tags:
         client.expect(login, repository)
     plans = [tag_lifecycle.plan_tag(t, acr_tag_client.read_tag(client, login, repository, t), params["state"], wanted) for t in tags]

@@ -18,7 +18,7 @@ from collections import namedtuple
 
 from ansible_collections.acrops.registry.plugins.module_utils import tag_policy
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
-from ansible_collections.acrops.registry.plugins.module_utils.tag_lifecycle import is_locked
+from ansible_collections.acrops.registry.plugins.module_utils.tag_lifecycle import TagFacts, is_locked
 
 REPOSITORY = "repository"
 DEFAULT_MAX_DELETES = 10
@@ -49,18 +49,21 @@ def owned(policy, prune, tags):
     return [t for t in matched if policy.latest is None or tag_policy.parse_tag(t) is not None]
 
 
-def plan_repository(repository, policy, prune, selected, existing, targeted=(), backups=None, backup_keep=3):
+def plan_repository(repository, policy, prune, selected, existing, targeted=(), backups=None, backup_keep=3, new_backups=None):
     """existing: {tag: TagFacts} of the target repository -> PrunePlan. selected: the tags the policy selected this run;
     targeted: tags of the repository other entries of the run write (a listed tag is never pruned by a policy); backups: the
     regex of the entry's backup tags (tag_backups.pattern) or None: those are never ordinary candidates, the newest
-    `backup_keep` of them (by createdTime) stay and the older ones are candidates."""
+    `backup_keep` of them (by createdTime) stay and the older ones are candidates. new_backups: {tag: digest} of backup tags
+    this check-mode run would create: newer than any that exists, so check mode predicts what the real run deletes."""
     if not selected:
         return PrunePlan(repository, [], [])
+    new_backups = {t: d for t, d in (new_backups or {}).items() if t not in existing}
+    existing = dict(existing, **{t: TagFacts(d, {}) for t, d in new_backups.items()})
     keep = set(selected) | set(targeted)
     backup_tags = sorted(t for t in existing if backups is not None and backups.fullmatch(t))
     keep.update(backup_tags)
     candidates = [t for t in owned(policy, prune, sorted(existing)) if t not in keep]
-    newest_first = sorted(backup_tags, key=lambda t: (created_epoch(existing[t].created) or 0, t), reverse=True)
+    newest_first = sorted(backup_tags, key=lambda t: (t in new_backups, created_epoch(existing[t].created) or 0, t), reverse=True)
     candidates += [t for t in newest_first[backup_keep:] if t not in set(selected) | set(targeted)]
     delete = [(t, existing[t].digest) for t in candidates if not is_locked(existing[t].attributes)]
     locked = [t for t in candidates if is_locked(existing[t].attributes)]

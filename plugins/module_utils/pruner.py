@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 
-from ansible_collections.acrops.registry.plugins.module_utils import acr_tag_client, prune_plan, tag_backups
+from ansible_collections.acrops.registry.plugins.module_utils import acr_tag_client, planner, prune_plan, tag_backups
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 
 
@@ -24,6 +24,18 @@ def _targeted(results):
             repository, tag = target["name"].rsplit(":", 1)
             targeted.setdefault(repository, set()).add(tag)
     return targeted
+
+
+def _new_backups(results):
+    """repository -> {backup tag: digest} that check mode predicts this run would create (tag_backups.back_up)."""
+    new = {}
+    for result in results:
+        for target in result.get("targets") or []:
+            backup = target.get("backup") or {}
+            if backup.get("action") == planner.WOULD_IMPORT:
+                repository, tag = backup["name"].rsplit(":", 1)
+                new.setdefault(repository, {})[tag] = backup["digest"]
+    return new
 
 
 def _failed_repositories(results):
@@ -54,6 +66,7 @@ def prune_policies(ctx, policy_requests, reports, results, max_deletes, grace_se
         return failures, deleted
     failed_repositories = _failed_repositories(results)
     targeted = _targeted(results)
+    new_backups = _new_backups(results) if ctx.check_mode else {}
     unreadable = []
     for request, report in zip(policy_requests, reports):
         if not request.prune and not request.prune_untagged:
@@ -74,7 +87,8 @@ def prune_policies(ctx, policy_requests, reports, results, max_deletes, grace_se
                 outcome["skipped"].append("%s: an import into it failed in this run" % repository)
                 continue
             try:
-                plan, manifests = _plans(ctx, request, report, repository, grace_seconds, targeted.get(repository, set()), backup_keep)
+                plan, manifests = _plans(ctx, request, report, repository, grace_seconds, targeted.get(repository, set()), backup_keep,
+                                         new_backups.get(repository))
             except AcrOpsError as exc:
                 outcome["skipped"].append("%s: its tags or manifests could not be read" % repository)
                 if not unreadable:
@@ -107,16 +121,17 @@ def prune_policies(ctx, policy_requests, reports, results, max_deletes, grace_se
     return failures, deleted
 
 
-def _plans(ctx, request, report, repository, grace_seconds, targeted, backup_keep):
+def _plans(ctx, request, report, repository, grace_seconds, targeted, backup_keep, new_backups=None):
     """(tag PrunePlan, UntaggedPlan or None) of one target repository; reads its tags and, for prune_untagged, its manifests.
-    targeted: the tags of the repository that images of this run write: kept like the selection."""
+    targeted: the tags of the repository that images of this run write: kept like the selection; new_backups: the backup tags
+    check mode predicts (prune_plan.plan_repository)."""
     client, server = ctx.registry_client, ctx.target.login_server
     plan = prune_plan.PrunePlan(repository, [], [])
     if request.prune:
         existing = acr_tag_client.list_tags(client, server, repository)
         backups = tag_backups.pattern(request.backup) if request.backup else None
         plan = prune_plan.plan_repository(repository, request.policy, request.prune, report["selected"], existing, targeted, backups,
-                                          backup_keep)
+                                          backup_keep, new_backups)
     if not request.prune_untagged:
         return plan, None
     subjects = {}

@@ -97,6 +97,10 @@ class RegistryClient:
         self.auth.add_acr(login_server)
         self._acr_modes[login_server] = (name or login_server, role_assignment_mode)
 
+    def acr_mode(self, login_server):
+        """(registry name, roleAssignmentMode or None) of an ACR host, for the roles a refusal names."""
+        return self._acr_modes.get(login_server, (login_server, None))
+
     def expect(self, host, repository, credentials=None):
         """Announce that this run will read `repository` on `host` with these credentials (token requests then batch)."""
         self.auth.expect(host, repository, credentials)

@@ -18,6 +18,7 @@ author:
 extends_documentation_fragment:
   - acrops.registry.attributes
   - acrops.registry.auth
+  - acrops.registry.repository
   - acrops.registry.requirements
   - acrops.registry.retries
 attributes:
@@ -31,17 +32,6 @@ attributes:
     support: full
     description: Reads only.
 options:
-  registry:
-    description: The registry name (5-50 letters and digits).
-    type: str
-    required: true
-  resource_group:
-    description: The registry's resource group; found by listing the subscription when omitted.
-    type: str
-  repository:
-    description: The repository, e.g. V(app) or V(mirror/nginx).
-    type: str
-    required: true
   tags:
     description: Only these tags. A tag that does not exist is returned with C(exists=false) (and fails the task with O(must_exist)).
     type: list

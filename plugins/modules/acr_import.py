@@ -824,6 +824,27 @@ repository_selections:
     selected: {description: The selected repository paths., type: list, elements: str, returned: always}
     failed: {description: Whether listing the catalog failed., type: bool, returned: always}
     msg: {description: Why it failed., type: str, returned: when failed}
+    counts:
+      description: The entry's totals over its selected repositories, shaped like RV(counts) (C(images) is how many images it expanded to).
+      type: dict
+      returned: when it selected at least one repository
+repository_counts:
+  description:
+    - One entry per selected repository of the O(images[].repositories) entries, in their order, so that a registry-wide
+      preview reads by repository (C(would_import), C(unchanged), C(drifted) in check mode; C(imported), C(unchanged),
+      C(failed) in a normal run). The entry's totals are RV(repository_selections[].counts); every image stays in RV(results).
+    - The module's RV(actions) show the same, one line per repository after each entry's totals.
+  returned: when O(images[].repositories) was given
+  type: list
+  elements: dict
+  contains:
+    selection: {description: "The label of the entry that selected it (RV(repository_selections[].label)).", type: str, returned: always}
+    label: {description: "The label of the repository's own entry, which its results carry (C(label), C(selected_by)).", type: str, returned: always}
+    source_repository: {description: The source repository (host and path)., type: str, returned: always}
+    target_repository: {description: The target repository., type: str, returned: always}
+    counts: {description: "Counts over the repository's images, shaped like RV(counts).", type: dict, returned: always}
+  sample: [{selection: team, label: team team/api, source_repository: registry.example.com/team/api, target_repository: registry.example.com/team/api,
+            counts: {images: 10, would_import: 8, unchanged: 1, drifted: 1, failed: 0}}]
 counts:
   description:
     - Target counts per action over the batch (C(exists_unverified) and C(unknown) included), plus C(failed), C(images) and

@@ -26,6 +26,7 @@ author:
 extends_documentation_fragment:
   - acrops.registry.attributes
   - acrops.registry.auth
+  - acrops.registry.repository
   - acrops.registry.requirements
 attributes:
   check_mode:
@@ -38,17 +39,6 @@ attributes:
     support: full
     description: Reads the attributes first and changes only those that differ; deleting a tag that is gone changes nothing.
 options:
-  registry:
-    description: The registry name (5-50 letters and digits).
-    type: str
-    required: true
-  resource_group:
-    description: The registry's resource group; found by listing the subscription when omitted.
-    type: str
-  repository:
-    description: The repository, e.g. V(app) or V(mirror/nginx).
-    type: str
-    required: true
   tags:
     description: The tags to change (at most 100).
     type: list
@@ -76,7 +66,8 @@ notes:
   - Permissions. Changing attributes needs metadata write (AcrPush in the registry's C(RBAC Registry Permissions) mode; Container
     Registry Repository Writer or Contributor in C(RBAC Registry + ABAC Repository Permissions) mode). Deleting needs delete (AcrDelete,
     or Container Registry Repository Contributor in ABAC mode, where AcrPull, AcrPush and AcrDelete are not honoured). An ABAC
-    condition can limit either role to some repositories.
+    condition can limit either role to some repositories. A refusal names the roles of the registry's mode (its C(roleAssignmentMode),
+    read from Resource Manager).
 seealso:
   - module: acrops.registry.acr_import
   - module: acrops.registry.acr_image_info

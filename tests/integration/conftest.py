@@ -3,40 +3,50 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 
 import pytest
 
 from collection_path import COLLECTIONS_ROOT
 
 import playbook_runner
+from callback_plugins.check_mode_changes import data_plane_changes
+
+CALLBACKS = Path(__file__).resolve().parent / "callback_plugins"
 
 
-def data_plane_changes(standin):
-    """How many DELETE and PATCH requests the stand-in's registries have seen (every deletion or attribute change, refused or not)."""
-    return sum(count for key, count in standin.control.counters()["requests"].items() if key.split(" ")[1] in ("DELETE", "PATCH"))
-
-
-def changes_nothing(standin, args, run):
-    """A --check run must send no deletion and no attribute change at all (issue 17): counted by the stand-in, not inferred."""
-    if "--check" not in args:
-        return run()
-    before = data_plane_changes(standin)
+def changes_nothing(standin, args, run, check_mode_log):
+    """No check-mode run or task may send a deletion or an attribute change (issue 17), counted by the stand-in, not inferred: a
+    --check run as a whole, and each task that runs in check mode (its own `check_mode: true` too) through the
+    check_mode_changes callback, whose findings are read from check_mode_log."""
+    before = data_plane_changes(standin.control.counters())
     result = run()
-    assert data_plane_changes(standin) == before, "a --check run sent DELETE or PATCH requests to a registry"
+    if "--check" in args:
+        assert data_plane_changes(standin.control.counters()) == before, "a --check run sent DELETE or PATCH requests to a registry"
+    if check_mode_log.exists():
+        found = [json.loads(line) for line in check_mode_log.read_text().splitlines()]
+        check_mode_log.unlink()
+        assert not found, "check-mode tasks sent DELETE or PATCH requests (or their counts could not be read): %s" % found
     return result
 
 
 @pytest.fixture
 def ansible(standin, tmp_path):
-    """Run modules or playbooks with real ansible-playbook against the stand-in; a --check run is asserted to delete and change
-    nothing on the registries' data plane."""
+    """Run modules or playbooks with real ansible-playbook against the stand-in; every check-mode run and task is asserted to
+    delete and change nothing on the registries' data plane."""
+    check_mode_log = tmp_path / "check-mode-changes.jsonl"
+
     class Ansible:
-        env = playbook_runner.ansible_env(standin, COLLECTIONS_ROOT)
+        env = playbook_runner.ansible_env(standin, COLLECTIONS_ROOT, {
+            "ANSIBLE_CALLBACK_PLUGINS": str(CALLBACKS), "ACROPS_TEST_CHECK_MODE_LOG": str(check_mode_log),
+            "ACROPS_TEST_STANDIN_CONTROL": standin.env["control_url"], "ACROPS_TEST_STANDIN_CA": standin.env["ca_file"]})
 
         def tasks(self, tasks, args=(), env=None):
             plays = playbook_runner.module_play(tmp_path, tasks)
-            run = changes_nothing(standin, args, lambda: playbook_runner.run_playbook(plays, dict(self.env, **(env or {})), tmp_path, args))
+            run = changes_nothing(standin, args, lambda: playbook_runner.run_playbook(plays, dict(self.env, **(env or {})), tmp_path, args),
+                                  check_mode_log)
             assert run.results is not None, run
             return run
 
@@ -48,7 +58,7 @@ def ansible(standin, tmp_path):
 
         def playbook(self, path, inventory, args=(), env=None):
             return changes_nothing(standin, args, lambda: playbook_runner.run_playbook(path, dict(self.env, **(env or {})), tmp_path, args,
-                                                                                       inventory=inventory))
+                                                                                       inventory=inventory), check_mode_log)
 
     return Ansible()
 
@@ -87,7 +97,7 @@ FIRST_LANE_ONLY = frozenset((
     "test_standin_deletes.py", "test_import_backup.py",
 ))
 SECOND_LANE_ONLY = frozenset((
-    "test_locked_down.py", "test_prune.py", "test_option_paths.py", "test_referrers_import.py", "test_request_economy.py",
+    "test_locked_down.py", "test_prune.py", "test_prune_backups.py", "test_option_paths.py", "test_referrers_import.py", "test_request_economy.py",
     "test_platforms.py",
 ))
 

@@ -4,7 +4,9 @@
 """Entries that name a namespace or a registry (issue 18) through ansible-playbook against the stand-in, in one run:
 a 3-repository namespace on a distribution registry selected by regex with one excluded (check mode, import, unchanged,
 check mode again), max_images stopping a run before any import, an ACR source whose catalog comes in pages of two,
-the refusals for Docker Hub (before any call) and a registry whose catalog answers 401, and the role with its prefix."""
+the refusals for Docker Hub (before any call) and a registry whose catalog answers 401, and the role with its prefix; and
+at scale, 21 images over 3 repositories: the module's exact counts per repository in check mode (no import), the role's
+summary one line per repository, the module's counts on the next run."""
 
 from __future__ import annotations
 
@@ -32,6 +34,13 @@ def test_namespaces_paged_catalogs_max_images_and_refusals(standin, ansible, rep
     standin.push("private", "%s-other/api" % repo, "1", platforms="linux/amd64", size=64)  # beside the namespace, not below it
     acr_names = ["%s/acr/app%d" % (repo, n) for n in range(5)]
     acr_digests = {name: standin.push("devacr", name, "v1", platforms="linux/amd64", size=64) for name in acr_names}
+    big = "%s-big" % repo  # 3 repositories x 7 tags: 21 images, above the 20 that the role's summary shows per image
+    for r in range(3):
+        for tag in range(1, 8):
+            standin.push("private", "%s/r%d" % (big, r), str(tag), platforms="linux/amd64", size=64)
+    # In the target already: r0:1 the same image (unchanged), r0:2 another one (drifted without force).
+    standin.push("standinacr", "%s/%s/r0" % (host, big), "1", platforms="linux/amd64", size=64, seed="%s/r0:1" % big)
+    standin.push("standinacr", "%s/%s/r0" % (host, big), "2", platforms="linux/amd64", size=64, seed="elsewhere")
     standin.control.settings(catalog_page_size=2)
     calls = standin.control.counters()["import_calls"]
 
@@ -41,6 +50,8 @@ def test_namespaces_paged_catalogs_max_images_and_refusals(standin, ansible, rep
     # By resource ID (as from another subscription): the registry is read once per run, not once per repository.
     from_acr = {"images": [{"source": repo + "/acr", "source_registry": standin.env["registries"]["devacr"]["id"], "repositories": {"regex": "app[0-9]"},
                             "tags": ["v1"]}], "tag_list_budget": 1000}
+    wide = {"images": [{"source": "%s/%s" % (host, big), "label": "wide", "repositories": {"regex": "r[0-9]"}, "tags": "all"}],
+            "source_credentials": namespace["source_credentials"]}
     run = ansible.tasks([
         task(namespace, check=True),                                          # r0
         task(namespace),                                                      # r1
@@ -55,6 +66,14 @@ def test_namespaces_paged_catalogs_max_images_and_refusals(standin, ansible, rep
          "vars": {"acr_mirror_registry": "standinacr", "acr_mirror_target_prefix": "role/", "acr_mirror_credentials": namespace["source_credentials"],
                   "acr_mirror_images": [{"source": "%s/%s" % (host, repo), "repositories": {"regex": "api"}, "tags": ["1"]}]}},
         {"ansible.builtin.debug": {"var": "acr_mirror_result"}},
+        task(dict(wide, images=[dict(wide["images"][0], force=False)]), check=True),                      # r10: preview at scale
+        # r11: the role mirrors the same entry (without force; a task's check_mode leaves the role's ansible_check_mode false,
+        # and --check would be a playbook run of its own), r12: its report
+        {"ansible.builtin.include_role": {"name": "acrops.registry.acr_mirror"},
+         "vars": {"acr_mirror_registry": "standinacr", "acr_mirror_credentials": namespace["source_credentials"], "acr_mirror_force": False,
+                  "acr_mirror_images": [{"source": "%s/%s" % (host, big), "repositories": {"regex": "r[0-9]"}, "tags": "all"}]}},
+        {"ansible.builtin.debug": {"var": "acr_mirror_result"}},
+        task(wide),                                                                                       # r13: and by the module
     ])
     result = run.results
     wanted = ["%s/%s:%s" % (repo, name, tag) for name in ("api", "web") for tag in ("1", "2")]
@@ -96,4 +115,29 @@ def test_namespaces_paged_catalogs_max_images_and_refusals(standin, ansible, rep
     assert [(t["name"], t["action"]) for i in role["images"] for t in i["targets"]] == [("role/%s/%s/api:1" % (host, repo), "imported")]
     assert storage_digest(standin.env["registries"]["standinacr"]["storage_url"], "role/%s/%s/api" % (host, repo), "1") == pushed[
         "%s/api:1" % repo]
-    assert standin.control.counters()["import_calls"] == calls + len(named) + len(acr_names) + 1, "check mode and refusals import nothing"
+
+    preview = result["r10"]
+    per_repository = {c["source_repository"]: (c["target_repository"], c["counts"]["images"], c["counts"]["would_import"], c["counts"]["unchanged"],
+                                               c["counts"]["drifted"]) for c in preview["repository_counts"]}
+    assert per_repository == {"%s/%s/r0" % (host, big): ("%s/%s/r0" % (host, big), 7, 5, 1, 1),
+                              "%s/%s/r1" % (host, big): ("%s/%s/r1" % (host, big), 7, 7, 0, 0),
+                              "%s/%s/r2" % (host, big): ("%s/%s/r2" % (host, big), 7, 7, 0, 0)}, run
+    totals = preview["repository_selections"][0]["counts"]
+    assert (totals["images"], totals["would_import"], totals["unchanged"], totals["drifted"], totals["failed"]) == (21, 19, 1, 1, 0)
+    assert "Repository selection of wide: 21 images in 3 repositories: would import 19, unchanged 1, drifted 1" in preview["actions"]
+    assert "  %s/%s/r0 -> %s/%s/r0: would import 5, unchanged 1, drifted 1" % (host, big, host, big) in preview["actions"]
+    report = result["r12"]["acr_mirror_result"]
+    assert len(report["images"]) == 21, "the JSON report keeps every image"
+    assert [c["counts"]["imported"] for c in report["repository_counts"]] == [5, 7, 7], report["repository_counts"]
+    # The role's summary (its assert's message in the output): one line per repository, none per image of this entry.
+    summary = run.stdout.split("TASK [acrops.registry.acr_mirror : Summary")[-1].split("TASK [")[0]
+    assert ("repositories acr_mirror_images[0]: 3 of 3 in %s/%s selected, 21 images: imported 19, unchanged 1, failed 0, drifted 1"
+            % (host, big)) in summary, run
+    assert "    %s/%s/r0 -> %s/%s/r0: imported 5, unchanged 1, failed 0, drifted 1" % (host, big, host, big) in summary
+    assert "    %s/%s/r2 -> %s/%s/r2: imported 7, unchanged 0, failed 0" % (host, big, host, big) in summary
+    assert "%s/%s/r1:3" % (host, big) not in summary and "policy " not in summary, "no line per image or per tag listing"
+    again = result["r13"]
+    assert [(c["counts"]["imported"], c["counts"]["unchanged"], c["counts"]["drifted"]) for c in again["repository_counts"]] == [
+        (0, 6, 1), (0, 7, 0), (0, 7, 0)], run
+    assert "Repository selection of wide: 21 images in 3 repositories: imported 0, unchanged 20, failed 0, drifted 1" in again["actions"]
+    assert standin.control.counters()["import_calls"] == calls + len(named) + len(acr_names) + 1 + 19, "check mode and refusals import nothing"

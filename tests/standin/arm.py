@@ -62,6 +62,14 @@ def match_route(method, path):
     return found or (None, None, False)
 
 
+def authorization_failed(principal, action, scope):
+    """Resource Manager's 403 for a principal without the action's role (text as recorded)."""
+    return arm_error(403, "AuthorizationFailed",
+                     "The client '%s' with object id '%s' does not have authorization to perform action '%s' over scope '%s' "
+                     "or the scope is invalid. If access was recently granted, please refresh your credentials."
+                     % (principal.client_id, principal.object_id, action, scope))
+
+
 class Arm:
     def __init__(self, world, importer):
         self.world = world
@@ -213,11 +221,7 @@ class Arm:
         if problem:
             return problem
         if not principal.can_import:
-            return arm_error(403, "AuthorizationFailed",
-                             "The client '%s' with object id '%s' does not have authorization to perform action "
-                             "'Microsoft.ContainerRegistry/registries/write' over scope '%s' or the scope is invalid. "
-                             "If access was recently granted, please refresh your credentials."
-                             % (principal.client_id, principal.object_id, registry.id))
+            return authorization_failed(principal, "Microsoft.ContainerRegistry/registries/write", registry.id)
         try:
             body = json.loads((await request.read()).decode("utf-8") or "{}")
         except ValueError as exc:
@@ -249,11 +253,7 @@ class Arm:
         if problem:
             return problem
         if not principal.can_import:
-            return arm_error(403, "AuthorizationFailed",
-                             "The client '%s' with object id '%s' does not have authorization to perform action "
-                             "'Microsoft.ContainerRegistry/registries/importImage/action' over scope '%s' or the scope is invalid. "
-                             "If access was recently granted, please refresh your credentials."
-                             % (principal.client_id, principal.object_id, registry.id))
+            return authorization_failed(principal, "Microsoft.ContainerRegistry/registries/importImage/action", registry.id)
         raw = await request.read()
         try:
             body = json.loads(raw.decode("utf-8") or "null")

@@ -48,3 +48,45 @@ def test_the_summary_says_what_each_selection_selected_or_why_it_failed():
     lines = mirror.mirror_summary({"counts": {}, "images": [], "repository_selections": selections})
     assert "  repositories ns: 1 of 2 in registry.example.com/team selected" in lines
     assert "  repositories hub: failed: ghcr.io serves no catalog" in lines
+
+
+def module_result(selection, repositories, per_repository, check_mode=True, fail=None):
+    """acr_import's result for one selection of `repositories` paths with `per_repository` tags each (would import all; `fail`:
+    the path whose first tag failed)."""
+    results, rows = [], []
+    for path in repositories:
+        label = "%s %s" % (selection, path)
+        rows.append({"selection": selection, "label": label, "source_repository": "reg.example.com/" + path, "target_repository": "m/" + path,
+                     "counts": {"images": per_repository, "would_import": per_repository - (path == fail), "failed": int(path == fail)}})
+        for tag in range(per_repository):
+            failed = path == fail and tag == 0
+            results.append({"label": label, "selected_by": label, "source": "reg.example.com/%s:%d" % (path, tag), "failed": failed,
+                            "msg": "quota" if failed else None,
+                            "targets": [] if failed else [{"name": "m/%s:%d" % (path, tag), "action": "would_import" if check_mode else "imported"}]})
+    images = len(repositories) * per_repository
+    selections = [{"label": selection, "source": "reg.example.com/team", "selected": list(repositories), "listed": len(repositories), "failed": False,
+                   "counts": {"images": images, "would_import": images - bool(fail), "failed": int(bool(fail))}}]
+    policies = [{"label": row["label"], "source": row["source_repository"], "selected": [str(t) for t in range(per_repository)],
+                 "listed": per_repository} for row in rows]
+    return {"results": results, "counts": selections[0]["counts"], "repository_selections": selections, "repository_counts": rows,
+            "policies": policies}
+
+
+def test_an_entry_above_twenty_images_is_summarised_one_line_per_repository_and_the_report_keeps_every_image():
+    result = module_result("ns", ["team/api", "team/web", "team/db"], 7, fail="team/web")  # 21 images
+    report = mirror.mirror_report(result, "r", check_mode=True)
+    assert len(report["images"]) == 21 and report["repository_counts"] == result["repository_counts"]
+    lines = mirror.mirror_summary(report)
+    assert lines[1:] == [
+        "  repositories ns: 3 of 3 in reg.example.com/team selected, 21 images: would import 20, unchanged 0, drifted 0, failed 1",
+        "    reg.example.com/team/api -> m/team/api: would import 7, unchanged 0, drifted 0",
+        "    reg.example.com/team/web -> m/team/web: would import 6, unchanged 0, drifted 0, failed 1 (first failure: reg.example.com/team/web:0: quota)",
+        "    reg.example.com/team/db -> m/team/db: would import 7, unchanged 0, drifted 0"], lines
+
+
+def test_an_entry_of_twenty_images_keeps_its_lines_per_image():
+    report = mirror.mirror_report(module_result("ns", ["team/api", "team/web"], 10), "r", check_mode=True)
+    lines = mirror.mirror_summary(report, max_changes=100)
+    assert "  repositories ns: 2 of 2 in reg.example.com/team selected" in lines
+    assert sum(1 for line in lines if line.startswith("  would import  m/team/")) == 20
+    assert sum(1 for line in lines if line.startswith("  policy ns team/")) == 2

@@ -110,3 +110,7 @@ def test_backup_tags_are_kept_newest_first_and_never_ordinary_candidates():
     without = plan_repository("app", parse_policy({"latest": 1}), True, ["1.0"], tags)
     assert len(without.delete) == 5, "without backup, the policy's filters own them as pre-releases"
     assert not backups.fullmatch("1.0-prev-xyz") and not backups.fullmatch("1.0")
+    # Check mode: the backup the run would make is the newest, so the prediction is the real run's (an existing one stays existing).
+    predicted = plan_repository("app", parse_policy({"latest": 1}), True, ["1.0"], tags, backups=backups, backup_keep=2,
+                                new_backups={"1.0-prev-eeeeeeeeeeee": "sha256:" + "2" * 64, "1.0-prev-aaaaaaaaaaaa": "sha256:" + "3" * 64})
+    assert [t for t, dummy in predicted.delete] == ["0.9", "1.0-prev-aaaaaaaaaaaa", "1.0-prev-bbbbbbbbbbbb", "1.0-prev-cccccccccccc"]
