@@ -18,10 +18,19 @@ from ansible_collections.acrops.registry.plugins.module_utils.tag_policy import 
 # An inventory entry's keys: acr_import's image keys, with `tags` (a list, or a tag policy) and `credentials` (a name in
 # acr_mirror_credentials) in place of tag_policy, source_username and source_password.
 ENTRY_KEYS = frozenset(("source", "targets", "tags", "source_registry", "credentials", "force", "untagged_repositories", "platform",
-                        "referrers", "referrers_types", "repositories", "max_tags", "lock", "prune",
+                        "platforms", "referrers", "referrers_types", "repositories", "max_tags", "lock", "prune",
                         "prune_untagged", "backup"))
 ACTION_ORDER = (planner.IMPORTED, planner.OVERWRITTEN, planner.WOULD_IMPORT, planner.WOULD_OVERWRITE, planner.DRIFTED, "deferred", "would_defer",
                 planner.UNCHANGED, planner.EXISTS_UNVERIFIED, planner.UNKNOWN, planner.LOCKED, planner.FAILED)
+
+
+def _platforms_of(entry):
+    """An entry's platform choice as text (platform, or its platforms joined), or None: the same image for other platforms is
+    another source."""
+    platforms = entry.get("platforms")
+    if platforms:
+        return ", ".join(str(p) for p in platforms) if isinstance(platforms, list) else str(platforms)
+    return entry.get("platform")
 
 
 def _default_repository(ref, path, prefix, label):
@@ -150,7 +159,7 @@ def _policy_request(entry, policy, label, prefix, credentials, force):
         source_text = ref.name
     targets = list(entry["targets"]) if entry.get("targets") else [_default_repository(ref, text, prefix, label)]
     request = {"source": source_text, "targets": targets, "tag_policy": policy, "force": bool(entry.get("force", force)), "label": label}
-    for key_name in ("source_registry", "platform"):
+    for key_name in ("source_registry", "platform", "platforms"):
         if entry.get(key_name):
             request[key_name] = entry[key_name]
     request.update(_referrer_keys(entry))
@@ -177,7 +186,7 @@ def _catalog_request(entry, label, prefix, credentials, force):
         request["tag_policy"] = _policy(tags, entry, label)
     elif tags is not None:
         request["tags"] = tags
-    for key_name in ("source_registry", "platform", "max_tags"):
+    for key_name in ("source_registry", "platform", "platforms", "max_tags"):
         if entry.get(key_name):
             request[key_name] = entry[key_name]
     if prefix:
@@ -206,7 +215,7 @@ def mirror_requests(entries, prefix="", credentials=None, force=True):
         entry, sources, policy = _expand(raw, label, prefix)
         if policy is not None:
             request = _policy_request(entry, policy, label, prefix, credentials, force)
-            key = (request["source"], tuple(request["targets"]), repr(sorted(policy.items())), request.get("platform"))
+            key = (request["source"], tuple(request["targets"]), repr(sorted(policy.items())), _platforms_of(request))
             if key not in seen:  # the same policy listed by two inventory groups: mirrored once
                 seen.add(key)
                 requests.append(request)
@@ -230,7 +239,7 @@ def mirror_requests(entries, prefix="", credentials=None, force=True):
                 targets = ["%s:%s" % (_default_repository(None, path, prefix, label), tag)]
             else:
                 raise AnsibleFilterError("%s: %s has no tag to name its target: give targets" % (label, text))
-            platform = entry.get("platform")
+            platform = _platforms_of(entry)
             key = (identity, tuple(targets), platform)
             if key in seen:
                 continue  # the same image listed by two inventory groups: mirror it once
@@ -244,7 +253,7 @@ def mirror_requests(entries, prefix="", credentials=None, force=True):
                     raise AnsibleFilterError("target %s is fed by two different sources: %s and %s" % (name, other[0], named))
                 owners[name] = (named, identity, platform)
             request = {"source": source_text, "targets": targets, "force": bool(entry.get("force", force)), "label": label}
-            for key_name in ("source_registry", "untagged_repositories", "platform"):
+            for key_name in ("source_registry", "untagged_repositories", "platform", "platforms"):
                 if entry.get(key_name):
                     request[key_name] = entry[key_name]
             request.update(_referrer_keys(entry))
@@ -288,7 +297,7 @@ def mirror_report(result, registry, check_mode=False):
             "error": item.get("msg") if item.get("failed") else None, "warnings": item.get("warnings", []),
             "operation_url": item.get("operation_url"), "elapsed": item.get("elapsed"),
         }
-        for key in ("selected_by", "platform", "source_index_digest", "referrers", "deferred", "deferred_until",
+        for key in ("selected_by", "platform", "source_index_digest", "filtered_index", "referrers", "deferred", "deferred_until",
                     "referrers_deferred_until"):
             if item.get(key) is not None:
                 image[key] = item[key]

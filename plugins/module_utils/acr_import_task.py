@@ -35,7 +35,7 @@ REQUIREMENTS = AZURE_MODULES
 # execute() takes show(line, verbosity) for live progress (plugin_utils/in_process.py passes Ansible's display).
 SHOWS_PROGRESS = True
 IMAGE_KEYS = ("source", "targets", "untagged_repositories", "source_registry", "source_username", "source_password", "force", "tag_policy",
-              "platform", "referrers", "referrers_types", "lock", "prune", "prune_untagged", "backup")
+              "platform", "platforms", "referrers", "referrers_types", "lock", "prune", "prune_untagged", "backup")
 POLICY_OPTIONS = dict(
     regex=dict(type="raw"),
     exclude=dict(type="raw"),
@@ -64,6 +64,7 @@ def argument_spec():
         force=dict(type="bool", default=False),
         tag_policy=dict(type="dict", options=POLICY_OPTIONS),
         platform=dict(type="str"),
+        platforms=dict(type="list", elements="str"),
         referrers=dict(type="bool", default=False),
         referrers_types=dict(type="list", elements="str"),
         max_tags=dict(type="int", default=50),
@@ -79,6 +80,7 @@ def argument_spec():
             label=dict(type="str"),
             tag_policy=dict(type="dict", options=POLICY_OPTIONS),
             platform=dict(type="str"),
+            platforms=dict(type="list", elements="str"),
             referrers=dict(type="bool"),
             referrers_types=dict(type="list", elements="str"),
             repositories=dict(type="dict", options=dict(regex=dict(type="raw"), exclude=dict(type="raw"))),
@@ -126,6 +128,11 @@ def action_lines(result):
         elif verb:
             lines.append("%s %s%s (%s) as %s" % (verb, result["source"], platform, (result.get("source_digest") or "digest unknown")[:19],
                                                  target["name"]))
+        filtered = result.get("filtered_index") or {}
+        if verb and filtered and target["name"] in filtered.get("pushed", []) + filtered.get("would_push", []):
+            lines.append("%s filtered index %s (%s of %s) under %s" % ("Would push" if target["action"].startswith("would") else "Pushed",
+                                                                       filtered["digest"][:19], ", ".join(filtered["platforms"]),
+                                                                       filtered["source_digest"][:19], target["name"]))
         backup = target.get("backup") or {}
         if backup.get("action") in VERBS:
             lines.append("%s %s (%s) of %s as backup %s" % (VERBS[backup["action"]], target["name"], backup["digest"][:19], result["source"],
@@ -232,7 +239,7 @@ class AcrImport:
                 raise AcrOpsError("source_username/source_password are the credentials of source, and images has no module-level "
                                   "source: give source_credentials: {HOST: {username, password}} (used for the entries on HOST only), "
                                   "or each entry its own source_username/source_password")
-            defaults = dict((k, params.get(k)) for k in ("source_registry", "force", "platform", "referrers", "referrers_types", "lock", "prune",
+            defaults = dict((k, params.get(k)) for k in ("source_registry", "force", "platform", "platforms", "referrers", "referrers_types", "lock", "prune",
                                                          "prune_untagged", "backup"))
             defaults["source_credentials"] = by_host
             if params.get("tag_policy") is not None:

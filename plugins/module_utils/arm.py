@@ -52,7 +52,9 @@ DETAIL_HINTS = (
      "with network rules needs trusted services allowed too"),
     (re.compile(r"Forbidden|DENIED"), "a target tag is locked (writeEnabled: false), or the source refused access: unlock the tag or "
      "check the source credentials"),
-    (re.compile(r"manifests per image"), "import fewer platforms: import the platform manifest you need by digest"),
+    (re.compile(r"manifests per image|maximum number of manifests", re.IGNORECASE),
+     "the source index lists more manifests than ACR imports at once (50): set platforms to keep the platforms you need (each child "
+     "is imported by digest and an index of them pushed), or platform to import one"),
 )
 TLS_ERROR = re.compile(r"CERTIFICATE_VERIFY_FAILED|certificate verify failed|SSLError|SSL:", re.IGNORECASE)
 TLS_HINT = "TLS verification failed: trust the endpoint's CA with ca_bundle or REQUESTS_CA_BUNDLE"

@@ -8,12 +8,12 @@ from __future__ import annotations
 import re
 from collections import namedtuple
 
-from ansible_collections.acrops.registry.plugins.module_utils import prune_plan, reference, tag_backups, tag_policy, target_naming
+from ansible_collections.acrops.registry.plugins.module_utils import platform_filter, prune_plan, reference, tag_backups, tag_policy, target_naming
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 from ansible_collections.acrops.registry.plugins.module_utils.oci import parse_platform
 
 _REQUEST_FIELDS = ("source source_registry source_acr username password tags untagged force label policy repositories platform selected_by "
-                   "referrers referrers_types max_tags all_tags lock prune prune_untagged backup")
+                   "referrers referrers_types max_tags all_tags lock prune prune_untagged backup platforms")
 
 
 class ImageRequest(namedtuple("ImageRequest", _REQUEST_FIELDS)):
@@ -31,7 +31,7 @@ class ImageRequest(namedtuple("ImageRequest", _REQUEST_FIELDS)):
     all_tags: the entry asked for tags: all, the explicit way past the module's max_tags); lock: lock the target tags (writeEnabled and deleteEnabled
     false) once they hold the image; prune: with a policy, False, True or 'repository'; prune_untagged: with a policy, delete its
     repositories' untagged leftovers (pruner.py); backup: a tag template to keep a tag's digest under before a force overwrite
-    (tag_backups.py), or None."""
+    (tag_backups.py), or None; platforms: ('os/arch[/variant]', ...) to keep of a multi-platform index (platform_filter.py), or ()."""
 
     __slots__ = ()
 
@@ -48,7 +48,12 @@ class ImageRequest(namedtuple("ImageRequest", _REQUEST_FIELDS)):
     @property
     def origin(self):
         """What two entries feeding one target tag must share to be the same image: the source (host case aside) and platform."""
-        return target_naming.source_identity(self.source), self.platform
+        return target_naming.source_identity(self.source), self.platform or self.platforms or None
+
+    @property
+    def reads_index(self):
+        """Whether the source's index must be read to know what to import (platform or platforms)."""
+        return bool(self.platform or self.platforms)
 
     @property
     def read_key(self):
@@ -82,7 +87,7 @@ class ImageRequest(namedtuple("ImageRequest", _REQUEST_FIELDS)):
         return body
 
 
-ImageRequest.__new__.__defaults__ = (None, None, None, None, (), (), False, None, None, (), None, None, False, (), None, False, False, False, False, None)
+ImageRequest.__new__.__defaults__ = (None, None, None, None, (), (), False, None, None, (), None, None, False, (), None, False, False, False, False, None, ())
 
 
 # An artifact type is a media type (RFC 6838: type/subtype, restricted name characters, at most 127 each).
@@ -296,7 +301,18 @@ def validate_image(spec, defaults, label):
     if source_registry and password:
         raise AcrOpsError("%s: source_registry imports with Azure credentials; drop source_username/source_password, or name the "
                           "registry in source (login server) to use registry credentials instead" % label)
-    platform = parse_platform_option(get("platform"), label)
+    # An entry's own platform or platforms outranks both module-level defaults (the role passes its own defaults as those).
+    if spec.get("platform") is not None or spec.get("platforms") is not None:
+        platform_value, platforms_value = spec.get("platform"), spec.get("platforms")
+    else:
+        platform_value, platforms_value = defaults.get("platform"), defaults.get("platforms")
+    platform = parse_platform_option(platform_value, label)
+    platforms = platform_filter.parse_platforms(platforms_value, label)
+    if platform and platforms:
+        raise AcrOpsError("%s: platform and platforms do not go together: platform imports one child manifest, platforms keeps several "
+                          "in an index; use one of them" % label)
+    if platforms and spec.get("untagged_repositories"):
+        raise AcrOpsError("%s: platforms and untagged_repositories do not go together: a filtered index is pushed under tags only" % label)
     follow, types = parse_referrers(spec, defaults, label)
     by_host = defaults.get("source_credentials") or {}
     spec = tags_as_policy(spec, label)
@@ -312,7 +328,7 @@ def validate_image(spec, defaults, label):
                             label=spec.get("label") or label, policy=policy, repositories=repositories, platform=platform, referrers=follow,
                             referrers_types=types, max_tags=spec.get("max_tags"), all_tags=bool(spec.get("all_tags")),
                             lock=bool(get("lock")), prune=prune, prune_untagged=bool(get("prune_untagged")),
-                            backup=tag_backups.check_template(get("backup"), label))
+                            backup=tag_backups.check_template(get("backup"), label), platforms=platforms)
     ref = parse_source(spec.get("source"), source_registry)
     if not password and not source_registry:
         username, password = by_host.get(credentials_host(ref.registry), (None, None))
@@ -323,7 +339,7 @@ def validate_image(spec, defaults, label):
         tags = parse_targets(spec.get("targets"), ref)
     return ImageRequest(ref, source_registry, username=username, password=password, tags=tags, untagged=untagged, force=bool(get("force")),
                         label=spec.get("label") or label, platform=platform, referrers=follow, referrers_types=types, lock=bool(get("lock")),
-                        backup=tag_backups.check_template(get("backup"), label))
+                        backup=tag_backups.check_template(get("backup"), label), platforms=platforms)
 
 
 def tags_as_policy(spec, label):
@@ -359,7 +375,7 @@ def check_targets(items):
     owners = {}
     for item in items:
         origin = item.origin
-        named = "%s (%s%s)" % (item.label, item.source, " for " + item.platform if item.platform else "")
+        named = "%s (%s%s)" % (item.label, item.source, " for " + (item.platform or ", ".join(item.platforms)) if item.reads_index else "")
         for repository, tag in item.tags:
             key = "%s:%s" % (repository, tag)
             other = owners.get(key)

@@ -19,7 +19,8 @@ import time
 from collections import namedtuple
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.acrops.registry.plugins.module_utils import oci, planner, referrer_import, source_quota, tag_backups, tag_locks
+from ansible_collections.acrops.registry.plugins.module_utils import (
+    oci, planner, platform_import, referrer_import, source_quota, tag_backups, tag_locks)
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 from ansible_collections.acrops.registry.plugins.module_utils.registry_client import RegistryUnreachable
 from ansible_collections.acrops.registry.plugins.module_utils.retries import DEFAULT_POLICY, TRANSIENT_SERVICE_CODES
@@ -51,7 +52,9 @@ class ImageImport:
         self.request = request
         self.warnings = []
         self.planned = None
-        self.index_digest = None   # with platform: the digest of the index the child was picked from
+        self.index_digest = None   # with platform: the digest of the index the child was picked from (with platforms: the source's)
+        self.filtered = None       # with platforms, when the source's index holds others too: the platform_filter.FilteredIndex to push
+        self.counted = False       # the source's manifests were counted against ACR's per-import limit already
         self.chosen_platform = None
         self.media_type = None     # with referrers (and no platform): the source manifest's media type, from its HEAD
         self.landed = set()        # targets an importImage of this image completed for: whatever fails later, they changed
@@ -64,6 +67,8 @@ class ImageImport:
         try:
             if self.request.platform:
                 return self._platform_digest(host, ref)
+            if self.request.platforms:
+                return self._platforms_digest(ref)
             # The media type matters with referrers: those of an index are looked for on its children too.
             ahead = self.ctx.prefetch.take(self.request) if self.ctx.prefetch else None
             info = ahead.result() if ahead else self.ctx.registry_client.manifest_info(host, ref.repository, ref.reference, self.request.credentials)
@@ -76,18 +81,18 @@ class ImageImport:
             # (unreadable_source), never a silent fallback: it cannot tell a current tag from a moved one. A source ACR
             # behind its own network rules is the exception: ACR's import reaches it (by resource ID, trusted services
             # allowed) where the controller cannot, so it is planned on tag existence by itself, and said so.
-            if ref.digest and not self.request.platform:
+            if ref.digest and not self.request.reads_index:
                 return ref.digest
-            if self.request.source_acr is not None and not isinstance(exc, RegistryUnreachable) and not self.request.platform:
+            if self.request.source_acr is not None and not isinstance(exc, RegistryUnreachable) and not self.request.reads_index:
                 self.warnings.append(
                     "source registry %s %s: its digest is not compared; existing target tags are kept (exists_unverified), absent "
                     "ones imported by resource ID, which needs the source to allow trusted Azure services (networkRuleBypassOptions: "
                     "AzureServices)" % (self.request.source_acr.name, refused))
                 return None
-            if self.request.platform:
+            if self.request.reads_index:
                 raise AcrOpsError("source %s could not be read from here (%s): platform %s needs the source's index to pick the "
-                                  "child manifest" % (ref, exc.message, self.request.platform), code="SOURCE_UNREADABLE",
-                                  hint="drop platform, or run where the source is reachable") from None
+                                  "child manifest" % (ref, exc.message, self.request.platform or ", ".join(self.request.platforms)),
+                                  code="SOURCE_UNREADABLE", hint="drop platform(s), or run where the source is reachable") from None
             if self.ctx.unreadable_source not in ("keep", "reimport"):
                 raise AcrOpsError("source %s could not be read, so its digest cannot be compared with the targets (%s)" % (ref, exc.message),
                                   code="SOURCE_UNREADABLE",
@@ -107,6 +112,21 @@ class ImageImport:
                                  "against %s" % (ref, self.request.platform))
         self.index_digest, self.chosen_platform = choice.index_digest, choice.platform
         return choice.digest
+
+    def _platforms_digest(self, ref):
+        """With platforms: the source index's digest when it is imported whole, else the filtered index's (what the targets hold)."""
+        read = platform_import.read_source(self.ctx.registry_client, self.request)
+        if read is None:
+            return self._checked(ref, None)
+        digest, self.media_type, self.filtered = read
+        self.counted = True
+        if self.filtered is None:
+            return self._checked(ref, digest)
+        self._checked(ref, self.filtered.source_digest)
+        self.index_digest = self.filtered.source_digest
+        self.warnings.append(platform_import.SIGNATURE_WARNING % (ref, self.filtered.digest, ", ".join(p for d, p in self.filtered.children),
+                                                                  self.filtered.source_digest))
+        return digest
 
     def _checked(self, ref, digest):
         if digest is None:
@@ -177,7 +197,8 @@ class ImageImport:
             result["referrers"] = []  # deferred with their subject: looked for by the run that imports it
         elif self.request.referrers and not result.get("failed") and (self.ctx.wait or self.ctx.check_mode):
             discover = self.ctx.discover or referrer_import.RunDiscovery(self.ctx.registry_client)
-            referrer_import.ReferrerImport(self.ctx, self.request, discover, self.warnings).follow(result, digest, self.media_type)
+            subjects = [d for d, dummy in self.filtered.children] if self.filtered is not None else None
+            referrer_import.ReferrerImport(self.ctx, self.request, discover, self.warnings).follow(result, digest, self.media_type, subjects)
         elif self.request.referrers and not result.get("failed"):
             result["referrers"] = []
             self.warnings.append("referrers were not copied: with wait=false the image is not known to be in place; run again with "
@@ -202,6 +223,10 @@ class ImageImport:
         """Read the targets, plan, import what the plan needs, verify; the whole of it again when the import fails transiently
         (part of it may have landed) or because someone wrote a target tag meanwhile (the report then says what is there)."""
         first = self._first_states(digest)
+        if first is None and self.filtered is not None:
+            raise AcrOpsError("%s: platforms needs the target registry's data plane to push the filtered index, and it is not read in "
+                              "this run (%s)" % (self.request.source, self.ctx.target_reads.reason), code="TARGET_UNREAD",
+                              hint="run where the target's data plane answers, or drop platforms to import whole indexes")
         if first is None:
             return self._run_unread(digest)
         initial = [first]
@@ -220,8 +245,12 @@ class ImageImport:
             if plan.errors:
                 result.update(failed=True, msg="refusing to import %s: %s" % (self.request.source, "; ".join(plan.errors)), changed=False)
                 return result
+            if plan.needs_import:
+                self._count_before_submit(digest)
             if self.request.backup:
                 tag_backups.back_up(self.ctx, self.request, result)
+            if self.filtered is not None:
+                return self._filtered_attempt(result, plan, importing)
             if not plan.needs_import:
                 return result
             # Before check mode returns: it predicts the run's deferrals from the same free HEADs, spending nothing.
@@ -262,14 +291,14 @@ class ImageImport:
 
         return self.ctx.retry_policy.retry_operation(attempt, retry_wait)
 
-    def _quota_defer(self, digest):
+    def _quota_defer(self, digest, pulls=None):
         """The source quota's verdict on this image's import (None: submit it), asked once per image whatever the retries."""
         if self.ctx.quota is None or self.quota_asked:
             return None
         self.quota_asked = True
         if not self.ctx.quota.watches(self.request):
             return None
-        return self.ctx.quota.defer(self.request, self._pulls(digest))
+        return self.ctx.quota.defer(self.request, self._pulls(digest) if pulls is None else pulls)
 
     def _pulls(self, digest):
         """The Docker Hub pulls this import costs (source_quota.pulls_of_index): one for a single manifest or a platform's
@@ -278,6 +307,38 @@ class ImageImport:
             return 1
         fetched = self.ctx.registry_client.manifest(self.request.source_host, self.request.source.repository, digest, self.request.credentials)
         return source_quota.pulls_of_index(fetched[2]) if fetched else 1
+
+    def _count_before_submit(self, digest):
+        """ACR refuses an import of more than 50 manifests (an index and its children): count them from the source's index
+        first (one GET, only for an index about to be imported) and fail the image with the count, not the service."""
+        if self.counted or not digest or self.request.platform or self.filtered is not None:
+            return
+        if self.media_type is None or self.media_type in oci.INDEX_TYPES:
+            platform_import.check_whole_index(self.ctx.registry_client, self.request, digest)
+        self.counted = True
+
+    def _filtered_attempt(self, result, plan, importing):
+        """platforms with a filtered index: the missing children imported by digest (untagged) into the repositories of the tags
+        that change, then the index pushed under those tags, then verified like an import."""
+        children = platform_import.children_plan(self.ctx, self.filtered, plan)
+        result["filtered_index"] = platform_import.describe(self.filtered, children, plan, self.ctx.check_mode)
+        if any(c["action"] != platform_import.CHILD_UNCHANGED for c in children):
+            result["changed"] = True
+        if not plan.needs_import:
+            return result
+        # One pull per child imported: the pushed index is the controller's own write, not a pull from the source.
+        deferred_until = self._quota_defer(self.filtered.source_digest, sum(1 for c in children if c["action"] != platform_import.CHILD_UNCHANGED) or 1)
+        if deferred_until:
+            return self._deferred(result, deferred_until, self.ctx.check_mode)
+        if self.ctx.check_mode:
+            return result
+        changing = [dict(t) for t in result["targets"] if t["action"] in planner.CHANGING_ACTIONS]
+        importing.append((plan, changing))
+        platform_import.copy_children(self.ctx, self.request, children)
+        platform_import.push_index(self.ctx, self.filtered, plan)
+        self.landed.update(t["name"] for t in changing)
+        del importing[:]
+        return self._verify(result, self.filtered.digest, plan)
 
     @staticmethod
     def _deferred(result, until, check_mode=False):
@@ -298,6 +359,8 @@ class ImageImport:
         plan = planner.plan_unread(names, list(self.request.untagged), digest, force, self.ctx.check_mode, reason)
         result = self.planned = self._result(digest, plan)
         result["verified"] = False
+        if plan.tags or plan.untagged:
+            self._count_before_submit(digest)
         if self.ctx.check_mode or plan.mode is None:
             return result
         if plan.mode == "Force":
@@ -400,6 +463,8 @@ class ImageImport:
         }
         if self.request.platform:
             result.update(platform=self.chosen_platform or self.request.platform, source_index_digest=self.index_digest)
+        if self.filtered is not None:
+            result["source_digest"] = self.filtered.source_digest  # the targets hold filtered_index.digest (planned as after)
         if self.request.selected_by:
             result["selected_by"] = self.request.selected_by
         return result

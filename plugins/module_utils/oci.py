@@ -124,6 +124,7 @@ def platform_text(platform):
 
 
 def is_attestation(child):
+    """A buildx attestation manifest (vnd.docker.reference.type attestation-manifest, platform unknown/unknown)."""
     return ((child.get("annotations") or {}).get("vnd.docker.reference.type") == "attestation-manifest"
             or (child.get("platform") or {}).get("os") == "unknown")
 

@@ -80,18 +80,19 @@ class ReferrerImport:
             return [digest] + [d for d in oci.index_children(fetched[2]) if d != digest]
         return [digest]
 
-    def follow(self, result, digest, media_type):
+    def follow(self, result, digest, media_type, subjects=None):
         """Discover the subject's referrers on the source and copy the missing ones into every target repository by digest.
 
         Sets result["referrers"] (one entry per referrer and target repository) and marks the image failed when discovery or
-        a copy failed; result["changed"] becomes true when a referrer was (or, in check mode, would be) imported."""
+        a copy failed; result["changed"] becomes true when a referrer was (or, in check mode, would be) imported. subjects: the
+        digests whose referrers follow, when not the image's own (a filtered index: its children)."""
         result["referrers"] = []
         if digest is None:
             result.update(failed=True, msg="referrers of %s cannot be copied: the source could not be read from here, so they cannot "
                                            "be discovered" % self.request.source)
             return
         try:
-            found = self.discover(self.request, self.subjects(digest, media_type))
+            found = self.discover(self.request, subjects if subjects is not None else self.subjects(digest, media_type))
         except AcrOpsError as exc:
             result.update(failed=True, error_code=exc.code,
                           msg="discovering the referrers of %s@%s on the source failed: %s" % (self.request.source, digest, exc))

@@ -85,6 +85,7 @@ class RegistryClient:
         self._lock = threading.Lock()
         self.request_count = 0
         self.rate_limits = {}  # (host, identity) -> (remaining, window): the latest ratelimit-remaining seen (source_quota.py)
+        self.manifest_sizes = {}  # (host, repository, digest) -> Content-Length of its HEAD: whether an index may be too big to import
 
     # ---- auth (registry_auth.RegistryAuth does the work) ----------------------------------------------------------------
     def set_entra_token(self, entra_token):
@@ -200,7 +201,10 @@ class RegistryClient:
         if response.status_code == 404:
             return None
         if response.status_code == 200 and response.headers.get("Docker-Content-Digest"):
-            return self._digest_header(response, host, repository, reference), oci.media_type(response)
+            digest = self._digest_header(response, host, repository, reference)
+            if (response.headers.get("Content-Length") or "").isdigit():
+                self.manifest_sizes[(host, repository, digest)] = int(response.headers["Content-Length"])
+            return digest, oci.media_type(response)
         if response.status_code == 200:
             # Some registries omit the header on HEAD: the digest of the exact bytes is the answer.
             fetched = self.request("GET", host, path, scope, credentials, headers={"Accept": oci.MANIFEST_ACCEPT})
@@ -266,6 +270,27 @@ class RegistryClient:
             return oci.PlatformChoice(digest, None, None)
         child, chosen = oci.pick_platform(body.get("manifests") or [], platform, "%s/%s:%s" % (host, repository, reference))
         return oci.PlatformChoice(child, digest, chosen)
+
+    def blob_json(self, host, repository, digest, credentials=None):
+        """A small JSON blob (an image config) by digest, checked against it."""
+        response = self.request("GET", host, "/v2/%s/blobs/%s" % (repository, digest), self.scope(host, repository), credentials)
+        if response.status_code != 200:
+            raise self._error(response, host, "%s@%s" % (repository, digest), credentials)
+        if "sha256:" + hashlib.sha256(response.content).hexdigest() != digest:
+            raise AcrOpsError("%s served the blob %s@%s with content of another digest" % (host, repository, digest), code="DIGEST_INVALID")
+        return self._json_object(response, host, "the blob %s@%s" % (repository, digest))
+
+    def put_manifest(self, login_server, repository, reference, media_type, body):
+        """PUT a manifest (a few KB, no layers) under a tag or digest on an ACR's data plane, with a push token; its digest."""
+        response = self.request("PUT", login_server, "/v2/%s/manifests/%s" % (repository, reference), "repository:%s:pull,push" % repository,
+                                headers={"Content-Type": media_type}, data=body)
+        if response.status_code not in (200, 201):
+            error = self._error(response, login_server, "pushing %s:%s" % (repository, reference), None)
+            if response.status_code in (401, 403):
+                error.hint = ("pushing the filtered index needs push rights on the target repository (AcrPush, or Container Registry "
+                              "Repository Writer with ABAC), beyond importing")
+            raise error
+        return response.headers.get("Docker-Content-Digest") or "sha256:" + hashlib.sha256(body).hexdigest()
 
     def list_tags(self, host, repository, credentials=None, page_size=1000, budget=None):
         """Every tag of a repository through the distribution API (GET /v2/<repo>/tags/list), paged by `n` and the `Link`

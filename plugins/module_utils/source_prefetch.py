@@ -8,7 +8,7 @@ module run spends about a second importing azure-identity, getting an Entra toke
 Resource Manager. Starting the source reads first hides that second behind them; on a run where everything is current
 those reads are half of all requests.
 
-Only plain sources are read ahead: not those with a tag policy (their tags are listed first), a platform (the index is
+Only plain sources are read ahead: not those with a tag policy (their tags are listed first), a platform or platforms (the index is
 read by digest after the HEAD) or an ACR source that is imported by resource ID (its host is known only from Resource
 Manager). The importer takes a read-ahead result where there is one and reads for itself otherwise, so a result is
 exactly what the importer's own read would have been, errors included; entries naming the same source share one read.
@@ -33,7 +33,7 @@ class SourcePrefetch:
     @staticmethod
     def eligible(item, acr_suffix):
         """A validated image (image_requests.ImageRequest) whose source can be read before Azure is reached."""
-        if item.policy is not None or item.platform or item.source_registry:
+        if item.policy is not None or item.reads_index or item.source_registry:
             return False
         return not image_requests.is_entra_acr_source(item, acr_suffix)
 

@@ -155,6 +155,26 @@ options:
       - A source that is a single manifest is imported as it is, with a warning; its platform is not checked.
       - In O(images), the default for entries that set none.
     type: str
+  platforms:
+    description:
+      - Keep only these platforms (V([linux/amd64, linux/arm64])) of a multi-platform source. Mutually exclusive with O(platform);
+        not with O(untagged_repositories). In O(images), the default for entries that set neither O(platform) nor O(platforms).
+      - The source is read with a C(HEAD) and its index fetched with one C(GET) (Docker Hub counts it against its pull limit), every
+        run. An index that holds only these platforms (and buildx attestation manifests) is imported whole, as without this option.
+      - 'Any other index is filtered: each wanted child is imported by digest, server-side, as a manifest-only copy into the
+        target repository (C(untaggedTargetRepositories)); then an index that lists only those children (the source index''s
+        media type and annotations kept, the other descriptors dropped) is pushed under the target tag from the machine that runs
+        Ansible (a few KB, no layers). This push needs push rights on the target repository (AcrPush, or Container Registry
+        Repository Writer), which import alone does not.'
+      - The filtered index has another digest than the source's index (RV(filtered_index)), and the result warns about it.
+        Signatures and attestations made over each platform's image still verify (O(referrers) copies them, the children's
+        referrers); those made over the source index do not match the target tag. See docs/platforms.md.
+      - The filtered index's bytes are the same for the same source index (sorted keys, no whitespace), so a run after it finds the
+        target tag at that digest and imports and pushes nothing. Check mode reads and predicts, writes nothing.
+      - A wanted platform the index lacks fails the image, naming the platforms it has. A source that is a single manifest is imported
+        as it is when its platform (read from its config, one more C(GET)) is one of these, and fails otherwise.
+    type: list
+    elements: str
   referrers:
     description:
       - Also copy the image's referrers, which ACR's import leaves behind, into every target repository of the image. These are
@@ -162,7 +182,8 @@ options:
       - After the image is in place (or found current), its referrers are discovered on the source. Discovery uses the OCI 1.1
         referrers API, or the referrers tag schema (C(sha256-<hex>)) on registries without it, and cosign's tags
         (C(sha256-<hex>.sig), C(.att), C(.sbom)). Referrers of referrers are followed one level (a signature of an SBOM). For a whole
-        multi-platform index the referrers of the index and of each child are copied; with O(platform), those of the imported child.
+        multi-platform index the referrers of the index and of each child are copied; with O(platform), those of the imported child;
+        with a filtered index (O(platforms)), those of the kept children (not those of the source index, which is not in the target).
       - Each referrer that the target repository does not hold yet (one C(HEAD) by digest) is imported by digest as a manifest-only copy
         (C(untaggedTargetRepositories)). Its digest, and so its link to the image, is kept, and ACR's referrers API lists it. cosign's
         tags are imported under the same tag name, since cosign finds them by tag; a cosign tag that holds the source's digest is left
@@ -258,6 +279,10 @@ options:
       platform:
         description: As O(platform); defaults to the module-level O(platform).
         type: str
+      platforms:
+        description: As O(platforms); defaults to the module-level O(platforms) when the entry sets neither O(images[].platform) nor this.
+        type: list
+        elements: str
       referrers:
         description: As O(referrers); defaults to the module-level O(referrers).
         type: bool
@@ -711,6 +736,25 @@ source_index_digest:
     RV(source_digest) is then the child's digest, the one imported and compared.
   returned: with O(platform)
   type: str
+filtered_index:
+  description:
+    - With O(platforms), when the source's index holds other platforms too, the index that was (or would be) pushed under the target
+      tags. Its digest differs from the source's (RV(source_digest) is the source index's); signatures over the source index do
+      not match it.
+  returned: with O(platforms) and a filtered index
+  type: dict
+  contains:
+    source_digest: {description: The source index's digest., type: str}
+    digest: {description: "The filtered index's digest: what the target tags hold.", type: str}
+    media_type: {description: "The source index's media type, kept.", type: str}
+    platforms: {description: The platforms asked for., type: list, elements: str}
+    children:
+      description: One entry per kept child and target repository, with its digest, platform, repository and action (unchanged, imported,
+        would_import).
+      type: list
+      elements: dict
+    pushed: {description: The target tags the index was pushed under (not in check mode)., type: list, elements: str}
+    would_push: {description: "In check mode, the target tags it would be pushed under.", type: list, elements: str}
 referrers:
   description:
     - With O(referrers), one entry per referrer found on the source and target repository it goes into.

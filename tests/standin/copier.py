@@ -202,8 +202,9 @@ class Copier:
             children = json.loads(plan.top[2]).get("manifests", [])
             limit = int(self.world.settings["max_import_manifests"])
             if len(children) + 1 > limit:
-                raise ImportFailure("Image %s@%s has %d manifests; importing more than %d manifests per image is not supported."
-                                    % (request.repo, plan.top[0], len(children) + 1, limit))
+                # The documented limit in the documentation's words (learn.microsoft.com, "Import container images",
+                # Limitations); no recording shows the service's own text for it.
+                raise ImportFailure("The maximum number of manifests for an imported image is %d." % limit)
             for child in children:
                 plan.children.append(await plan.reader.manifest(request.repo, child["digest"], child["digest"]))
         return plan

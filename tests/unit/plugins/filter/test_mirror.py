@@ -136,6 +136,15 @@ def test_platform_passes_through_fixed_entries():
     assert requests([{"source": "nginx:1.25", "platform": "linux/arm64"}])[0]["platform"] == "linux/arm64"
 
 
+def test_platforms_pass_through_and_another_platform_choice_into_one_target_is_refused():
+    both = ["linux/amd64", "linux/arm64"]
+    assert requests([{"source": "nginx:1.25", "platforms": both}])[0]["platforms"] == both
+    assert requests([{"source": "nginx", "tags": {"latest": 2}, "platforms": both}])[0]["platforms"] == both
+    with pytest.raises(AnsibleFilterError) as info:
+        requests([{"source": "nginx:1.25", "platforms": both}, {"source": "nginx:1.25", "platform": "linux/amd64"}])
+    assert "for linux/amd64, linux/arm64" in str(info.value)
+
+
 def test_an_entrys_own_lock_switch_passes_through_and_unset_takes_the_roles_default():
     made = requests([{"source": "nginx:1.25", "lock": True}, {"source": "redis:7", "lock": False}, "alpine:3",
                      {"source": "docker.io/library/node", "tags": {"latest": 2}, "lock": True}])

@@ -28,11 +28,12 @@ def test_only_sources_readable_without_azure_are_read_ahead():
                     {"source": "mirror/app:1", "source_registry": "devregistry"},
                     {"source": "devregistry.azurecr.io/app:1"},
                     {"source": "devregistry.azurecr.io/app:2", "source_username": "u", "source_password": "p"},
-                    {"source": "docker.io/library/nginx", "targets": ["nginx"], "tag_policy": {"latest": 2}})
+                    {"source": "docker.io/library/nginx", "targets": ["nginx"], "tag_policy": {"latest": 2}},
+                    {"source": "alpine:3", "platforms": ["linux/amd64", "linux/arm64"]})
     eligible = [SourcePrefetch.eligible(item, ACR_SUFFIX) for item in items]
-    # A platform needs the index after the HEAD, source_registry and a password-less ACR need Resource Manager first, a policy
-    # lists tags first; an ACR with a password is an ordinary registry.
-    assert eligible == [True, False, False, False, True, False]
+    # A platform (or platforms) needs the index after the HEAD, source_registry and a password-less ACR need Resource Manager
+    # first, a policy lists tags first; an ACR with a password is an ordinary registry.
+    assert eligible == [True, False, False, False, True, False, False]
     assert [SourcePrefetch.eligible(item, "") for item in items][3] is True  # a cloud without ACRs: no host is an ACR
 
 
