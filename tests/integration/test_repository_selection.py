@@ -55,6 +55,8 @@ def test_namespaces_paged_catalogs_max_images_and_refusals(standin, ansible, rep
          "vars": {"acr_mirror_registry": "standinacr", "acr_mirror_target_prefix": "role/", "acr_mirror_credentials": namespace["source_credentials"],
                   "acr_mirror_images": [{"source": "%s/%s" % (host, repo), "repositories": {"regex": "api"}, "tags": ["1"]}]}},
         {"ansible.builtin.debug": {"var": "acr_mirror_result"}},
+        # r10: untagged: all needs an ACR source: refused before any registry call (untagged_manifests.check_sources)
+        task({"images": [{"source": "%s/%s" % (host, repo), "repositories": {"regex": ".*"}, "tags": "all", "untagged": "all"}]}),
     ])
     result = run.results
     wanted = ["%s/%s:%s" % (repo, name, tag) for name in ("api", "web") for tag in ("1", "2")]
@@ -91,6 +93,8 @@ def test_namespaces_paged_catalogs_max_images_and_refusals(standin, ansible, rep
     refused = result["r7"]
     assert refused.get("failed") and refused["results"][0]["error_code"] == "NO_CATALOG", run
     assert "ghcr.io serves no repository catalog" in refused["results"][0]["msg"]
+    assert result["r10"].get("failed") and "untagged: all needs an Azure Container Registry source" in result["r10"]["msg"], result["r10"]
+    assert "%s is not one (this cloud's registries end in .azurecr.standin.test)" % host in result["r10"]["msg"]
     role = result["r9"]["acr_mirror_result"]
     assert role["repository_selections"][0]["selected"] == ["%s/api" % repo], run
     assert [(t["name"], t["action"]) for i in role["images"] for t in i["targets"]] == [("role/%s/%s/api:1" % (host, repo), "imported")]
