@@ -48,3 +48,12 @@ def test_the_summary_says_what_each_selection_selected_or_why_it_failed():
     lines = mirror.mirror_summary({"counts": {}, "images": [], "repository_selections": selections})
     assert "  repositories ns: 1 of 2 in registry.example.com/team selected" in lines
     assert "  repositories hub: failed: ghcr.io serves no catalog" in lines
+
+
+def test_untagged_all_rides_on_namespace_and_policy_entries_and_is_refused_on_listed_tags():
+    out = mirror.mirror_requests([{"source": "team", "source_registry": "oldacr", "repositories": {"regex": ".*"}, "tags": "all",
+                                   "untagged": "all"},
+                                  {"source": "app", "source_registry": "oldacr", "tags": {"regex": ".*"}, "untagged": "all"}])
+    assert [request["untagged"] for request in out] == ["all", "all"]
+    with pytest.raises(AnsibleFilterError, match="untagged: all copies the untagged manifests of whole repositories"):
+        mirror.mirror_requests([{"source": "oldacr.azurecr.io/app", "tags": ["v1"], "untagged": "all"}])
