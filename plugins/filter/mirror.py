@@ -19,7 +19,7 @@ from ansible_collections.acrops.registry.plugins.module_utils.tag_policy import 
 # acr_mirror_credentials) in place of tag_policy, source_username and source_password.
 ENTRY_KEYS = frozenset(("source", "targets", "tags", "source_registry", "credentials", "force", "untagged_repositories", "platform",
                         "platforms", "referrers", "referrers_types", "repositories", "max_tags", "lock", "prune",
-                        "prune_untagged", "backup"))
+                        "prune_untagged", "backup", "untagged"))
 ACTION_ORDER = (planner.IMPORTED, planner.OVERWRITTEN, planner.WOULD_IMPORT, planner.WOULD_OVERWRITE, planner.DRIFTED, "deferred", "would_defer",
                 planner.UNCHANGED, planner.EXISTS_UNVERIFIED, planner.UNKNOWN, planner.LOCKED, planner.FAILED)
 
@@ -106,6 +106,9 @@ def _expand(entry, label, prefix):
     if entry.get("prune") not in (None, False) or entry.get("prune_untagged"):
         raise AnsibleFilterError("%s: prune and prune_untagged need a tag policy (tags: {regex, exclude, semver, latest}): an entry of listed tags owns no "
                                  "other tags, so it cannot prune" % label)
+    if entry.get("untagged") is not None:
+        raise AnsibleFilterError("%s: untagged: all copies the untagged manifests of whole repositories: it goes with repositories or a tag "
+                                 "policy (tags: {regex: '.*'}) on an ACR source" % label)
     if tags and entry.get("targets"):
         raise AnsibleFilterError("%s: give tags (several tags, default names) or targets (explicit names), not both" % label)
     sources = [entry["source"]] if not tags else ["%s:%s" % (entry["source"].rsplit("@", 1)[0], t) for t in tags]
@@ -163,7 +166,7 @@ def _policy_request(entry, policy, label, prefix, credentials, force):
         if entry.get(key_name):
             request[key_name] = entry[key_name]
     request.update(_referrer_keys(entry))
-    for key_name in ("prune", "prune_untagged"):
+    for key_name in ("prune", "prune_untagged", "untagged"):
         if entry.get(key_name) is not None:
             request[key_name] = entry[key_name]
     if ref is not None:
@@ -186,7 +189,7 @@ def _catalog_request(entry, label, prefix, credentials, force):
         request["tag_policy"] = _policy(tags, entry, label)
     elif tags is not None:
         request["tags"] = tags
-    for key_name in ("source_registry", "platform", "platforms", "max_tags"):
+    for key_name in ("source_registry", "platform", "platforms", "max_tags", "untagged"):
         if entry.get(key_name):
             request[key_name] = entry[key_name]
     if prefix:

@@ -9,7 +9,7 @@ process when the task runs on the controller with the controller's own Python (m
 
 from __future__ import annotations
 
-from ansible_collections.acrops.registry.plugins.module_utils import reference
+from ansible_collections.acrops.registry.plugins.module_utils import digest_lists, reference, repository_selection
 from ansible_collections.acrops.registry.plugins.module_utils.auth import AUTH_ARGUMENT_SPEC
 from ansible_collections.acrops.registry.plugins.module_utils.clients import build
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor, show
@@ -18,8 +18,9 @@ from ansible_collections.acrops.registry.plugins.module_utils.python_requirement
 from ansible_collections.acrops.registry.plugins.module_utils.retries import RETRY_ARGUMENT_SPEC, RetryPolicy
 from ansible_collections.acrops.registry.plugins.module_utils.validation import check_registry_name, check_strings, validate_auth
 
-# AnsibleModule's rules beside the argument spec (the action plugin validates with the same ones): none beyond the spec.
-ARGUMENT_RULES = {}
+# AnsibleModule's rules beside the argument spec (the action plugin validates with the same ones).
+ARGUMENT_RULES = {"mutually_exclusive": [("repository", "repositories"), ("tags", "repositories")],
+                  "required_one_of": [("repository", "repositories")]}
 # The Python packages the task needs, checked before it runs (module_runner.run_module, plugin_utils/in_process.py).
 REQUIREMENTS = AZURE_MODULES
 
@@ -28,7 +29,8 @@ def argument_spec():
     spec = dict(
         registry=dict(type="str", required=True),
         resource_group=dict(type="str"),
-        repository=dict(type="str", required=True),
+        repository=dict(type="str"),
+        repositories=dict(type="dict", options=dict(regex=dict(type="raw"), exclude=dict(type="raw"))),
         tags=dict(type="list", elements="str"),
         must_exist=dict(type="bool", default=False),
         limit=dict(type="int", default=1000),
@@ -47,12 +49,17 @@ def image(login_server, repository, tag, state):
 
 
 def validate(params):
-    """-> (repository, tags, auth settings), or AcrOpsError before any request. The options' own rules come first (their
+    """-> (repository, tags, auth settings) (with repositories: its RepositoryFilter in place of repository), or AcrOpsError before
+    any request. The options' own rules come first (their
     messages name the rule); check_strings then bounds and cleans every other string, the auth options included."""
     check_registry_name(params["registry"])
     if params["limit"] < 1:
         raise AcrOpsError("limit must be at least 1")
     RetryPolicy.from_params(params)  # bounds of retries and retry_max_wait
+    if params.get("repositories") is not None:
+        flt = repository_selection.parse_filter(params["repositories"], "repositories")
+        check_strings(params)
+        return flt, [], validate_auth(params)
     try:
         repository = reference.parse_repository_path(params["repository"])
         tags = [reference.parse_target("%s:%s" % (repository, t), None)[1] for t in params.get("tags") or []]
@@ -68,6 +75,9 @@ def read(params, redactor):
     target = clients.arm.get_registry(params["registry"], params.get("resource_group"))
     client = clients.registry_client
     client.add_acr(target.login_server, target.role_assignment_mode, target.name)
+    if params.get("repositories") is not None:
+        return ({"changed": False, "registry": registry_summary(target), "images": [],
+                 "repositories": digest_lists.read(client, target.login_server, repository)}, list(clients.data_token.warnings))
     if params.get("tags"):
         images = [image(target.login_server, repository, t, client.acr_tag(target.login_server, repository, t)) for t in tags]
     else:

@@ -15,7 +15,7 @@ from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.acrops.registry.plugins.module_utils import (
     importer, image_requests, planner, policy_expansion, progress, pruner, referrer_import, repository_counts, repository_selection,
-    running_imports, target_reads)
+    running_imports, target_reads, untagged_manifests)
 from ansible_collections.acrops.registry.plugins.module_utils.auth import AUTH_ARGUMENT_SPEC
 from ansible_collections.acrops.registry.plugins.module_utils.clients import connect_azure, connect_registries
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor
@@ -85,6 +85,7 @@ def argument_spec():
             referrers_types=dict(type="list", elements="str"),
             repositories=dict(type="dict", options=dict(regex=dict(type="raw"), exclude=dict(type="raw"))),
             tags=dict(type="raw"),
+            untagged=dict(type="str", choices=["all"]),
             max_tags=dict(type="int"),
             target_prefix=dict(type="str"),
             lock=dict(type="bool"),
@@ -322,6 +323,7 @@ class AcrImport:
         params = self.params
         pool_size = max(8, params["concurrency"] * 2)
         registry_client, cloud = connect_registries(params, self.redactor, settings, pool_size)
+        untagged_manifests.check_sources(pending, self.catalog_entries, cloud.acr_suffix)
         prefetch = SourcePrefetch(registry_client, params["concurrency"])
         try:
             # Source reads need nothing from Azure: they run while the credential, Entra and Resource Manager are reached.
@@ -346,8 +348,11 @@ class AcrImport:
                 rows = [repository_counts.row(owners[r.label], r.label, str(r.source), r.repositories[0]) for r in selected]
                 requests += selected
             policy_requests = [r for r in requests if r.policy is not None]
+            importer.announce(ctx, requests)  # the listings below batch their token scopes too
+            untagged, untagged_reports, untagged_failures = untagged_manifests.expand(ctx, requests, budget, params["concurrency"])
             requests, policies, failures = self.expand_policies(ctx, requests, budget)
-            failures = listing_failures + failures
+            requests += untagged
+            failures = listing_failures + untagged_failures + failures
             check_max_images(requests, params["max_images"])
             if failures and not params["keep_going"]:
                 results = failures + [self.skipped(r) for r in requests]
@@ -378,6 +383,9 @@ class AcrImport:
             output.update(repository_selections=selections, repository_counts=counted, tag_list_requests=budget.used)
             output["actions"] = (selection_lines(selections) + repository_counts.action_lines(selections, counted, self.check_mode)
                                  + output["actions"])
+        if untagged_reports:
+            output.update(untagged_selections=untagged_reports, tag_list_requests=budget.used)
+            output["actions"] = untagged_manifests.report_lines(untagged_reports) + output["actions"]
         if params.get("images") is not None or params.get("tag_policy") is not None:
             output.update(results=results, counts=importer.count(results))
         else:

@@ -95,12 +95,14 @@ def list_tags(client, login_server, repository, limit=10000):
     return found
 
 
-def list_manifests(client, login_server, repository, limit=10000):
+def list_manifests(client, login_server, repository, limit=10000, budget=None):
     """Every manifest of a repository as ACR lists it (GET /acr/v1/{repo}/_manifests, paged by Link): dicts with digest, tags,
-    createdTime, references (an index's children), changeableAttributes. [] for an unknown repository."""
+    createdTime, references (an index's children), changeableAttributes. [] for an unknown repository. budget: a RequestBudget
+    that counts every page, or None."""
     items = client.acr_listing(login_server, "/acr/v1/%s/_manifests?n=100" % quote(repository, safe=""), repository, "manifests",
                                "the manifest list of %s" % repository,
-                               lambda response: _refused(client, response, login_server, repository, "list the manifests of %s" % repository, "metadata_read"))
+                               lambda response: _refused(client, response, login_server, repository, "list the manifests of %s" % repository, "metadata_read"),
+                               budget)
     return [item for item in itertools.islice(items, limit) if isinstance(item.get("digest"), str)]
 
 

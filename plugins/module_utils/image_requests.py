@@ -13,7 +13,7 @@ from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrO
 from ansible_collections.acrops.registry.plugins.module_utils.oci import parse_platform
 
 _REQUEST_FIELDS = ("source source_registry source_acr username password tags untagged force label policy repositories platform selected_by "
-                   "referrers referrers_types max_tags all_tags lock prune prune_untagged backup platforms")
+                   "referrers referrers_types max_tags all_tags lock prune prune_untagged backup platforms untagged_all")
 
 
 class ImageRequest(namedtuple("ImageRequest", _REQUEST_FIELDS)):
@@ -31,7 +31,9 @@ class ImageRequest(namedtuple("ImageRequest", _REQUEST_FIELDS)):
     all_tags: the entry asked for tags: all, the explicit way past the module's max_tags); lock: lock the target tags (writeEnabled and deleteEnabled
     false) once they hold the image; prune: with a policy, False, True or 'repository'; prune_untagged: with a policy, delete its
     repositories' untagged leftovers (pruner.py); backup: a tag template to keep a tag's digest under before a force overwrite
-    (tag_backups.py), or None; platforms: ('os/arch[/variant]', ...) to keep of a multi-platform index (platform_filter.py), or ()."""
+    (tag_backups.py), or None; platforms: ('os/arch[/variant]', ...) to keep of a multi-platform index (platform_filter.py), or ();
+    untagged_all: with a policy on an ACR source, also copy every untagged manifest of its repository
+    (untagged_manifests.py)."""
 
     __slots__ = ()
 
@@ -87,7 +89,8 @@ class ImageRequest(namedtuple("ImageRequest", _REQUEST_FIELDS)):
         return body
 
 
-ImageRequest.__new__.__defaults__ = (None, None, None, None, (), (), False, None, None, (), None, None, False, (), None, False, False, False, False, None, ())
+ImageRequest.__new__.__defaults__ = (None, None, None, None, (), (), False, None, None, (), None, None, False, (), None, False, False, False, False, None,
+                                     (), False)
 
 
 # An artifact type is a media type (RFC 6838: type/subtype, restricted name characters, at most 127 each).
@@ -324,11 +327,16 @@ def validate_image(spec, defaults, label):
         ref, policy, repositories = validate_policy_image(dict(spec, source_registry=source_registry), label, spec["tag_policy"])
         if not password and not source_registry:
             username, password = by_host.get(credentials_host(ref.registry), (None, None))
+        untagged_all = parse_untagged_all(spec.get("untagged"), ref, source_registry, password, label)
         return ImageRequest(ref, source_registry, username=username, password=password, force=bool(get("force")),
                             label=spec.get("label") or label, policy=policy, repositories=repositories, platform=platform, referrers=follow,
                             referrers_types=types, max_tags=spec.get("max_tags"), all_tags=bool(spec.get("all_tags")),
                             lock=bool(get("lock")), prune=prune, prune_untagged=bool(get("prune_untagged")),
-                            backup=tag_backups.check_template(get("backup"), label), platforms=platforms)
+                            backup=tag_backups.check_template(get("backup"), label), platforms=platforms, untagged_all=untagged_all)
+    if spec.get("untagged") is not None:
+        raise AcrOpsError("%s: untagged: all copies the untagged manifests of whole repositories: it goes with repositories, tags (all or a "
+                          "list) or a tag_policy on an ACR source, not with one image (for one untagged manifest use untagged_repositories "
+                          "and a source by digest)" % label)
     ref = parse_source(spec.get("source"), source_registry)
     if not password and not source_registry:
         username, password = by_host.get(credentials_host(ref.registry), (None, None))
@@ -340,6 +348,25 @@ def validate_image(spec, defaults, label):
     return ImageRequest(ref, source_registry, username=username, password=password, tags=tags, untagged=untagged, force=bool(get("force")),
                         label=spec.get("label") or label, platform=platform, referrers=follow, referrers_types=types, lock=bool(get("lock")),
                         backup=tag_backups.check_template(get("backup"), label), platforms=platforms)
+
+
+def parse_untagged_all(value, ref, source_registry, password, label):
+    """untagged: all -> True (None -> False). Only an ACR read with the run's Azure identity lists its manifests (/acr/v1/{repo}/_manifests):
+    refused here for what is surely not one (registry credentials, Docker Hub); acr_import checks the host against the cloud's ACR
+    suffix once the cloud is known, still before any registry call (untagged_manifests.check_sources)."""
+    if value is None:
+        return False
+    if value != "all":
+        raise AcrOpsError("%s: untagged must be 'all' (every untagged manifest of the repository, by digest), got %r" % (label, value))
+    if source_registry:
+        return True
+    if password:
+        raise AcrOpsError("%s: untagged: all lists the source ACR's manifests with the run's Azure identity: drop the source credentials "
+                          "(source_username/source_password, source_credentials for %s), or name the ACR with source_registry" % (label, ref.registry))
+    if credentials_host(ref.registry) == reference.DOCKER_HUB:
+        raise AcrOpsError("%s: untagged: all needs an Azure Container Registry source (it lists /acr/v1/{repo}/_manifests); %s is Docker Hub, "
+                          "whose untagged manifests cannot be listed" % (label, ref.registry))
+    return True
 
 
 def tags_as_policy(spec, label):

@@ -364,11 +364,14 @@ class RegistryClient:
         return [(item.get("name"), TagState(item.get("digest"), (item.get("changeableAttributes") or {}).get("writeEnabled") is False,
                                             item.get("createdTime"), item.get("lastUpdateTime"))) for item in itertools.islice(items, limit)]
 
-    def acr_listing(self, login_server, path, repository, key, what, refused):
+    def acr_listing(self, login_server, path, repository, key, what, refused, budget=None):
         """The items under `key` of a paged ACR listing (/acr/v1/{repo}/_tags or _manifests, followed by its Link rel=next),
         page after page; none for an unknown repository (404). refused(response) is raised for any other answer but 200; a
-        body that is not a JSON object (a proxy's HTML page) fails in oci.json_object's words."""
+        body that is not a JSON object (a proxy's HTML page) fails in oci.json_object's words. budget: a RequestBudget every
+        page is counted against, or None."""
         while path:
+            if budget is not None:
+                budget.take(login_server, repository)
             response = self.request("GET", login_server, path, self.scope(login_server, repository))
             if response.status_code == 404:
                 return

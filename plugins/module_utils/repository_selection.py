@@ -22,7 +22,7 @@ CATALOG_SCOPE = "registry:catalog:*"
 CATALOG_PAGE = 1000  # asked for; registries cap pages themselves (distribution at 1000, ACR lower) and Link the rest
 # The per-repository entry keeps these of the catalog entry (source, targets and tags are written per repository).
 _KEPT_KEYS = ("source_registry", "source_username", "source_password", "force", "platform", "platforms", "referrers", "referrers_types",
-              "max_tags", "tags", "tag_policy")
+              "max_tags", "tags", "tag_policy", "untagged")
 
 
 class RepositoryFilter(namedtuple("RepositoryFilter", "regex exclude")):

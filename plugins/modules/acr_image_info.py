@@ -18,7 +18,7 @@ author:
 extends_documentation_fragment:
   - acrops.registry.attributes
   - acrops.registry.auth
-  - acrops.registry.repository
+  - acrops.registry.acr
   - acrops.registry.requirements
   - acrops.registry.retries
 attributes:
@@ -32,6 +32,23 @@ attributes:
     support: full
     description: Reads only.
 options:
+  repository:
+    description: The repository, e.g. V(app) or V(mirror/nginx). One of O(repository) and O(repositories) is required.
+    type: str
+  repositories:
+    description:
+      - Read the digest lists of every repository of the registry's catalog this filter keeps, instead of one repository's tags -
+        for each, tag -> digest and the untagged digests (index children and referrers included), from C(/acr/v1/{repo}/_manifests),
+        returned in RV(repositories). What a migration compares between two registries.
+      - The catalog (C(/acr/v1/_catalog)) and each listing are read in pages; listing the catalog needs a role that allows it (AcrPull).
+    type: dict
+    suboptions:
+      regex:
+        description: Keep repositories whose path fully matches this regular expression (or one of a list).
+        type: raw
+      exclude:
+        description: Drop repositories whose path fully matches this regular expression (or one of a list).
+        type: raw
   tags:
     description: Only these tags. A tag that does not exist is returned with C(exists=false) (and fails the task with O(must_exist)).
     type: list
@@ -65,6 +82,12 @@ EXAMPLES = r'''
     targets: [app:1234, app:latest]
     force: true
 
+- name: The digest lists of every repository (tags and untagged manifests), e.g. to compare a migration's two registries
+  acrops.registry.acr_image_info:
+    registry: myregistry
+    repositories: {regex: ".*"}
+  register: digests
+
 - name: Every tag of a mirrored repository
   acrops.registry.acr_image_info:
     registry: myregistry
@@ -78,8 +101,19 @@ registry:
   returned: always
   type: dict
   sample: {name: devregistry, resource_group: rg-dev, login_server: devregistry.azurecr.io, subscription_id: "0000"}
+repositories:
+  description: With O(repositories), one entry per repository, by name.
+  returned: when O(repositories) is given
+  type: list
+  elements: dict
+  contains:
+    name: {description: Repository., type: str, returned: always}
+    tags: {description: Tag -> digest., type: dict, returned: always}
+    untagged: {description: The digests of the manifests without a tag (sorted)., type: list, elements: str, returned: always}
+    manifests: {description: How many manifests the repository lists., type: int, returned: always}
+  sample: [{name: app, tags: {"1.0": "sha256:0a1b...", latest: "sha256:0a1b..."}, untagged: ["sha256:9f8e..."], manifests: 2}]
 images:
-  description: One entry per tag.
+  description: One entry per tag (empty with O(repositories)).
   returned: always
   type: list
   elements: dict

@@ -315,6 +315,20 @@ options:
           - Or a list of tags, each taken from the repositories that have it.
           - Not together with O(images[].tag_policy).
         type: raw
+      untagged:
+        description:
+          - V(all) - also copy every untagged manifest of the source repository (of each repository of O(images[].repositories)),
+            by digest and without a tag (C(untaggedTargetRepositories)) into the entry's target repository, so that a migration keeps
+            the digests deployments pin. Needs O(images[].tags) or O(images[].tag_policy) and an ACR source read with the run's
+            Azure identity (O(images[].source_registry), or an ACR login server without source credentials); any other source is
+            refused before any call.
+          - The manifests come from the source's C(/acr/v1/{repo}/_manifests) listing, paged, every page counted against
+            O(tag_list_budget). Children of an index listed in the repository come with their index and, with O(images[].referrers),
+            referrers of a manifest of the repository come with it, so neither is copied on its own.
+          - One copy is one image (counted in O(max_images)); one already in the target repository (a C(HEAD) by digest) is
+            V(unchanged), and check mode predicts each copy.
+        type: str
+        choices: [all]
       max_tags:
         description: The most tags this entry's O(images[].tag_policy) or O(images[].tags) may select per repository (default
           O(max_tags), none for V(all)).
@@ -622,6 +636,18 @@ EXAMPLES = r'''
     images:
       - source: docker.io/library/nginx:1.25
 
+- name: Every repository of a team's namespace in another ACR, every tag and every untagged manifest (a migration)
+  acrops.registry.acr_import:
+    registry: newregistry
+    tag_list_budget: 2000
+    images:
+      - source: team
+        source_registry: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-old/providers/Microsoft.ContainerRegistry/registries/oldregistry
+        repositories: {regex: ".*"}
+        tags: all
+        untagged: all
+        referrers: true
+
 - name: Set authentication once for every module of the collection
   module_defaults:
     group/acrops.registry.acr:
@@ -856,6 +882,19 @@ repository_counts:
     counts: {description: "Counts over the repository's images, shaped like RV(counts).", type: dict, returned: always}
   sample: [{selection: team, label: team team/api, source_repository: registry.example.com/team/api, target_repository: registry.example.com/team/api,
             counts: {images: 10, would_import: 8, unchanged: 1, drifted: 1, failed: 0}}]
+untagged_selections:
+  description: One entry per entry with O(images[].untagged) (per selected repository), saying how many untagged manifests it copies.
+  returned: when O(images[].untagged) was given
+  type: list
+  elements: dict
+  contains:
+    label: {description: The entry's label., type: str, returned: always}
+    source: {description: The source repository., type: str, returned: always}
+    targets: {description: The target repositories., type: list, elements: str, returned: always}
+    listed: {description: How many manifests the source repository lists., type: int, returned: unless failed}
+    untagged: {description: How many untagged manifests are copied (index children and followed referrers left out)., type: int, returned: unless failed}
+    failed: {description: Whether listing the manifests failed., type: bool, returned: always}
+    msg: {description: Why it failed., type: str, returned: when failed}
 counts:
   description:
     - Target counts per action over the batch (C(exists_unverified) and C(unknown) included), plus C(failed), C(images) and

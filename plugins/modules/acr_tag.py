@@ -26,7 +26,7 @@ author:
 extends_documentation_fragment:
   - acrops.registry.attributes
   - acrops.registry.auth
-  - acrops.registry.repository
+  - acrops.registry.acr
   - acrops.registry.requirements
 attributes:
   check_mode:
@@ -39,6 +39,10 @@ attributes:
     support: full
     description: Reads the attributes first and changes only those that differ; deleting a tag that is gone changes nothing.
 options:
+  repository:
+    description: The repository, e.g. V(app) or V(mirror/nginx).
+    type: str
+    required: true
   tags:
     description: The tags to change (at most 100).
     type: list

@@ -74,6 +74,8 @@ def test_namespaces_paged_catalogs_max_images_and_refusals(standin, ansible, rep
                   "acr_mirror_images": [{"source": "%s/%s" % (host, big), "repositories": {"regex": "r[0-9]"}, "tags": "all"}]}},
         {"ansible.builtin.debug": {"var": "acr_mirror_result"}},
         task(wide),                                                                                       # r13: and by the module
+        # r14: untagged: all needs an ACR source: refused before any registry call (untagged_manifests.check_sources)
+        task({"images": [{"source": "%s/%s" % (host, repo), "repositories": {"regex": ".*"}, "tags": "all", "untagged": "all"}]}),
     ])
     result = run.results
     wanted = ["%s/%s:%s" % (repo, name, tag) for name in ("api", "web") for tag in ("1", "2")]
@@ -110,6 +112,8 @@ def test_namespaces_paged_catalogs_max_images_and_refusals(standin, ansible, rep
     refused = result["r7"]
     assert refused.get("failed") and refused["results"][0]["error_code"] == "NO_CATALOG", run
     assert "ghcr.io serves no repository catalog" in refused["results"][0]["msg"]
+    assert result["r14"].get("failed") and "untagged: all needs an Azure Container Registry source" in result["r14"]["msg"], result["r14"]
+    assert "%s is not one (this cloud's registries end in .azurecr.standin.test)" % host in result["r14"]["msg"]
     role = result["r9"]["acr_mirror_result"]
     assert role["repository_selections"][0]["selected"] == ["%s/api" % repo], run
     assert [(t["name"], t["action"]) for i in role["images"] for t in i["targets"]] == [("role/%s/%s/api:1" % (host, repo), "imported")]

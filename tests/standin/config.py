@@ -57,6 +57,7 @@ DEFAULTS = {
     "entra_unknown_resources": [],         # resources Entra answers AADSTS500011 for (ACR's audience, as in a private cloud)
     "max_request_header_bytes": 8192,      # data-plane fronts answer 400 above this many header bytes (0 = no limit)
     "catalog_page_size": 0,                # >0: ACR's /acr/v1/_catalog caps a page at this many names whatever n asks (0 = n)
+    "manifests_page_size": 0,              # >0: ACR's /acr/v1/{repo}/_manifests caps a page at this many manifests (0 = n)
 }
 
 ALL_ACTIONS = ("pull", "push", "delete", "metadata_read", "metadata_write")

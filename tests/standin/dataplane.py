@@ -490,7 +490,7 @@ class DataPlane:
             if body is not None:
                 manifests.append(body)
         return self._page(request, manifests, "/acr/v1/%s/_manifests" % repo, {"registry": registry.login_server, "imageName": repo},
-                          "manifests", name_of=lambda e: e["digest"])
+                          "manifests", name_of=lambda e: e["digest"], cap=int(self.world.settings["manifests_page_size"] or 0))
 
     async def _acr_repository(self, request, registry, client, repo):
         tags = await self._repo_tags(registry, repo)

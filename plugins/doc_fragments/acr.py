@@ -1,7 +1,7 @@
 # Copyright (c) 2026 acrops.registry contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The options that name one repository of one registry (acr_image_info, acr_tag), written once."""
+"""The options that name one registry (acr_image_info, acr_tag), written once."""
 
 from __future__ import annotations
 
@@ -17,8 +17,4 @@ options:
   resource_group:
     description: The registry's resource group; found by listing the subscription when omitted.
     type: str
-  repository:
-    description: The repository, e.g. V(app) or V(mirror/nginx).
-    type: str
-    required: true
 '''
