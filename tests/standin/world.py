@@ -10,6 +10,7 @@ secrets are regenerated at every start.
 import json
 import os
 import secrets
+import shutil
 import uuid
 
 from . import config
@@ -47,6 +48,18 @@ class Registry:
         self.referrers = ReferrersIndex(tag_path[:-len(".json")] + ".referrers.json" if tag_path.endswith(".json") else tag_path + ".referrers")
         self.created = "2024-01-30T04:36:09.3956721Z"
         self.policy = RegistryPolicy(sku)
+
+    def clear(self):
+        """Forget every repository (tags, manifests, referrers, locks): what imports and pushes wrote. Blobs stay in
+        distribution's content store (unreachable without a repository link, as after a repository delete); removing
+        only the repository links keeps this cheap, whatever earlier tests stored."""
+        repositories = os.path.join(self.storage.root, "data", "docker", "registry", "v2", "repositories")
+        if os.path.isdir(repositories):
+            shutil.rmtree(repositories)
+        self.tags.data = {"tags": {}, "manifests": {}}
+        self.tags.save()
+        self.referrers.data = {}
+        self.referrers.save()
 
     def resource(self):
         """The registry as ARM returns it (shape of rest-examples/stable-2025-11-01/RegistryGet.json)."""
