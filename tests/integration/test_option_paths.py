@@ -9,6 +9,7 @@ Cases share ansible-playbook runs (each costs seconds of CI): one run per state 
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 from playbook_runner import storage_digest
@@ -176,6 +177,36 @@ def test_keep_going_false_stops_and_wait_false_returns_while_the_import_is_held(
     assert [(i["failed"], i["error"] == skipped) for i in role["images"]] == [(False, False), (True, False), (True, True)], role
     assert operations_of(standin, "%s-r@" % repo)[0]["name"] in role["images"][0]["operation_url"]
     wait_for(lambda: [op["status"] for op in operations_of(standin, repo)] == ["Succeeded", "Succeeded"])
+
+
+def test_keep_going_false_with_concurrency_starts_nothing_after_a_failure(standin, ansible, tmp_path, repo, wait_for):
+    """concurrency 2: the first two images are imported side by side and held by the stand-in, so the three behind them
+    are queued, not started; both held imports then fail. Whichever failure the batch sees first, no queued image may
+    start, and each says it was skipped."""
+    names = ["%s-k%d" % (repo, n) for n in range(5)]
+    for name in names:
+        standin.push("dockerhub", "library/" + name, "1")
+    standin.control.import_behaviour(stuck=True)
+    outcome = []
+    runner = threading.Thread(target=lambda: outcome.append(run(ansible, tmp_path, [
+        acr_import(images=[{"source": name + ":1"} for name in names], concurrency=2, keep_going=False, timeout=120)])))
+    runner.start()
+    try:
+        held = wait_for(lambda: sorted(op["source"].split("/")[-1].split("@")[0] for op in operations_of(standin, repo)
+                                       if op["status"] == "Accepted") == names[:2], timeout=120)
+        assert held and standin.control.counters()["import_calls"] == 2
+    finally:
+        standin.control.import_behaviour(permanent_failure="Failed to import: refused for this test.", stuck=False)
+        runner.join(timeout=300)
+    assert outcome, "the run did not end"
+    results, run_output = outcome[0]
+    batch = results["r0"]["results"]
+    skipped = "not attempted: an earlier image failed and keep_going is false"
+    assert [(r["failed"], r.get("skipped", False)) for r in batch] == [(True, False)] * 2 + [(True, True)] * 3, (batch, run_output)
+    assert [r["source"] for r in batch if r.get("skipped")] == ["docker.io/library/%s:1" % n for n in names[2:]]
+    assert all(r["msg"] == skipped for r in batch[2:]) and not any(r["msg"] == skipped for r in batch[:2]), batch
+    assert standin.control.counters()["import_calls"] == 2, "an image queued behind the failure was started"
+    assert sorted(op["source"].split("/")[-1].split("@")[0] for op in operations_of(standin, repo)) == names[:2]
 
 
 # ---- item 6 ----------------------------------------------------------------------------------------------------------------
