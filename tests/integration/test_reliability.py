@@ -198,7 +198,9 @@ def test_a_stuck_import_times_out_with_its_operation_and_the_next_run_reads_the_
     assert operation["status"] == "Accepted", operation
     assert "did not finish within 2 s" in image["msg"] and operation["name"] in image["msg"], image["msg"]
     assert operation["name"] in image["operation_url"] and "next run reads the true state" in image["msg"]
-    assert 2 <= image["elapsed"] < 30, image["elapsed"]
+    # It gave up on its own bound (the module's clock, at least the 2 s asked for), not on the import's end: the stand-in
+    # still holds the operation (Accepted, above). No upper bound: a loaded machine makes any wall-clock limit flaky.
+    assert image["elapsed"] >= 2, image["elapsed"]
     assert acr(standin, images[0][1], "1") is None
 
     # The service finishes the import later; the next run finds it done and imports nothing.
