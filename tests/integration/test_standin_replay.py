@@ -139,13 +139,12 @@ def stock(standin, exchange):
     name = source.get("resourceId", "").rsplit("/", 1)[-1]
     if source.get("registryUri", "").endswith(".azurecr.io"):
         name = source["registryUri"].split(".")[0]
-    wanted = source["sourceImage"].split("@")[0].split(":")[0]
-    digests = {}
-    for image in IMAGES if name else ():
-        repo, tag = image.split(":")
-        if repo == wanted:
-            digests[repo] = standin.push(local_registry(name), repo, tag, seed="replay|" + repo)
-    return digests
+    if not name:
+        return {}
+    image = source["sourceImage"]
+    repo = image.split("@")[0].split(":")[0]
+    tag = image.split(":")[1] if "@" not in image else next(i for i in IMAGES if i.startswith(repo + ":")).split(":")[1]
+    return {repo: standin.push(local_registry(name), repo, tag, seed="replay|" + repo)}
 
 
 def adapt(exchange, standin, digests, prefix):  # pylint: disable=redefined-outer-name

@@ -11,6 +11,7 @@ import json
 import os
 import secrets
 import shutil
+import threading
 import uuid
 
 from . import config
@@ -51,11 +52,15 @@ class Registry:
 
     def clear(self):
         """Forget every repository (tags, manifests, referrers, locks): what imports and pushes wrote. Blobs stay in
-        distribution's content store (unreachable without a repository link, as after a repository delete); removing
-        only the repository links keeps this cheap, whatever earlier tests stored."""
+        distribution's content store (unreachable without a repository link, as after a repository delete). The
+        repositories directory is moved out of distribution's sight at once (one rename, whatever earlier tests stored) and
+        removed in the background, so a reset costs a test nothing it can measure."""
         repositories = os.path.join(self.storage.root, "data", "docker", "registry", "v2", "repositories")
         if os.path.isdir(repositories):
-            shutil.rmtree(repositories)
+            trash = os.path.join(self.storage.root, "removed-%s" % uuid.uuid4().hex)
+            os.rename(repositories, trash)
+            threading.Thread(target=shutil.rmtree, args=(trash,), kwargs={"ignore_errors": True}, daemon=True,
+                             name="standin-clear").start()
         self.tags.data = {"tags": {}, "manifests": {}}
         self.tags.save()
         self.referrers.data = {}
