@@ -7,21 +7,14 @@ challenges, cleartext token realms, Retry-After hints of hours or malformed, and
 from __future__ import annotations
 
 import pytest
-from playbook_runner import storage_digest
+
+from standin_reads import acr, env_lookup
 
 pytestmark = pytest.mark.usefixtures("standin_clean")
 
 SMALL = dict(platforms="linux/amd64", size=256)
 ARM_HOST = "127.0.0.1"
 DOCKERHUB = "registry-1.docker.io"
-
-
-def acr(standin, repo, tag, registry="standinacr"):
-    return storage_digest(standin.env["registries"][registry]["storage_url"], repo, tag)
-
-
-def env_lookup(name):
-    return "{{ lookup('ansible.builtin.env', '%s') }}" % name
 
 
 def by_source(result):
@@ -133,4 +126,4 @@ def test_a_host_that_never_answers_costs_the_batch_one_timeout_not_one_per_image
     # One image paid the failing attempts (the shared retry policy's, each bounded by timeout_connect); the others were
     # answered from the run's memory: one tunnel per attempt, not one per attempt per image.
     tunnels = standin.control.counters()["proxy_tunnels"].get("hang " + BLACKHOLE, 0)
-    assert 1 <= tunnels <= 5, tunnels   # before issue 20: 40 tunnels (8 images x 5 attempts, serially)
+    assert 1 <= tunnels <= 5, (tunnels, run)   # before issue 20: 40 tunnels (8 images x 5 attempts, serially)
