@@ -222,7 +222,7 @@ def post_import(standin, body, request_id=None, version="2025-11-01"):
     return response, token
 
 
-def test_pending_stuck_and_failing_imports(standin_clean, unique_repo):
+def test_pending_stuck_and_failing_imports(standin_clean, unique_repo, wait_for):
     standin = standin_clean
     standin.push("dockerhub", "library/" + unique_repo, "1")
     body = {"source": {"registryUri": "docker.io", "sourceImage": "library/%s:1" % unique_repo}, "mode": "Force"}
@@ -238,16 +238,12 @@ def test_pending_stuck_and_failing_imports(standin_clean, unique_repo):
 
     standin.control.import_behaviour(delay=0, stuck=True)
     response, token = post_import(standin, dict(body, targetTags=["%s:stuck" % unique_repo]))
-    time.sleep(0.4)
-    assert poll(standin, response.headers["Location"], token, limit=3)[-1][0] == 202
+    assert poll(standin, response.headers["Location"], token, limit=3)[-1][0] == 202  # held: pending however often it is asked
     assert [op["status"] for op in standin.control.operations() if op["targets"] == ["%s:stuck" % unique_repo]] == ["Accepted"]
 
     # Releasing a stuck import lets it finish; let it, so the next failure budget is not spent on it.
     standin.control.import_behaviour(stuck=False)
-    deadline = time.time() + 10
-    while time.time() < deadline and [op["status"] for op in standin.control.operations()
-                                      if op["targets"] == ["%s:stuck" % unique_repo]] == ["Accepted"]:
-        time.sleep(0.05)
+    wait_for(lambda: [op["status"] for op in standin.control.operations() if op["targets"] == ["%s:stuck" % unique_repo]] == ["Succeeded"])
     standin.control.import_behaviour(fail_times=1)
     registry_id = standin.env["registries"]["standinacr"]["id"]
     response, token = post_import(standin, dict(body, targetTags=["%s:flaky" % unique_repo]), request_id="flaky-1")
