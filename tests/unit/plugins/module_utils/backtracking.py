@@ -14,7 +14,11 @@ from __future__ import annotations
 
 import sys
 import threading
-from re import _constants as C, _parser as P  # pylint: disable=no-name-in-module
+try:
+    from re import _constants as C, _parser as P  # pylint: disable=no-name-in-module  # Python 3.11+
+except ImportError:  # Python < 3.11: the same modules under their old names
+    import sre_constants as C  # pylint: disable=deprecated-module
+    import sre_parse as P  # pylint: disable=deprecated-module
 
 
 class Exhausted(Exception):
