@@ -6,18 +6,9 @@
 from __future__ import annotations
 
 import pytest
-from playbook_runner import storage_digest
+from standin_reads import acr, import_calls
 
 pytestmark = pytest.mark.usefixtures("standin_clean")
-
-
-def imports(standin):
-    return standin.control.counters()["import_calls"]
-
-
-def acr_digest(standin, registry, repo, tag):
-    """What the registry's storage really holds, read straight from its distribution process."""
-    return storage_digest(standin.env["registries"][registry]["storage_url"], repo, tag)
 
 
 def test_first_run_imports_second_run_changes_nothing(standin, ansible, repo):
@@ -30,30 +21,30 @@ def test_first_run_imports_second_run_changes_nothing(standin, ansible, repo):
     assert result["targets"] == [{"name": "%s:1.25" % repo, "before": None, "after": digest, "action": "imported"}]
     assert result["registry"]["login_server"] == standin.env["registries"]["standinacr"]["login_server"]
     assert result["verified"] is True and result["import_mode"] == "NoForce"
-    assert acr_digest(standin, "standinacr", repo, "1.25") == digest
-    calls = imports(standin)
+    assert acr(standin, repo, "1.25") == digest
+    calls = import_calls(standin)
 
     again, run = ansible.module("acr_import", registry="standinacr", source="docker.io/library/%s:1.25" % repo, force=True)
     assert again["changed"] is False, run
     assert again["targets"][0]["action"] == "unchanged"
-    assert imports(standin) == calls, "a current image must not be imported again, even with force"
+    assert import_calls(standin) == calls, "a current image must not be imported again, even with force"
 
 
 def test_check_mode_predicts_and_changes_nothing(standin, ansible, repo):
     digest = standin.push("dockerhub", "library/" + repo, "7")
-    before = imports(standin)
+    before = import_calls(standin)
     predicted, run = ansible.module("acr_import", check=True, diff=True, registry="standinacr", source="%s:7" % repo,
                                     targets=["%s:7" % repo, "mirror/%s:7" % repo])
     assert predicted["changed"] is True, run
     assert [t["action"] for t in predicted["targets"]] == ["would_import", "would_import"]
     assert predicted["diff"]["after"]["targets"]["mirror/%s:7" % repo] == digest
-    assert imports(standin) == before
-    assert acr_digest(standin, "standinacr", repo, "7") is None
+    assert import_calls(standin) == before
+    assert acr(standin, repo, "7") is None
 
     real, run = ansible.module("acr_import", registry="standinacr", source="%s:7" % repo,
                                targets=["%s:7" % repo, "mirror/%s:7" % repo])
     assert [t["name"] for t in real["targets"] if t["action"] == "imported"] == [t["name"] for t in predicted["targets"]], run
-    assert imports(standin) == before + 1  # one import call for both targets
+    assert import_calls(standin) == before + 1  # one import call for both targets
 
 
 def test_moved_source_tag_drifts_without_force_and_only_it_is_overwritten_with_force(standin, ansible, repo):
@@ -68,15 +59,15 @@ def test_moved_source_tag_drifts_without_force_and_only_it_is_overwritten_with_f
     assert drifted["targets"][0]["action"] == "drifted"
     assert drifted["targets"][0]["before"] == old
     assert "set force" in run.stdout + run.stderr  # the warning reaches the user
-    assert acr_digest(standin, "standinacr", repo, "1") == old
+    assert acr(standin, repo, "1") == old
 
-    calls = imports(standin)
+    calls = import_calls(standin)
     forced, run = ansible.module("acr_import", registry="standinacr", source="%s:1" % repo, force=True,
                                  targets=["%s:1" % repo, "%s:extra" % repo])
     assert [(t["action"], t["before"], t["after"]) for t in forced["targets"]] == [("overwritten", old, new), ("imported", None, new)], run
     assert forced["import_mode"] == "Force"
-    assert imports(standin) == calls + 1
-    assert acr_digest(standin, "standinacr", repo, "1") == new
+    assert import_calls(standin) == calls + 1
+    assert acr(standin, repo, "1") == new
 
 
 def test_private_registry_credentials_and_no_secret_leaks(standin, ansible, repo):
@@ -100,7 +91,7 @@ def test_acr_to_acr_by_name_and_across_subscriptions_by_resource_id(standin, ans
     dev = standin.push("devacr", repo, "1234")
     result, run = ansible.module("acr_import", registry="prodacr", source_registry="devacr", source="%s:1234" % repo)
     assert result["changed"] and result["source_digest"] == dev, run
-    assert acr_digest(standin, "prodacr", repo, "1234") == dev
+    assert acr(standin, repo, "1234", "prodacr") == dev
 
     other = standin.env["registries"]["otheracr"]
     digest = standin.push("otheracr", repo, "9")
@@ -129,11 +120,11 @@ def test_locked_tag_is_never_touched(standin, ansible, repo):
     old = first["source_digest"]
     standin.control.lock_tag("standinacr", repo, "1")
     standin.push("dockerhub", "library/" + repo, "1", seed=2)
-    calls = imports(standin)
+    calls = import_calls(standin)
     result, run = ansible.module("acr_import", registry="standinacr", source="%s:1" % repo, force=True)
     assert result.get("failed") and "locked" in result["msg"], run
-    assert imports(standin) == calls
-    assert acr_digest(standin, "standinacr", repo, "1") == old
+    assert import_calls(standin) == calls
+    assert acr(standin, repo, "1") == old
 
 
 def test_bad_input_fails_before_any_network_call(standin, ansible):

@@ -14,7 +14,8 @@ import json
 import threading
 
 import pytest
-from playbook_runner import storage_digest
+
+from standin_reads import acr, import_calls
 
 from standin import artifacts
 
@@ -25,14 +26,6 @@ INDEX = dict(platforms=["linux/amd64", "linux/arm64"], size=256)
 DOCKERHUB = "registry-1.docker.io"
 ARM_HOST = "127.0.0.1"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
-
-
-def acr(standin, repo, tag):
-    return storage_digest(standin.env["registries"]["standinacr"]["storage_url"], repo, tag)
-
-
-def import_calls(standin):
-    return standin.control.counters()["import_calls"]
 
 
 def all_hit(standin):

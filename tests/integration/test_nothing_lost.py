@@ -16,25 +16,13 @@ import threading
 
 import pytest
 import yaml
-from playbook_runner import REPO, storage_digest
+from playbook_runner import REPO
+from standin_reads import acr, import_calls, operations
 
 pytestmark = pytest.mark.usefixtures("standin_clean")
 
 SMALL = dict(platforms="linux/amd64", size=256)
 ARM_HOST = "127.0.0.1"
-
-
-def acr(standin, repo, tag, registry="standinacr"):
-    return storage_digest(standin.env["registries"][registry]["storage_url"], repo, tag)
-
-
-def import_calls(standin):
-    return standin.control.counters()["import_calls"]
-
-
-def operations(standin, text):
-    """This test's import operations (the stand-in keeps every operation of the session)."""
-    return [op for op in standin.control.operations() if text in op["source"]]
 
 
 def in_background(function):

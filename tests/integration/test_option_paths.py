@@ -9,9 +9,11 @@ Cases share ansible-playbook runs (each costs seconds of CI): one run per state 
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
-from playbook_runner import storage_digest
+
+from standin_reads import acr, login_server, operations
 
 from standin import artifacts
 
@@ -21,19 +23,6 @@ WRITES = ("POST", "PUT", "PATCH", "DELETE")
 # Token requests are POSTs but write nothing: Entra's token endpoint, ACR's exchange and token endpoints.
 AUTH_ROUTES = ("acr:/oauth2/exchange", "acr:/oauth2/token")
 ROLE = "acrops.registry.acr_mirror"
-
-
-def login(standin, registry="standinacr"):
-    return standin.env["registries"][registry]["login_server"]
-
-
-def present(standin, repository, digest, registry="standinacr"):
-    """What the registry's storage holds under repository@digest (None: nothing), read straight from distribution."""
-    return storage_digest(standin.env["registries"][registry]["storage_url"], repository, digest)
-
-
-def operations_of(standin, fragment):
-    return [op for op in standin.control.operations() if fragment in op["source"]]
 
 
 def play(tasks, role_vars=None, tmp_path=None):
@@ -87,7 +76,7 @@ def test_check_mode_sends_no_write_to_resource_manager_or_any_data_plane(standin
     assert writes == [], writes
     # The run did reach every place it would have written to: Resource Manager, the target ACR, the sources.
     hosts = {e["host"] for e in log}
-    assert login(standin) in hosts and any(e["route"].startswith("arm:") for e in log) and "registry-1.docker.io" in hosts, hosts
+    assert login_server(standin) in hosts and any(e["route"].startswith("arm:") for e in log) and "registry-1.docker.io" in hosts, hosts
     for key in ("r0", "r1", "r2", "r3"):
         assert not results[key].get("failed") and results[key]["changed"] is True, (key, results[key], outcome)
     assert results["r0"]["untagged"] == [{"name": "archive/%s-plain" % repo, "before": None, "after": plain, "action": "would_import"}]
@@ -106,7 +95,7 @@ def test_untagged_copies_land_are_verified_stay_and_a_copy_that_does_not_land_fa
     copied = standin.push("dockerhub", "library/%s-u" % repo, "1")
     by_role = standin.push("dockerhub", "library/%s-v" % repo, "1")
     lost = standin.push("dockerhub", "library/%s-w" % repo, "1")
-    standin.control.faults([{"host": login(standin), "method": "HEAD", "path_regex": "^/v2/lost/%s/manifests/sha256:" % repo, "status": 404,
+    standin.control.faults([{"host": login_server(standin), "method": "HEAD", "path_regex": "^/v2/lost/%s/manifests/sha256:" % repo, "status": 404,
                              "body": {"errors": [{"code": "MANIFEST_UNKNOWN", "message": "manifest unknown"}]}, "client": "controller"}])
     module = acr_import(source="%s-u:1" % repo, untagged_repositories=["archive/%s-u" % repo])
     role_vars = {"acr_mirror_registry": "standinacr",
@@ -122,9 +111,9 @@ def test_untagged_copies_land_are_verified_stay_and_a_copy_that_does_not_land_fa
     first, again, failed = results["r0"], results["r2"], results["r3"]
     assert first["untagged"] == [{"name": "archive/%s-u" % repo, "before": None, "after": copied, "action": "imported"}], (first, outcome)
     assert first["verified"] is True and first["changed"] is True
-    assert present(standin, "archive/%s-u" % repo, copied) == copied
+    assert acr(standin, "archive/%s-u" % repo, copied) == copied
     assert again["changed"] is False and again["untagged"][0]["action"] == "unchanged", again
-    assert len(operations_of(standin, "%s-u@" % repo)) == 1, "the second run imports nothing"
+    assert len(operations(standin, "%s-u@" % repo)) == 1, "the second run imports nothing"
 
     assert failed["failed"] and failed["verified"] is False and "did not land as planned" in failed["msg"], failed
     assert "lost/%s holds None after the import, expected %s" % (repo, lost) in failed["msg"], failed["msg"]
@@ -133,8 +122,8 @@ def test_untagged_copies_land_are_verified_stay_and_a_copy_that_does_not_land_fa
     assert [(u["name"], u["action"], u["after"]) for u in role_first["images"][0]["untagged"]] == [
         ("rolecopy/%s-v" % repo, "imported", by_role)], role_first
     assert role_again["images"][0]["untagged"][0]["action"] == "unchanged", role_again
-    assert present(standin, "rolecopy/%s-v" % repo, by_role) == by_role
-    assert len(operations_of(standin, "%s-v@" % repo)) == 1
+    assert acr(standin, "rolecopy/%s-v" % repo, by_role) == by_role
+    assert len(operations(standin, "%s-v@" % repo)) == 1
 
 
 # ---- items 3 and 4, and the role passing keep_going, concurrency and wait through (item 6) ----------------------------------
@@ -152,7 +141,7 @@ def test_keep_going_false_stops_and_wait_false_returns_while_the_import_is_held(
         ], role_vars={"acr_mirror_registry": "standinacr", "acr_mirror_report": str(report), "acr_mirror_concurrency": 1, "acr_mirror_timeout": 20,
                       "acr_mirror_keep_going": False, "acr_mirror_wait": False,
                       "acr_mirror_images": ["%s-r:1" % repo, "%s-missing:1" % repo, "%s-s:1" % repo]})
-        held = dict((op["source"].split("/")[-1].split("@")[0], op["status"]) for op in operations_of(standin, repo))
+        held = dict((op["source"].split("/")[-1].split("@")[0], op["status"]) for op in operations(standin, repo))
     finally:
         standin.control.import_behaviour(stuck=False)
     # Only the wait: false imports were started, and the runs returned while they were held.
@@ -168,14 +157,44 @@ def test_keep_going_false_stops_and_wait_false_returns_while_the_import_is_held(
 
     waited = results["r2"]
     assert waited["changed"] is True and waited["verified"] is False and waited["referrers"] == [], waited
-    operation = operations_of(standin, "%s-w@" % repo)[0]
+    operation = operations(standin, "%s-w@" % repo)[0]
     assert operation["name"] in waited["operation_url"] and "/operationResults/" in waited["operation_url"]
     assert any("referrers were not copied: with wait=false" in w for w in waited["warnings"]), waited["warnings"]
 
     role = json.loads(report.read_text())
     assert [(i["failed"], i["error"] == skipped) for i in role["images"]] == [(False, False), (True, False), (True, True)], role
-    assert operations_of(standin, "%s-r@" % repo)[0]["name"] in role["images"][0]["operation_url"]
-    wait_for(lambda: [op["status"] for op in operations_of(standin, repo)] == ["Succeeded", "Succeeded"])
+    assert operations(standin, "%s-r@" % repo)[0]["name"] in role["images"][0]["operation_url"]
+    wait_for(lambda: [op["status"] for op in operations(standin, repo)] == ["Succeeded", "Succeeded"])
+
+
+def test_keep_going_false_with_concurrency_starts_nothing_after_a_failure(standin, ansible, tmp_path, repo, wait_for):
+    """concurrency 2: the first two images are imported side by side and held by the stand-in, so the three behind them
+    are queued, not started; both held imports then fail. Whichever failure the batch sees first, no queued image may
+    start, and each says it was skipped."""
+    names = ["%s-k%d" % (repo, n) for n in range(5)]
+    for name in names:
+        standin.push("dockerhub", "library/" + name, "1")
+    standin.control.import_behaviour(stuck=True)
+    outcome = []
+    runner = threading.Thread(target=lambda: outcome.append(run(ansible, tmp_path, [
+        acr_import(images=[{"source": name + ":1"} for name in names], concurrency=2, keep_going=False, timeout=120)])))
+    runner.start()
+    try:
+        held = wait_for(lambda: sorted(op["source"].split("/")[-1].split("@")[0] for op in operations(standin, repo)
+                                       if op["status"] == "Accepted") == names[:2], timeout=120)
+        assert held and standin.control.counters()["import_calls"] == 2
+    finally:
+        standin.control.import_behaviour(permanent_failure="Failed to import: refused for this test.", stuck=False)
+        runner.join(timeout=300)
+    assert outcome, "the run did not end"
+    results, run_output = outcome[0]
+    batch = results["r0"]["results"]
+    skipped = "not attempted: an earlier image failed and keep_going is false"
+    assert [(r["failed"], r.get("skipped", False)) for r in batch] == [(True, False)] * 2 + [(True, True)] * 3, (batch, run_output)
+    assert [r["source"] for r in batch if r.get("skipped")] == ["docker.io/library/%s:1" % n for n in names[2:]]
+    assert all(r["msg"] == skipped for r in batch[2:]) and not any(r["msg"] == skipped for r in batch[:2]), batch
+    assert standin.control.counters()["import_calls"] == 2, "an image queued behind the failure was started"
+    assert sorted(op["source"].split("/")[-1].split("@")[0] for op in operations(standin, repo)) == names[:2]
 
 
 # ---- item 6 ----------------------------------------------------------------------------------------------------------------
@@ -196,9 +215,9 @@ def test_sources_named_every_way_resource_group_concurrency_and_what_fails(stand
     tag_path = "^/acr/v1/%s-x/_tags/1$" % repo
     standin.control.faults([
         # The tag read before the import passes, the one after it finds another digest there.
-        {"host": login(standin), "method": "GET", "path_regex": tag_path, "action": "delay", "delay": 0, "times": 1, "client": "controller"},
-        {"host": login(standin), "method": "GET", "path_regex": tag_path, "status": 200, "client": "controller",
-         "body": {"registry": login(standin), "imageName": "%s-x" % repo, "tag": {
+        {"host": login_server(standin), "method": "GET", "path_regex": tag_path, "action": "delay", "delay": 0, "times": 1, "client": "controller"},
+        {"host": login_server(standin), "method": "GET", "path_regex": tag_path, "status": 200, "client": "controller",
+         "body": {"registry": login_server(standin), "imageName": "%s-x" % repo, "tag": {
              "name": "1", "digest": other, "createdTime": "2026-01-01T00:00:00Z", "lastUpdateTime": "2026-01-01T00:00:00Z",
              "signed": False, "changeableAttributes": {"deleteEnabled": True, "writeEnabled": True, "readEnabled": True, "listEnabled": True}}}},
         {"host": "quay.io", "method": "HEAD", "path_regex": "^/v2/org/%s-gone/manifests/" % repo, "action": "reset", "client": "controller"},
@@ -216,7 +235,7 @@ def test_sources_named_every_way_resource_group_concurrency_and_what_fails(stand
     for key, digest, lands in (("r0", by_login, ("team/%s-l" % repo, "1")), ("r1", by_host, ("team/%s-h" % repo, "1")),
                                ("r2", by_digest, ("%s-d" % repo, "pinned")), ("r3", both, ("%s-t" % repo, "1"))):
         assert not results[key].get("failed") and results[key]["source_digest"] == digest, (key, results[key], outcome)
-        assert present(standin, *lands) == digest, (key, lands)
+        assert acr(standin, *lands) == digest, (key, lands)
     assert [r["targets"][0]["after"] for r in results["r4"]["results"]] == fanned, results["r4"]
     peak = standin.control.counters()["imports_in_flight"]["peak"]
     assert 1 <= peak <= 2, "%d imports were in flight at once with concurrency 2" % peak
@@ -227,4 +246,4 @@ def test_sources_named_every_way_resource_group_concurrency_and_what_fails(stand
     moved = results["r5"]
     assert moved["failed"] and "did not land as planned" in moved["msg"] and other in moved["msg"], moved
     gone = results["r6"]
-    assert gone["failed"] and "quay.io" in gone["msg"] and not operations_of(standin, "%s-gone" % repo), gone
+    assert gone["failed"] and "quay.io" in gone["msg"] and not operations(standin, "%s-gone" % repo), gone

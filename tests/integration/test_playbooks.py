@@ -36,14 +36,38 @@ def write_inventory(tmp_path, host_vars, group_vars=None, name="inv"):
     return inventory
 
 
-def test_example_mirror_inventory_runs_as_written_and_is_idempotent(standin, ansible, tmp_path):
-    inventory = REPO / "playbooks" / "inventories" / "mirror"
+def own_names(shipped, tmp_path, suffix):
+    """A copy of a shipped inventory whose image repositories end in -<suffix>: the same lists, policies and layout, under
+    names no other test pushes or moves (docker.io/library/redis:7 -> docker.io/library/redis-<suffix>:7)."""
+    def rename(text):
+        name, at, digest = text.partition("@")
+        repository, colon, tag = name.rpartition(":") if ":" in name.rsplit("/", 1)[-1] else (name, "", "")
+        return "%s-%s%s%s%s%s" % (repository, suffix, colon, tag, at, digest)
+
+    def walk(value, key=""):
+        if isinstance(value, dict):
+            return {k: walk(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v, key) for v in value]
+        return rename(value) if isinstance(value, str) and (key == "source" or key.startswith("acr_mirror_images__")) else value
+
+    inventory = tmp_path / shipped.name
+    shutil.copytree(shipped, inventory)
+    for path in list(inventory.glob("group_vars/*/*.yml")) + list(inventory.glob("host_vars/*.yml")):
+        path.write_text(yaml.safe_dump(walk(yaml.safe_load(path.read_text()))))
+    return inventory
+
+
+def test_example_mirror_inventory_runs_as_written_and_is_idempotent(standin, ansible, tmp_path, repo):
+    suffix = repo.rsplit("-", 1)[-1]
+    inventory = own_names(REPO / "playbooks" / "inventories" / "mirror", tmp_path, suffix)
     from ansible_collections.acrops.registry.plugins.module_utils import reference  # pylint: disable=import-outside-toplevel
 
     images = []
     for path in sorted((inventory / "group_vars" / "all").glob("*.yml")):
         for value in yaml.safe_load(path.read_text()).values():
             images.extend(reference.parse(v) for v in value)
+    assert len(images) == 11 and all(ref.repository.endswith("-" + suffix) for ref in images), images
     digests = dict((str(ref), standin.push(SOURCE_NAMES[ref.registry], ref.repository, ref.tag, seed=str(ref))) for ref in images)
     report = tmp_path / "report.json"
     env = {"ACR_MIRROR_REPORT": str(report)}
@@ -54,8 +78,9 @@ def test_example_mirror_inventory_runs_as_written_and_is_idempotent(standin, ans
     assert {i["source"]: i["source_digest"] for i in data["images"]} == digests
     assert all(t["action"] in ("imported", "unchanged") for i in data["images"] for t in i["targets"])
     storage = standin.env["registries"]["standinacr"]["storage_url"]
-    assert storage_digest(storage, "dotnet/aspnet", "8.0") == digests["mcr.microsoft.com/dotnet/aspnet:8.0"]
-    assert storage_digest(storage, "grafana/grafana", "10.2.0") == digests["docker.io/grafana/grafana:10.2.0"]
+    aspnet, grafana = "dotnet/aspnet-%s" % suffix, "grafana/grafana-%s" % suffix
+    assert storage_digest(storage, aspnet, "8.0") == digests["mcr.microsoft.com/%s:8.0" % aspnet]
+    assert storage_digest(storage, grafana, "10.2.0") == digests["docker.io/%s:10.2.0" % grafana]
 
     calls = standin.control.counters()["import_calls"]
     second = ansible.playbook(REPO / "playbooks" / "mirror.yml", inventory, env=env)
@@ -63,14 +88,15 @@ def test_example_mirror_inventory_runs_as_written_and_is_idempotent(standin, ans
     assert standin.control.counters()["import_calls"] == calls
     assert "already current" in second.stdout
 
-    moved = standin.push("dockerhub", "library/redis", "7", seed=4)
+    redis = "redis-" + suffix
+    moved = standin.push("dockerhub", "library/" + redis, "7", seed=4)
     preview = ansible.playbook(REPO / "playbooks" / "mirror.yml", inventory, args=["--check", "--diff"], env=env)
     assert preview.rc == 0, preview
-    assert "would overwrite" in preview.stdout and "redis:7" in preview.stdout
+    assert "would overwrite" in preview.stdout and redis + ":7" in preview.stdout
     assert standin.control.counters()["import_calls"] == calls
     real = ansible.playbook(REPO / "playbooks" / "mirror.yml", inventory, env=env)
     assert real.rc == 0 and recap(real)[0] == 1, real
-    assert storage_digest(storage, "redis", "7") == moved
+    assert storage_digest(storage, redis, "7") == moved
 
 
 def test_group_lists_manifest_credentials_prefix_and_failures(standin, ansible, tmp_path, repo):
@@ -157,9 +183,9 @@ def test_promote_playbook(standin, ansible, tmp_path):
     assert again.rc == 0 and recap(again) == (0, 0), again
 
 
-def test_airgap_playbook_verifies_and_writes_the_mapping(standin, ansible, tmp_path):
-    inventory = tmp_path / "airgap"
-    shutil.copytree(REPO / "playbooks" / "inventories" / "airgap", inventory)
+def test_airgap_playbook_verifies_and_writes_the_mapping(standin, ansible, tmp_path, repo):
+    suffix = repo.rsplit("-", 1)[-1]
+    inventory = own_names(REPO / "playbooks" / "inventories" / "airgap", tmp_path, suffix)
     from ansible_collections.acrops.registry.plugins.module_utils import reference  # pylint: disable=import-outside-toplevel
 
     lists = yaml.safe_load((inventory / "group_vars" / "all" / "cluster-images.yml").read_text()).values()
@@ -170,4 +196,4 @@ def test_airgap_playbook_verifies_and_writes_the_mapping(standin, ansible, tmp_p
     run = ansible.playbook(REPO / "playbooks" / "airgap.yml", inventory, env={"AIRGAP_MAPPING": str(mapping)})
     assert run.rc == 0, run
     login = standin.env["registries"]["standinacr"]["login_server"]
-    assert json.loads(mapping.read_text())["docker.io/library/nginx:1.25"] == "%s/airgap/nginx:1.25" % login
+    assert json.loads(mapping.read_text())["docker.io/library/nginx-%s:1.25" % suffix] == "%s/airgap/nginx-%s:1.25" % (login, suffix)

@@ -29,6 +29,9 @@ def local(standin, monkeypatch, request):
 
     if AnsibleCollectionConfig.collection_finder is None:
         request.addfinalizer(_AnsibleCollectionFinder._remove)  # pylint: disable=protected-access
+    # The import system as it was, whatever the finder or the loader add (monkeypatch puts the original lists back).
+    for name in ("path", "meta_path", "path_hooks"):
+        monkeypatch.setattr(sys, name, list(getattr(sys, name)))
 
     for name, value in standin.client_env().items():
         monkeypatch.setenv(name, value)
@@ -46,3 +49,11 @@ def test_import_and_info_in_process(standin, local, repo):
     info = getattr(local, "acrops.registry.acr_image_info")(registry="standinacr", repository=repo, tags=["3"])["localhost"]
     assert info["images"][0]["digest"] == digest and info["images"][0]["exists"], dict(info)
     assert os.environ["ANSIBLE_COLLECTIONS_PATH"] == str(COLLECTIONS_ROOT)
+
+
+IMPORT_SYSTEM = {name: list(getattr(sys, name)) for name in ("path", "meta_path", "path_hooks")}  # at collection
+
+
+def test_the_in_process_runs_leave_the_import_system_as_they_found_it():
+    """Runs last in this file: what the in-process tests above installed (collection finder, path entries) is gone."""
+    assert {name: list(getattr(sys, name)) for name in IMPORT_SYSTEM} == IMPORT_SYSTEM

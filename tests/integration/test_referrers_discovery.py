@@ -24,12 +24,6 @@ NOTATION = artifacts.NOTATION_SIGNATURE
 SPDX = artifacts.SPDX
 
 
-def run_import(standin, **params):
-    info = standin.env["registries"]["standinacr"]
-    client = clients.mgmt_client(standin)
-    return client.registries.begin_import_image(info["resource_group"], "standinacr", clients.import_parameters(**params)).result()
-
-
 def acr_referrers(standin, repo, digest, artifact_type=None, registry="standinacr", token_repo=None):
     """GET /v2/<repo>/referrers/<digest> on an emulated ACR with a pull token: the response."""
     token = standin.acr_token(registry, "repository:%s:pull" % (token_repo or repo))
@@ -116,12 +110,12 @@ def test_imported_signatures_keep_their_digest_and_are_listed_by_acr(standin_cli
     cosign_sig = artifacts.cosign_sign(standin, "dockerhub", source_repo, image)
     cosign_att = artifacts.cosign_attest(standin, "dockerhub", source_repo, image, media="docker")
 
-    run_import(standin, registry_uri="docker.io", source_image="%s:1" % source_repo, target_tags=["%s:1" % unique_repo])
+    clients.import_image(standin, registry_uri="docker.io", source_image="%s:1" % source_repo, target_tags=["%s:1" % unique_repo])
     assert listed(acr_referrers(standin, unique_repo, image)) == {}, "an import copies no referrers by itself"
 
     # Each referrer by digest, manifest-only (untaggedTargetRepositories = the target repository): bytes and digest kept.
     for digest in (signature, sbom, sbom_signature):
-        run_import(standin, registry_uri="docker.io", source_image="%s@%s" % (source_repo, digest), untagged=[unique_repo])
+        clients.import_image(standin, registry_uri="docker.io", source_image="%s@%s" % (source_repo, digest), untagged=[unique_repo])
         assert standin.acr_digest("standinacr", unique_repo, digest) == digest
     recorded = read_index(standin)[unique_repo]   # the copier recorded them as it wrote them (no referrers call since)
     assert {d: recorded[d]["subject"] for d in (signature, sbom, sbom_signature)} == {signature: image, sbom: image, sbom_signature: sbom}
@@ -134,13 +128,13 @@ def test_imported_signatures_keep_their_digest_and_are_listed_by_acr(standin_cli
     # cosign's sidecars under the same tag names (cosign finds them by tag), an OCI and a Docker v2 manifest.
     for digest, suffix in ((cosign_sig, "sig"), (cosign_att, "att")):
         tag = artifacts.cosign_tag(image, suffix)
-        run_import(standin, registry_uri="docker.io", source_image="%s:%s" % (source_repo, tag), target_tags=["%s:%s" % (unique_repo, tag)])
+        clients.import_image(standin, registry_uri="docker.io", source_image="%s:%s" % (source_repo, tag), target_tags=["%s:%s" % (unique_repo, tag)])
         assert standin.acr_digest("standinacr", unique_repo, tag) == digest
     assert set(listed(acr_referrers(standin, unique_repo, image))) == {signature, sbom}, "cosign tags have no subject"
 
     # A tagged import of a Notation signature keeps its digest too, and the referrers API lists it in that repository.
-    run_import(standin, registry_uri="docker.io", source_image="%s@%s" % (source_repo, signature),
-               target_tags=["%s-tagged:sig" % unique_repo])
+    clients.import_image(standin, registry_uri="docker.io", source_image="%s@%s" % (source_repo, signature),
+                         target_tags=["%s-tagged:sig" % unique_repo])
     assert standin.acr_digest("standinacr", unique_repo + "-tagged", "sig") == signature
     assert list(listed(acr_referrers(standin, unique_repo + "-tagged", image))) == [signature]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from standin_reads import import_calls
 import yaml
 
 from standin import artifacts, images
@@ -21,10 +22,6 @@ SPDX = artifacts.SPDX
 COSIGN_SIG = "application/vnd.dev.cosign.artifact.sig.v1+json"
 COSIGN_ATT = "application/vnd.dsse.envelope.v1+json"
 LAYER_SIZE = 2_600_000  # per platform: two platforms are ~5.2 MB of layers
-
-
-def imports(standin):
-    return standin.control.counters()["import_calls"]
 
 
 def acr_referrers(standin, repo, digest):
@@ -61,7 +58,7 @@ def test_signatures_follow_the_image_idempotently_with_check_mode_and_no_bytes_t
     sig_tag, att_tag = artifacts.cosign_tag(image, "sig"), artifacts.cosign_tag(child, "att")
     expected = {pushed["notation"]: ("tag-schema", NOTATION, image, None), pushed["cosign_sig"]: ("cosign-tag", COSIGN_SIG, image, sig_tag),
                 pushed["child_att"]: ("cosign-tag", COSIGN_ATT, child, att_tag)}
-    before = imports(standin)
+    before = import_calls(standin)
 
     # Check mode: discovery and presence checks run, the copies are predicted, nothing is imported.
     predicted, run = ansible.module("acr_import", check=True, registry="standinacr", source="%s:1" % repo, referrers=True)
@@ -70,7 +67,7 @@ def test_signatures_follow_the_image_idempotently_with_check_mode_and_no_bytes_t
     found = by_digest(predicted)
     assert {d: (r["found_by"], r["artifact_type"], r["subject"], r.get("tag")) for d, r in found.items()} == expected
     assert {r["action"] for r in predicted["referrers"]} == {"would_import"} and {r["repository"] for r in predicted["referrers"]} == {repo}
-    assert imports(standin) == before, "check mode must not import"
+    assert import_calls(standin) == before, "check mode must not import"
     assert standin.acr_digest("standinacr", repo, pushed["notation"]) is None
     assert any(line.startswith("Would import referrer") for line in predicted["actions"]), predicted["actions"]
 
@@ -80,7 +77,7 @@ def test_signatures_follow_the_image_idempotently_with_check_mode_and_no_bytes_t
     assert not result.get("failed"), run
     assert result["changed"] is True and result["targets"][0]["after"] == image
     assert {d: r["action"] for d, r in by_digest(result).items()} == dict.fromkeys(expected, "imported")
-    assert imports(standin) == 1 + 3, "one import for the image, one per referrer"
+    assert import_calls(standin) == 1 + 3, "one import for the image, one per referrer"
 
     # ACR's referrers API lists the Notation signature on the image; the cosign tags hold the source digests.
     listed = acr_referrers(standin, repo, image)
@@ -98,16 +95,16 @@ def test_signatures_follow_the_image_idempotently_with_check_mode_and_no_bytes_t
     assert controller < LAYER_SIZE / 20, by_host
 
     # A second run imports nothing, and says every referrer is there.
-    calls = imports(standin)
+    calls = import_calls(standin)
     again, run = ansible.module("acr_import", registry="standinacr", source="%s:1" % repo, referrers=True)
     assert not again.get("failed"), run
-    assert again["changed"] is False and imports(standin) == calls
+    assert again["changed"] is False and import_calls(standin) == calls
     assert {d: r["action"] for d, r in by_digest(again).items()} == dict.fromkeys(expected, "unchanged")
 
     # A signature added upstream since is copied by the next run, alone (the image is current).
     later = artifacts.attach_sbom(standin, "dockerhub", source_repo, image)
     third, run = ansible.module("acr_import", registry="standinacr", source="%s:1" % repo, referrers=True)
-    assert third["changed"] is True and imports(standin) == calls + 1, run
+    assert third["changed"] is True and import_calls(standin) == calls + 1, run
     assert by_digest(third)[later]["action"] == "imported" and third["targets"][0]["action"] == "unchanged"
     assert set(acr_referrers(standin, repo, image)) == {pushed["notation"], later}
 
@@ -120,7 +117,7 @@ def test_referrers_types_filters_and_batch_entries_choose(standin, ansible, repo
     sbom_signature = artifacts.sign_notation(standin, "dockerhub", source_repo, sbom)
     plain = standin.push("dockerhub", "library/%s-plain" % repo, "1")
     artifacts.sign_notation(standin, "dockerhub", "library/%s-plain" % repo, plain)
-    before = imports(standin)
+    before = import_calls(standin)
 
     # Notation signatures only: the SBOM is left out, and so is its signature (it would dangle); the entry without
     # referrers copies none. Module-level referrers_types is the default of the entries.
@@ -130,7 +127,7 @@ def test_referrers_types_filters_and_batch_entries_choose(standin, ansible, repo
     first, other = result["results"]
     assert {d: r["action"] for d, r in by_digest(first).items()} == {pushed["notation"]: "imported"}
     assert "referrers" not in other
-    assert result["counts"]["referrers_imported"] == 1 and imports(standin) == before + 2 + 1
+    assert result["counts"]["referrers_imported"] == 1 and import_calls(standin) == before + 2 + 1
     assert list(acr_referrers(standin, repo, image)) == [pushed["notation"]]
     assert standin.acr_digest("standinacr", repo, artifacts.cosign_tag(image, "sig")) is None
     assert acr_referrers(standin, "%s-plain" % repo, plain) == {}
@@ -172,12 +169,12 @@ def test_a_referrer_that_cannot_be_copied_fails_the_image_with_the_reason(standi
 
 
 def test_options_are_checked_before_any_call(standin, ansible, repo):
-    calls = imports(standin)
+    calls = import_calls(standin)
     result, run = ansible.module("acr_import", registry="standinacr", source="%s:1" % repo, referrers_types=[NOTATION])
     assert result.get("failed") and "referrers_types is set but referrers is not" in result["msg"], run
     result, run = ansible.module("acr_import", registry="standinacr", source="%s:1" % repo, referrers=True, referrers_types=["notation"])
     assert result.get("failed") and "is not an artifact type" in result["msg"], run
-    assert imports(standin) == calls
+    assert import_calls(standin) == calls
 
 
 def test_airgap_playbook_mirrors_and_verifies_signatures(standin, ansible, tmp_path, repo):
@@ -199,8 +196,8 @@ def test_airgap_playbook_mirrors_and_verifies_signatures(standin, ansible, tmp_p
     assert list(acr_referrers(standin, target, pushed["image"])) == [pushed["notation"]]
     assert standin.acr_digest("standinacr", target, artifacts.cosign_tag(pushed["image"], "sig")) == pushed["cosign_sig"]
     assert "not in ACR as expected" not in run.stdout
-    calls = imports(standin)
+    calls = import_calls(standin)
 
     # As shipped (the switch off), the playbook copies nothing more and still verifies.
     run = ansible.playbook(REPO / "playbooks" / "airgap.yml", inventory, env={"AIRGAP_MAPPING": str(mapping)})
-    assert run.rc == 0 and imports(standin) == calls, run
+    assert run.rc == 0 and import_calls(standin) == calls, run

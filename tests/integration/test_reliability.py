@@ -17,7 +17,8 @@ import threading
 import time
 
 import pytest
-from playbook_runner import storage_digest
+
+from standin_reads import acr, import_calls, login_server, operations
 
 pytestmark = pytest.mark.usefixtures("standin_clean")
 
@@ -26,19 +27,6 @@ ARM_HOST = "127.0.0.1"                            # the module talks to ARM and 
 DOCKERHUB = "registry-1.docker.io"
 RATE_LIMIT_BODY = {"errors": [{"code": "TOOMANYREQUESTS", "message": "You have reached your pull rate limit. You may increase the "
                                                                      "limit by authenticating and upgrading: https://www.docker.com/increase-rate-limit"}]}
-
-
-def acr(standin, repo, tag, registry="standinacr"):
-    """What the target registry's storage really holds for repo:tag (None when absent)."""
-    return storage_digest(standin.env["registries"][registry]["storage_url"], repo, tag)
-
-
-def import_calls(standin):
-    return standin.control.counters()["import_calls"]
-
-
-def login_server(standin, registry="standinacr"):
-    return standin.env["registries"][registry]["login_server"]
 
 
 def push_library(standin, repo, count, tag="1", **kwargs):
@@ -149,11 +137,6 @@ def test_source_rate_limit_backs_off_and_a_persistent_one_fails_alone_recommendi
 
 
 # ---- the import operation ----------------------------------------------------------------------------------------
-def operations(standin, repo):
-    """This test's import operations (the stand-in keeps every operation of the session)."""
-    return [op for op in standin.control.operations() if repo in op["source"]]
-
-
 def test_import_failures_transient_retried_permanent_reported_once_with_the_service_words_and_a_hint(standin, ansible, repo):
     images = push_library(standin, repo, 4)
     transient, unauthorized, missing, plain = images
@@ -198,7 +181,9 @@ def test_a_stuck_import_times_out_with_its_operation_and_the_next_run_reads_the_
     assert operation["status"] == "Accepted", operation
     assert "did not finish within 2 s" in image["msg"] and operation["name"] in image["msg"], image["msg"]
     assert operation["name"] in image["operation_url"] and "next run reads the true state" in image["msg"]
-    assert 2 <= image["elapsed"] < 30, image["elapsed"]
+    # It gave up on its own bound (the module's clock, at least the 2 s asked for), not on the import's end: the stand-in
+    # still holds the operation (Accepted, above). No upper bound: a loaded machine makes any wall-clock limit flaky.
+    assert image["elapsed"] >= 2, image["elapsed"]
     assert acr(standin, images[0][1], "1") is None
 
     # The service finishes the import later; the next run finds it done and imports nothing.

@@ -19,16 +19,13 @@ from pathlib import Path
 import pytest
 import yaml
 from playbook_runner import REPO, storage_digest
+from standin_reads import env_lookup
 
 pytestmark = pytest.mark.usefixtures("standin_clean")
 
 SMALL = dict(platforms="linux/amd64", size=256)
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}")
 SYSTEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
-
-
-def env_lookup(name):
-    return "{{ lookup('ansible.builtin.env', '%s') }}" % name
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ import uuid
 
 import pytest
 from playbook_runner import module_play, run_playbook
+from standin_reads import env_lookup
 
 pytestmark = pytest.mark.usefixtures("standin_clean")
 
@@ -25,10 +26,6 @@ DOCKER_HUB_HOSTS = {"docker.io", "index.docker.io", "registry-1.docker.io", "reg
 
 def fingerprint(secret):
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()[:12]  # as tests/standin/controls_state.secret_fingerprint
-
-
-def env_lookup(name):
-    return "{{ lookup('ansible.builtin.env', '%s') }}" % name
 
 
 def import_bodies(log):

@@ -30,12 +30,6 @@ def arm_audience_client(standin, registry="standinacr"):
                                    audience=env["arm_audience"].rstrip("/"), connection_verify=env["ca_bundle"])
 
 
-def run_import(standin, registry="standinacr", **params):
-    info = standin.env["registries"][registry]
-    client = clients.mgmt_client(standin)
-    return client.registries.begin_import_image(info["resource_group"], registry, clients.import_parameters(**params)).result()
-
-
 def test_network_settings_set_through_resource_manager_show_in_get_and_reset(standin_client):
     standin = standin_client
     # pylint: disable=import-outside-toplevel
@@ -85,12 +79,12 @@ def test_firewall_denies_every_data_plane_call_and_import_into_it_still_works(st
     assert json.loads(caught.value.response.text())["errors"][0]["message"] == FIREWALL_TEXT % "127.0.0.1"
 
     # importImage is a Resource Manager call; the copy happens inside the service.
-    assert run_import(standin, registry_uri="docker.io", source_image="library/%s:1" % unique_repo, target_tags=["%s:1" % unique_repo]) is None
+    assert clients.import_image(standin, registry_uri="docker.io", source_image="library/%s:1" % unique_repo, target_tags=["%s:1" % unique_repo]) is None
     assert standin.storage_digest("standinacr", unique_repo, "1") == source
     # ...as a trusted service: without the bypass the service's own writes are refused like any outside client.
     standin.control.update_registry("standinacr", {"networkRuleBypassOptions": "None"})
     with pytest.raises(HttpResponseError) as caught:
-        run_import(standin, registry_uri="docker.io", source_image="library/%s:1" % unique_repo, target_tags=["%s:2" % unique_repo])
+        clients.import_image(standin, registry_uri="docker.io", source_image="library/%s:1" % unique_repo, target_tags=["%s:2" % unique_repo])
     assert 'Invalid message Forbidden Forbidden {"errors":[{"code":"DENIED","message":"client with IP \\u0027' in caught.value.error.message
     assert standin.storage_digest("standinacr", unique_repo, "2") is None
     standin.control.update_registry("standinacr", {"networkRuleBypassOptions": "AzureServices"})
@@ -111,18 +105,18 @@ def test_restricted_source_imports_only_by_resource_id_with_trusted_services(sta
     prod = standin.env["registries"]["prodacr"]
     standin.control.update_registry("prodacr", {"publicNetworkAccess": "Disabled"})
 
-    assert run_import(standin, resource_id=prod["id"], source_image="%s:1" % unique_repo, target_tags=["%s:a" % unique_repo]) is None
+    assert clients.import_image(standin, resource_id=prod["id"], source_image="%s:1" % unique_repo, target_tags=["%s:a" % unique_repo]) is None
     assert standin.storage_digest("standinacr", unique_repo, "a") == digest
 
     by_uri = pytest.raises(HttpResponseError)
     with by_uri:
-        run_import(standin, registry_uri=prod["login_server"], source_image="%s:1" % unique_repo, target_tags=["%s:b" % unique_repo],
-                   username=standin.env["principals"]["importer"]["client_id"],
-                   password=standin.env["principals"]["importer"]["client_secret"])
+        clients.import_image(standin, registry_uri=prod["login_server"], source_image="%s:1" % unique_repo, target_tags=["%s:b" % unique_repo],
+                             username=standin.env["principals"]["importer"]["client_id"],
+                             password=standin.env["principals"]["importer"]["client_secret"])
     standin.control.update_registry("prodacr", {"networkRuleBypassOptions": "None"})
     no_bypass = pytest.raises(HttpResponseError)
     with no_bypass:
-        run_import(standin, resource_id=prod["id"], source_image="%s:1" % unique_repo, target_tags=["%s:c" % unique_repo])
+        clients.import_image(standin, resource_id=prod["id"], source_image="%s:1" % unique_repo, target_tags=["%s:c" % unique_repo])
     for caught in (by_uri, no_bypass):
         message = caught.excinfo.value.error.message
         assert caught.excinfo.value.error.code == "InvalidParameters"
@@ -166,14 +160,14 @@ def test_abac_mode_grants_repositories_by_prefix_only(standin_client, unique_rep
     assert json.loads(caught.value.response.text())["errors"][0]["code"] == "UNAUTHORIZED"
     # The import is a Resource Manager action (importImage/action), which ABAC does not change...
     standin.push("dockerhub", "library/" + unique_repo, "1")
-    assert run_import(standin, registry_uri="docker.io", source_image="library/%s:1" % unique_repo,
-                      target_tags=["team-b/%s:2" % unique_repo]) is None
+    assert clients.import_image(standin, registry_uri="docker.io", source_image="library/%s:1" % unique_repo,
+                                target_tags=["team-b/%s:2" % unique_repo]) is None
     # ...but a source ACR read with the caller's credentials honours that registry's repository grants.
     with pytest.raises(HttpResponseError) as caught:
-        run_import(standin, registry_uri=standin.env["registries"]["standinacr"]["login_server"],
-                   source_image="team-b/%s:1" % unique_repo, target_tags=["team-b/%s:3" % unique_repo],
-                   username=standin.env["principals"]["importer"]["client_id"],
-                   password=standin.env["principals"]["importer"]["client_secret"])
+        clients.import_image(standin, registry_uri=standin.env["registries"]["standinacr"]["login_server"],
+                             source_image="team-b/%s:1" % unique_repo, target_tags=["team-b/%s:3" % unique_repo],
+                             username=standin.env["principals"]["importer"]["client_id"],
+                             password=standin.env["principals"]["importer"]["client_secret"])
     assert "Invalid message Unauthorized Unauthorized" in caught.value.error.message
 
 

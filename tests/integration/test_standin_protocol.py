@@ -21,7 +21,7 @@ import urllib.parse
 
 import pytest
 
-from standin import clients
+from standin import artifacts, clients
 from standin.fixture import start
 from standin.images import MANIFEST_ACCEPT
 
@@ -222,7 +222,7 @@ def post_import(standin, body, request_id=None, version="2025-11-01"):
     return response, token
 
 
-def test_pending_stuck_and_failing_imports(standin_clean, unique_repo):
+def test_pending_stuck_and_failing_imports(standin_clean, unique_repo, wait_for):
     standin = standin_clean
     standin.push("dockerhub", "library/" + unique_repo, "1")
     body = {"source": {"registryUri": "docker.io", "sourceImage": "library/%s:1" % unique_repo}, "mode": "Force"}
@@ -238,16 +238,12 @@ def test_pending_stuck_and_failing_imports(standin_clean, unique_repo):
 
     standin.control.import_behaviour(delay=0, stuck=True)
     response, token = post_import(standin, dict(body, targetTags=["%s:stuck" % unique_repo]))
-    time.sleep(0.4)
-    assert poll(standin, response.headers["Location"], token, limit=3)[-1][0] == 202
+    assert poll(standin, response.headers["Location"], token, limit=3)[-1][0] == 202  # held: pending however often it is asked
     assert [op["status"] for op in standin.control.operations() if op["targets"] == ["%s:stuck" % unique_repo]] == ["Accepted"]
 
     # Releasing a stuck import lets it finish; let it, so the next failure budget is not spent on it.
     standin.control.import_behaviour(stuck=False)
-    deadline = time.time() + 10
-    while time.time() < deadline and [op["status"] for op in standin.control.operations()
-                                      if op["targets"] == ["%s:stuck" % unique_repo]] == ["Accepted"]:
-        time.sleep(0.05)
+    wait_for(lambda: [op["status"] for op in standin.control.operations() if op["targets"] == ["%s:stuck" % unique_repo]] == ["Succeeded"])
     standin.control.import_behaviour(fail_times=1)
     registry_id = standin.env["registries"]["standinacr"]["id"]
     response, token = post_import(standin, dict(body, targetTags=["%s:flaky" % unique_repo]), request_id="flaky-1")
@@ -505,6 +501,38 @@ def test_reset_clears_counters_faults_behaviour_log_and_clock(standin):
     assert control.get("faults") == {"rules": []}
     assert control.get("import-behaviour")["stuck"] is False
     assert control.settings()["page_size"] == 2
+
+
+def test_reset_forgets_what_a_test_wrote_into_the_registries(standin_clean, unique_repo):
+    """A test's images, tag locks, referrers and import operations are gone for the next test (read from the stand-in
+    itself: storage, the ACR data plane, the operation list), unless it asks to keep them."""
+    standin, control = standin_clean, standin_clean.control
+    standin.push("dockerhub", "library/" + unique_repo, "1")
+    digest = standin.push("standinacr", unique_repo, "1")
+    signature = artifacts.sign_notation(standin, "standinacr", unique_repo, digest)
+    control.lock_tag("standinacr", unique_repo, "1")
+    control.import_behaviour(stuck=True)
+    post_import(standin, {"source": {"registryUri": "docker.io", "sourceImage": "library/%s:1" % unique_repo},
+                          "targetTags": ["%s:held" % unique_repo], "mode": "NoForce"})
+    assert [op["status"] for op in control.operations()] == ["Accepted"]
+    control.reset(storage=False)   # counters only: the registries keep what they hold, the lock included
+    assert standin.acr_digest("standinacr", unique_repo, "1") == digest
+    assert standin.acr_tag_attributes("standinacr", unique_repo, "1")["writeEnabled"] is False
+    assert control.operations() == []
+
+    control.reset()
+    assert standin.storage_digest("standinacr", unique_repo, "1") is None
+    assert standin.storage_digest("standinacr", unique_repo, digest) is None
+    assert standin.acr_digest("standinacr", unique_repo, "1") is None and standin.acr_digest("standinacr", unique_repo, signature) is None
+    assert control.operations() == []
+    # The same bytes pushed again are a new, unlocked tag with no referrers left from before.
+    assert standin.push("standinacr", unique_repo, "1") == digest
+    assert standin.acr_tag_attributes("standinacr", unique_repo, "1")["writeEnabled"] is True
+    token = standin.acr_token("standinacr", "repository:%s:pull" % unique_repo)
+    login = standin.env["registries"]["standinacr"]["login_server"]
+    listed = via_proxy(standin, "GET", "https://%s/v2/%s/referrers/%s" % (login, unique_repo, digest),
+                       headers={"Authorization": "Bearer " + token})
+    assert listed.status_code == 200 and listed.json()["manifests"] == [], listed.text
 
 
 def standin_processes(state_dir):

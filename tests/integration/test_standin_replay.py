@@ -125,17 +125,26 @@ def local_registry(name):
     return "standinacr"
 
 
-@pytest.fixture(scope="module", name="digests")
-def fixture_digests(standin):
-    """The images the recorded requests ask for, in the sources they name (pushed once)."""
-    digests = {}
-    for registry in ("otheracr", "devacr", "standinacr"):
-        for image in IMAGES:
-            repo, tag = image.split(":")
-            digests[repo] = standin.push(registry, repo, tag, seed="replay|" + repo)
+@pytest.fixture(scope="module", name="public_images")
+def fixture_public_images(standin):
+    """The public images the recorded requests name, pushed once (sources are not emptied between tests)."""
     for repo in ("library/hello-world", "library/busybox"):
         standin.push("dockerhub", repo, "latest", seed="replay|" + repo)
-    return digests
+
+
+def stock(standin, exchange):
+    """The recorded source image, pushed into the emulated ACR the request reads it from (the per-test reset empties the
+    registries); {repository: digest}."""
+    source = exchange.body["source"]
+    name = source.get("resourceId", "").rsplit("/", 1)[-1]
+    if source.get("registryUri", "").endswith(".azurecr.io"):
+        name = source["registryUri"].split(".")[0]
+    if not name:
+        return {}
+    image = source["sourceImage"]
+    repo = image.split("@")[0].split(":")[0]
+    tag = image.split(":")[1] if "@" not in image else next(i for i in IMAGES if i.startswith(repo + ":")).split(":")[1]
+    return {repo: standin.push(local_registry(name), repo, tag, seed="replay|" + repo)}
 
 
 def adapt(exchange, standin, digests, prefix):  # pylint: disable=redefined-outer-name
@@ -167,9 +176,11 @@ def replayable(exchange):
 
 
 @pytest.mark.parametrize("exchange", [e for e in EXCHANGES if replayable(e)], ids=repr)
-def test_recorded_import_replays_with_the_recorded_shapes(standin_clean, digests, exchange, request):
+@pytest.mark.usefixtures("public_images")
+def test_recorded_import_replays_with_the_recorded_shapes(standin_clean, exchange, request):
     # pylint: disable=redefined-outer-name,too-many-locals
     standin = standin_clean
+    digests = stock(standin, exchange)
     standin.control.import_behaviour(delay=0, stuck=True)  # held until the first poll has seen it running, as the recordings did
     registry = standin.env["registries"][local_registry(exchange.registry)]
     prefix = "replay%d" % (abs(hash(request.node.nodeid)) % 10 ** 8)

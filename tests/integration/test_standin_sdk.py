@@ -15,12 +15,6 @@ HttpResponseError = pytest.importorskip("azure.core.exceptions").HttpResponseErr
 ClientAuthenticationError = pytest.importorskip("azure.core.exceptions").ClientAuthenticationError
 
 
-def run_import(standin, registry="standinacr", principal="importer", **params):
-    info = standin.env["registries"][registry]
-    client = clients.mgmt_client(standin, principal)
-    return client.registries.begin_import_image(info["resource_group"], registry, clients.import_parameters(**params)).result()
-
-
 def acr_v1(standin, registry, path, repo):
     token = standin.acr_token(registry, "repository:%s:metadata_read" % repo)
     with standin.proxied_session() as session:
@@ -32,14 +26,14 @@ def acr_v1(standin, registry, path, repo):
 
 def import_error(standin, **params):
     with pytest.raises(HttpResponseError) as caught:
-        run_import(standin, **params)
+        clients.import_image(standin, **params)
     return caught.value
 
 
 def test_multiarch_import_from_docker_hub_keeps_the_digest(standin_client, unique_repo):
     standin = standin_client
     source = standin.push("dockerhub", "library/" + unique_repo, "1", attestation=True)
-    assert run_import(standin, registry_uri="docker.io", source_image="library/%s:1" % unique_repo, target_tags=["%s:1" % unique_repo]) is None
+    assert clients.import_image(standin, registry_uri="docker.io", source_image="library/%s:1" % unique_repo, target_tags=["%s:1" % unique_repo]) is None
 
     assert standin.acr_digest("standinacr", unique_repo, "1") == source
     with clients.registry_client(standin) as registry:
@@ -59,7 +53,7 @@ def test_noforce_onto_an_existing_tag_fails_with_the_service_text_and_force_over
     standin = standin_client
     first = standin.push("dockerhub", "library/" + unique_repo, "2")
     params = {"registry_uri": "docker.io", "source_image": "library/%s:2" % unique_repo, "target_tags": ["%s:2" % unique_repo]}
-    run_import(standin, **params)
+    clients.import_image(standin, **params)
     moved = standin.move_tag("dockerhub", "library/" + unique_repo, "2")
     assert moved != first
 
@@ -70,15 +64,15 @@ def test_noforce_onto_an_existing_tag_fails_with_the_service_text_and_force_over
     assert error.error.message.endswith("failed. Resource %s Tag %s:2 already exists in target registry." % (registry_id, unique_repo))
     assert standin.acr_digest("standinacr", unique_repo, "2") == first  # checked before any copy
 
-    run_import(standin, mode="Force", **params)
+    clients.import_image(standin, mode="Force", **params)
     assert standin.acr_digest("standinacr", unique_repo, "2") == moved
 
 
 def test_resource_id_source_in_another_subscription(standin_client, unique_repo):
     standin = standin_client
     digest = standin.push("otheracr", unique_repo, "v1", platforms="linux/amd64")
-    run_import(standin, resource_id=standin.env["registries"]["otheracr"]["id"], source_image="%s:v1" % unique_repo,
-               target_tags=["copied/%s" % unique_repo])  # no tag given: the source's tag is used
+    clients.import_image(standin, resource_id=standin.env["registries"]["otheracr"]["id"], source_image="%s:v1" % unique_repo,
+                         target_tags=["copied/%s" % unique_repo])  # no tag given: the source's tag is used
     assert standin.acr_digest("standinacr", "copied/" + unique_repo, "v1") == digest
 
 
@@ -92,7 +86,7 @@ def test_private_registry_needs_the_right_credentials(standin_client, unique_rep
         message = import_error(standin, **dict(params, **credentials)).error.message
         assert " Invalid message Unauthorized Unauthorized {" in message
         assert '"code":"UNAUTHORIZED"' in message
-    run_import(standin, username=private["username"], password=private["password"], **params)
+    clients.import_image(standin, username=private["username"], password=private["password"], **params)
     assert standin.acr_digest("standinacr", unique_repo, "3") == digest
 
 
@@ -105,7 +99,7 @@ def test_docker_hub_private_namespace_needs_the_account(standin_client, unique_r
     assert "Invalid message Unauthorized Unauthorized" in import_error(standin, **params).error.message
     wrong = import_error(standin, username=hub["username"], password="wrong", **params).error.message
     assert wrong.endswith('Invalid message Unauthorized Unauthorized {"details":"incorrect username or password"}')
-    run_import(standin, username=hub["username"], password=hub["password"], **params)
+    clients.import_image(standin, username=hub["username"], password=hub["password"], **params)
     assert standin.acr_digest("standinacr", unique_repo, "1") == digest
 
 
@@ -115,15 +109,15 @@ def test_password_only_credentials_with_an_entra_token_for_an_acr_source(standin
     login = standin.env["registries"]["otheracr"]["login_server"]
     params = {"registry_uri": login, "source_image": "%s:4" % unique_repo, "target_tags": ["%s:4" % unique_repo]}
     assert "Invalid message Unauthorized Unauthorized" in import_error(standin, **params).error.message
-    run_import(standin, password=standin.entra_token(), **params)
+    clients.import_image(standin, password=standin.entra_token(), **params)
     assert standin.acr_digest("standinacr", unique_repo, "4") == digest
 
 
 def test_digest_source_and_untagged_target_repositories(standin_client, unique_repo):
     standin = standin_client
     digest = standin.push("ghcr", "org/" + unique_repo, "5")
-    run_import(standin, registry_uri="ghcr.io", source_image="org/%s@%s" % (unique_repo, digest), target_tags=["%s:pinned" % unique_repo],
-               untagged=["untagged/" + unique_repo])
+    clients.import_image(standin, registry_uri="ghcr.io", source_image="org/%s@%s" % (unique_repo, digest), target_tags=["%s:pinned" % unique_repo],
+                         untagged=["untagged/" + unique_repo])
     assert standin.acr_digest("standinacr", unique_repo, "pinned") == digest
     assert standin.acr_digest("standinacr", "untagged/" + unique_repo, digest) == digest
     with clients.registry_client(standin) as registry:
@@ -145,8 +139,8 @@ def test_reader_is_refused_with_authorization_failed(standin_client, unique_repo
     registry = standin.env["registries"]["standinacr"]
     assert clients.mgmt_client(standin, "reader").registries.get(registry["resource_group"], "standinacr").login_server == registry["login_server"]
     with pytest.raises(HttpResponseError) as caught:
-        run_import(standin, principal="reader", registry_uri="docker.io", source_image="library/%s:1" % unique_repo,
-                   target_tags=["%s:1" % unique_repo])
+        clients.import_image(standin, principal="reader", registry_uri="docker.io", source_image="library/%s:1" % unique_repo,
+                             target_tags=["%s:1" % unique_repo])
     assert caught.value.status_code == 403 and caught.value.error.code == "AuthorizationFailed"
     assert caught.value.error.message == (
         "The client '%s' with object id '%s' does not have authorization to perform action "
@@ -168,7 +162,7 @@ def test_locked_tag_makes_an_import_fail_until_unlocked(standin_client, unique_r
     standin = standin_client
     standin.push("quay", "team/" + unique_repo, "8")
     params = {"registry_uri": "quay.io", "source_image": "team/%s:8" % unique_repo, "target_tags": ["%s:8" % unique_repo], "mode": "Force"}
-    run_import(standin, **params)
+    clients.import_image(standin, **params)
     locked = standin.control.lock_tag("standinacr", unique_repo, "8")
     assert locked["tag"]["changeableAttributes"]["writeEnabled"] is False
     with clients.registry_client(standin) as registry:
@@ -178,14 +172,14 @@ def test_locked_tag_makes_an_import_fail_until_unlocked(standin_client, unique_r
     assert '"code":"DENIED"' in message
     assert standin.acr_digest("standinacr", unique_repo, "8") != moved
     standin.control.lock_tag("standinacr", unique_repo, "8", write_enabled=True)
-    run_import(standin, **params)
+    clients.import_image(standin, **params)
     assert standin.acr_digest("standinacr", unique_repo, "8") == moved
 
 
 def test_the_copy_happens_server_side_so_the_controller_moves_almost_no_bytes(standin_client, unique_repo):
     standin = standin_client
     digest = standin.push("dockerhub", "library/" + unique_repo, "big", size=2_600_000)  # two platforms: ~5.2 MB of layers
-    run_import(standin, registry_uri="docker.io", source_image="library/%s:big" % unique_repo, target_tags=["%s:big" % unique_repo])
+    clients.import_image(standin, registry_uri="docker.io", source_image="library/%s:big" % unique_repo, target_tags=["%s:big" % unique_repo])
     assert standin.acr_digest("standinacr", unique_repo, "big") == digest
     by_host = standin.control.counters()["bytes"]
     controller = sum(clients.get("controller", 0) for clients in by_host.values())

@@ -10,7 +10,8 @@ import os
 
 import pytest
 import yaml
-from playbook_runner import REPO, storage_digest
+from playbook_runner import REPO
+from standin_reads import acr, import_calls
 
 from standin import images
 
@@ -31,14 +32,6 @@ APP_TAGS = ["v1.9.0", "v2.0.0-rc.1", "v2.0.0", "v2.1.0", "20240105", "sha-3f2a9c
 def push_tags(standin, source, repo, tags):
     """Push one small single-platform image per tag (each its own digest); returns {tag: digest}."""
     return {tag: standin.push(source, repo, tag, platforms="linux/amd64", size=64) for tag in tags}
-
-
-def imports(standin):
-    return standin.control.counters()["import_calls"]
-
-
-def acr(standin, repo, tag, registry="standinacr"):
-    return storage_digest(standin.env["registries"][registry]["storage_url"], repo, tag)
 
 
 def requests_to(standin, route, host=DOCKER_HUB, method="GET"):
@@ -68,7 +61,7 @@ def test_policies_check_mode_then_import_then_nothing_to_do(standin, ansible, re
     ]
     wanted_nginx = ["1.26.1", "1.26.0", "1.25.3"]
     wanted_app = ["v2.1.0", "v2.0.0", "v2.0.0-rc.1"]
-    calls = imports(standin)
+    calls = import_calls(standin)
 
     preview, run = ansible.module("acr_import", check=True, diff=True, registry="standinacr", images=images_param)
     assert preview["changed"] is True and not preview.get("failed"), run
@@ -87,7 +80,7 @@ def test_policies_check_mode_then_import_then_nothing_to_do(standin, ansible, re
     assert added["%s:1.25.3" % repo] == nginx["1.25.3"] and preview["diff"]["before"]["targets"]["%s:1.25.3" % repo] is None
     assert any(line.startswith("Tag policy of nginx-policy selected 3 of %d tags" % len(NGINX_TAGS)) for line in preview["actions"])
     assert any(line.startswith("Would import docker.io/library/%s:1.25.3" % repo) for line in preview["actions"])
-    assert imports(standin) == calls and acr(standin, repo, "1.25.3") is None, "check mode imports nothing"
+    assert import_calls(standin) == calls and acr(standin, repo, "1.25.3") is None, "check mode imports nothing"
 
     real, run = ansible.module("acr_import", registry="standinacr", images=images_param)
     assert real["changed"] is True and not real.get("failed"), run
@@ -100,17 +93,17 @@ def test_policies_check_mode_then_import_then_nothing_to_do(standin, ansible, re
     assert acr(standin, "mirror/%s-app" % repo, "v1.9.0") is None and acr(standin, "mirror/%s-app" % repo, "edge") is None
     assert real["counts"]["imported"] == 3 + 2 * 3 and real["counts"]["failed"] == 0
     assert pulls(standin) == 0, "listing tags and reading digests spend no Docker Hub pull of ours"
-    calls = imports(standin)
+    calls = import_calls(standin)
 
     again, run = ansible.module("acr_import", registry="standinacr", images=images_param)
     assert again["changed"] is False and again["counts"]["unchanged"] == 9, run
-    assert imports(standin) == calls
+    assert import_calls(standin) == calls
 
 
 def test_max_tags_guard_empty_selection_warning_and_budget(standin, ansible, repo):
     push_tags(standin, "dockerhub", "library/" + repo, NGINX_TAGS)
     fixed = standin.push("dockerhub", "library/%s-fixed" % repo, "1", platforms="linux/amd64", size=64)
-    calls = imports(standin)
+    calls = import_calls(standin)
     result, run = ansible.module("acr_import", registry="standinacr", max_tags=4, concurrency=1, images=[
         {"source": "docker.io/library/%s" % repo, "label": "too-many", "tag_policy": {"regex": "1\\..*"}},
         {"source": "docker.io/library/%s" % repo, "targets": ["empty/%s" % repo], "label": "nothing",
@@ -125,7 +118,7 @@ def test_max_tags_guard_empty_selection_warning_and_budget(standin, ansible, rep
     assert nothing["selected"] == [] and not nothing["failed"]
     assert "selected no tag" in nothing["warnings"][0] and "pre-release" in nothing["warnings"][0]
     assert "selected no tag" in run.stdout + run.stderr, "the empty selection reaches the user as a warning"
-    assert imports(standin) == calls + 1, "only the listed image is imported: the failed policy imports nothing"
+    assert import_calls(standin) == calls + 1, "only the listed image is imported: the failed policy imports nothing"
     assert acr(standin, "%s-fixed" % repo, "1") == fixed and acr(standin, repo, "1.25.3") is None
     assert result["counts"]["failed"] == 1 and result["counts"]["imported"] == 1
 
@@ -194,7 +187,7 @@ def test_platform_imports_the_child_manifest_and_compares_against_it(standin, an
     child, expected_index = child_digest("library/" + repo, "1", "linux/arm64")
     assert index == expected_index and child != index
     single = standin.push("dockerhub", "library/%s-single" % repo, "1", platforms="linux/amd64")
-    calls, spent, gets = imports(standin), pulls(standin), manifest_gets(standin)
+    calls, spent, gets = import_calls(standin), pulls(standin), manifest_gets(standin)
 
     result, run = ansible.module("acr_import", registry="standinacr", platform="linux/arm64", images=[
         {"source": "%s:1" % repo}, {"source": "%s-single:1" % repo, "platform": "linux/amd64"}])
@@ -207,11 +200,11 @@ def test_platform_imports_the_child_manifest_and_compares_against_it(standin, an
     assert "single manifest" in " ".join(second["warnings"])
     assert manifest_gets(standin) == gets + 1, "one GET for the index; the single manifest costs only its HEAD"
     assert pulls(standin) == spent, "a GET of the index alone pulls no architecture (Docker Hub's rule, standin/sources.py)"
-    assert imports(standin) == calls + 2
+    assert import_calls(standin) == calls + 2
 
     again, run = ansible.module("acr_import", registry="standinacr", source="%s:1" % repo, platform="linux/arm64")
     assert again["changed"] is False and again["targets"][0]["action"] == "unchanged", run
-    assert again["source_digest"] == child and imports(standin) == calls + 2
+    assert again["source_digest"] == child and import_calls(standin) == calls + 2
     assert "moved" not in run.stdout
 
     missing, run = ansible.module("acr_import", registry="standinacr", source="%s:1" % repo, platform="linux/s390x",

@@ -69,7 +69,7 @@ def write_env(path, document):
 
 def storage_plan(state_dir, cert_paths):
     root = os.path.join(state_dir, "storage")
-    registries = {name: storage.StorageProcess(name, os.path.join(root, name)) for name in config.REGISTRIES}
+    registries = {name: storage.StorageProcess(name, os.path.join(root, name), blob_cache=False) for name in config.REGISTRIES}
     sources = {key: storage.StorageProcess(key, os.path.join(root, key)) for key in config.SOURCES}
     private = storage.StorageProcess(config.PRIVATE_HOST, os.path.join(root, "private"),
                                      tls=(cert_paths["cert_file"], cert_paths["key_file"]),

@@ -46,3 +46,11 @@ def import_parameters(source_image, target_tags=None, registry_uri=None, resourc
     credentials = ImportSourceCredentials(username=username, password=password) if password is not None else None
     source = ImportSource(registry_uri=registry_uri, resource_id=resource_id, source_image=source_image, credentials=credentials)
     return ImportImageParameters(source=source, target_tags=target_tags, untagged_target_repositories=untagged, mode=mode)
+
+
+def import_image(standin, registry="standinacr", principal="importer", **params):
+    """registries.begin_import_image(...).result() on an emulated registry, as the SDK's user would call it (params:
+    import_parameters')."""
+    info = standin.env["registries"][registry]
+    client = mgmt_client(standin, principal)
+    return client.registries.begin_import_image(info["resource_group"], registry, import_parameters(**params)).result()

@@ -51,13 +51,21 @@ class Controls:
 
     async def _post_reset(self, request, body):
         """Back to a clean slate between tests: running imports (cancelled: a test that failed while one was held must not
-        leave it running into the next), counters, faults, behaviour, log, clock, settings, rate limits."""
+        leave it running into the next) and the operation list, counters, faults (held requests are let go), behaviour, log,
+        clock, settings, rate limits, and the emulated registries' contents (repositories, tag and manifest attributes such
+        as locks, the referrers index). {"storage": false} keeps the registries' contents: a test that forgets its own
+        counters between two runs against the same images. Sources are fixtures pushed by the tests under unique names; they
+        stay."""
         world = self.world
         running = [op.task for op in world.operations.values() if op.task is not None and not op.task.done()]
         for task in running:
             task.cancel()
         if running:
             await asyncio.gather(*running, return_exceptions=True)
+        world.operations.clear()
+        if body.get("storage", True):
+            for registry in world.registries.values():
+                registry.clear()
         world.counters.reset()
         world.faults.set([])
         world.behaviour.reset()

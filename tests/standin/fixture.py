@@ -52,8 +52,9 @@ class Control:
         """GET any control by name: 'faults', 'import-behaviour', 'settings', 'operations', 'counters'..."""
         return self._call("GET", name)
 
-    def reset(self):
-        return self._call("POST", "reset", {})
+    def reset(self, storage=True):
+        """Back to a clean slate (docs/standin.md); storage=False keeps what the emulated registries hold."""
+        return self._call("POST", "reset", {} if storage else {"storage": False})
 
     def counters(self):
         return self._call("GET", "counters")

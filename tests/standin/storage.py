@@ -46,9 +46,12 @@ def htpasswd_line(username, password):
 class StorageProcess:
     """One `docker-registry serve` process."""
 
-    def __init__(self, name, root, tls=None, htpasswd=None):
+    def __init__(self, name, root, tls=None, htpasswd=None, blob_cache=True):
         self.name = name
         self.root = root
+        # An emulated ACR's repositories are removed under the running process by a reset (world.Registry.clear): no
+        # in-memory blob descriptor cache there, or it would still answer for blobs of repositories that are gone.
+        self.blob_cache = blob_cache
         self.tls = tls            # (cert_file, key_file) or None
         self.htpasswd = htpasswd  # (username, password) or None
         self.port = None
@@ -75,8 +78,7 @@ class StorageProcess:
             "    rootdirectory: %s" % os.path.join(self.root, "data"),
             "  delete:",
             "    enabled: true",
-            "  cache:",
-            "    blobdescriptor: inmemory",
+        ] + (["  cache:", "    blobdescriptor: inmemory"] if self.blob_cache else []) + [
             "  maintenance:",
             "    uploadpurging:",
             "      enabled: false",

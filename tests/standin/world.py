@@ -10,6 +10,8 @@ secrets are regenerated at every start.
 import json
 import os
 import secrets
+import shutil
+import threading
 import uuid
 
 from . import config
@@ -47,6 +49,22 @@ class Registry:
         self.referrers = ReferrersIndex(tag_path[:-len(".json")] + ".referrers.json" if tag_path.endswith(".json") else tag_path + ".referrers")
         self.created = "2024-01-30T04:36:09.3956721Z"
         self.policy = RegistryPolicy(sku)
+
+    def clear(self):
+        """Forget every repository (tags, manifests, referrers, locks): what imports and pushes wrote. Blobs stay in
+        distribution's content store (unreachable without a repository link, as after a repository delete). The
+        repositories directory is moved out of distribution's sight at once (one rename, whatever earlier tests stored) and
+        removed in the background, so a reset costs a test nothing it can measure."""
+        repositories = os.path.join(self.storage.root, "data", "docker", "registry", "v2", "repositories")
+        if os.path.isdir(repositories):
+            trash = os.path.join(self.storage.root, "removed-%s" % uuid.uuid4().hex)
+            os.rename(repositories, trash)
+            threading.Thread(target=shutil.rmtree, args=(trash,), kwargs={"ignore_errors": True}, daemon=True,
+                             name="standin-clear").start()
+        self.tags.data = {"tags": {}, "manifests": {}}
+        self.tags.save()
+        self.referrers.data = {}
+        self.referrers.save()
 
     def resource(self):
         """The registry as ARM returns it (shape of rest-examples/stable-2025-11-01/RegistryGet.json)."""

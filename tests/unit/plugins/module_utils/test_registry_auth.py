@@ -92,6 +92,10 @@ class FakeTransport:
         return sum(1 for c in self.calls if urlsplit(c[1]).path == path)
 
 
+# How long a test waits for an event that correct code brings at once: only a broken one ever reaches it (a hang guard).
+HANG_GUARD = 60
+
+
 def scope(repository):
     return "repository:%s:pull" % repository
 
@@ -172,7 +176,14 @@ def test_tokens_are_renewed_before_they_expire_and_secrets_are_remembered():
 # ---- batching ----------------------------------------------------------------------------------------------------------
 def test_announced_scopes_ride_along_and_the_next_batch_is_read_ahead():
     transport = FakeTransport()
-    auth = learned(RegistryAuth(transport, Redactor()))
+    read_ahead = threading.Event()
+
+    def watched(method, url, **kwargs):
+        if url.startswith(REALM) and transport.token_requests():
+            read_ahead.set()  # the second token request has arrived: its scopes are pending until it is answered
+        return transport(method, url, **kwargs)
+
+    auth = learned(RegistryAuth(watched, Redactor()))
     repositories = ["r%02d" % n for n in range(SCOPE_BATCH + 5)]
     for repository in repositories:
         auth.expect(HUB, repository)
@@ -180,9 +191,7 @@ def test_announced_scopes_ride_along_and_the_next_batch_is_read_ahead():
     first = transport.token_requests()[0][2]["params"]["scope"]
     assert first[0] == scope("r07") and len(first) == SCOPE_BATCH
     auth.authorization(HUB, scope("r00"), None)  # the batch is in use: the read-ahead asks for the rest
-    deadline = time.time() + 5
-    while len(transport.token_requests()) < 2 and time.time() < deadline:
-        time.sleep(0.01)
+    assert read_ahead.wait(HANG_GUARD), "no read-ahead token request"
     for repository in repositories:
         auth.authorization(HUB, scope(repository), None)
     requested = [c[2]["params"]["scope"] for c in transport.token_requests()]
@@ -370,16 +379,36 @@ def test_a_host_that_never_answers_costs_one_failed_attempt_not_one_per_image():
     import requests
     from ansible_collections.acrops.registry.plugins.module_utils.registry_client import RegistryClient, RegistryUnreachable
 
-    sent = []
+    sent, woken = [], []
+    waiting = threading.Semaphore(0)
 
     def black_hole(method, url, **kwargs):
         sent.append((url, kwargs["timeout"]))
-        time.sleep(0.3)  # every attempt of the shared retry policy, timed out
+        for dummy in range(7):  # the attempt is in flight until the 7 other images wait for it (every retry timed out)
+            assert waiting.acquire(timeout=HANG_GUARD), "the other images did not wait for the first contact"
         raise requests.exceptions.ConnectTimeout("timed out connecting")
 
     client = RegistryClient(Redactor(), timeout=3)
     client.session.request = black_hole
-    started = time.monotonic()
+    first_contact = client.auth.first_contact
+
+    class Waiter:
+        """The first contact's Event as a waiting image sees it: wait() says whether the learner woke it (True) or the
+        wait's own bound ran out (False, the waiter would have paid a whole failing request's time)."""
+
+        def __init__(self, done):
+            self.done = done
+
+        def wait(self, timeout=None):
+            waiting.release()
+            woken.append(self.done.wait(timeout))
+            return woken[-1]
+
+    def watched_first_contact(host):
+        learner, done = first_contact(host)
+        return learner, done if learner else Waiter(done)
+
+    client.auth.first_contact = watched_first_contact
 
     def read(repository):
         with pytest.raises(RegistryUnreachable, match="cannot reach blackhole.test") as raised:
@@ -387,7 +416,7 @@ def test_a_host_that_never_answers_costs_one_failed_attempt_not_one_per_image():
         return str(raised.value)
 
     messages = together(read, ["app%d" % n for n in range(8)])
-    assert len(sent) == 1 and time.monotonic() - started < 1.0, sent
+    assert len(sent) == 1 and woken == [True] * 7, (sent, woken)
     assert sent[0][1] == (3, 30)  # connect timeout from timeout_connect, the read timeout apart
     assert all("timeout_connect (3 s)" in m for m in messages)
 
