@@ -25,6 +25,11 @@ def operations(standin, fragment):
     return [op for op in standin.control.operations() if fragment in op["source"]]
 
 
+def deletes(standin):
+    """The paths of the deletes the data planes carried out (202) since the last reset: check mode must have none."""
+    return [e["path"] for e in standin.control.log() if e["method"] == "DELETE" and e["status"] == 202]
+
+
 def login_server(standin, registry="standinacr"):
     return standin.env["registries"][registry]["login_server"]
 

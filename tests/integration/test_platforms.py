@@ -13,6 +13,7 @@ import json
 import pytest
 
 from standin import artifacts, clients, images
+from standin_reads import import_calls
 
 pytestmark = pytest.mark.usefixtures("standin_clean")
 
@@ -20,10 +21,6 @@ THREE = ["linux/amd64", "linux/arm64", "linux/arm/v7"]
 WANTED = ["linux/amd64", "linux/arm64"]
 MANY = ["linux/arch%d" % n for n in range(59)]  # 59 children + the index: 60 manifests, above ACR's 50
 SIZE = 64
-
-
-def import_calls(standin):
-    return standin.control.counters()["import_calls"]
 
 
 def manifest_puts(standin):

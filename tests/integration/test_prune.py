@@ -11,15 +11,11 @@ from __future__ import annotations
 import pytest
 
 from standin import artifacts, clients
+from standin_reads import deletes
 
 pytestmark = pytest.mark.usefixtures("standin_clean")
 
 AMD64 = "linux/amd64"
-
-
-def deletes(standin):
-    """Tag deletes the data plane carried out (202): check mode must have none."""
-    return [e["path"] for e in standin.control.log() if e["method"] == "DELETE" and e["status"] == 202]
 
 
 def test_prune_keeps_the_newest_three_and_only_what_the_policy_owns(standin, ansible, repo):

@@ -8,14 +8,11 @@ predicts exactly that deletion (counting the backups the run would make) and del
 from __future__ import annotations
 
 import pytest
+from standin_reads import deletes
 
 pytestmark = pytest.mark.usefixtures("standin_clean")
 
 AMD64 = "linux/amd64"
-
-
-def tag_deletes(standin):
-    return [e["path"] for e in standin.control.log() if e["method"] == "DELETE" and e["status"] == 202]
 
 
 def test_backup_keep_keeps_the_newest_backups(standin, ansible, repo):
@@ -56,4 +53,4 @@ def test_backup_keep_keeps_the_newest_backups(standin, ansible, repo):
     assert stored == {oldest: None, newest[0]: build["a0"], newest[1]: build["b1"]}
     assert standin.storage_digest("standinacr", repo, "1.0.0") == build["a1"]
     assert standin.storage_digest("standinacr", repo, "1.1.0") == build["b2"]
-    assert tag_deletes(standin) == ["/acr/v1/%s/_tags/%s" % (repo, oldest.split(":")[1])]  # r1's one: none in check mode
+    assert deletes(standin) == ["/acr/v1/%s/_tags/%s" % (repo, oldest.split(":")[1])]  # r1's one: none in check mode

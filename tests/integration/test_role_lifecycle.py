@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 from standin import clients
+from standin_reads import deletes
 
 AMD64 = "linux/amd64"
 
@@ -76,5 +77,5 @@ def test_role_lock_max_deletes_backup_keep_and_untagged_grace(standin_client, an
     assert report["grace_0"]["deleted"] == ["%s-grace@%s" % (repo, orphan)], report["grace_0"]
     with clients.registry_client(standin) as registry:
         assert orphan not in {m.digest for m in registry.list_manifest_properties(repo + "-grace")}
-    assert [e["path"] for e in standin.control.log() if e["method"] == "DELETE" and e["status"] == 202] == [
+    assert deletes(standin) == [
         "/acr/v1/%s-grace/_tags/gone" % repo, "/acr/v1/%s-bk/_tags/%s" % (repo, older_backup), "/v2/%s-grace/manifests/%s" % (repo, orphan)]
