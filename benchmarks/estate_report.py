@@ -32,8 +32,10 @@ def section(data):
     n_estate = runs["first_mirror"]["n"]
     lines = ["## 7. Estate: %d images over %d registries (on request: `run.py --scenarios estate`)" % (n_estate, len(cfg["registries"])), "",
              "Run on %s at commit %s, %s CPUs shared with other jobs: the load averages (1, 5, 15 min) before and after every run "
-             "are in the table, and they were high, so wall times are noisy; CPU times are less sensitive to load. Seeding the "
-             "pool took %.0f s (not measured)." % (meta["started"], meta["commit"], meta["cpus"], meta.get("seed_seconds") or 0), "",
+             "are in the table, and they were high, so wall times are noisy; CPU times are less sensitive to load. %s" % (
+                 meta["started"], meta["commit"], meta["cpus"],
+                 "Seeding the pool took %.0f s (not measured)." % meta["seed_seconds"] if meta.get("seed_seconds", 0) >= 1 else
+                 "The pool was seeded before, in the same work directory."), "",
              "One `ansible-playbook playbooks/mirror.yml --forks %d` run, one inventory host per registry (%s), %d single-platform "
              "(%s) images each, `acr_mirror_concurrency` %d per host. First mirror: every import held %.1f s by the stand-in "
              "(`import_behaviour(delay=L)`), into a fresh target prefix. No-op: the same inventory again. Curve: no-op runs of N "
@@ -85,8 +87,12 @@ def plot(data, path):
                   label="no-op, %d registries, forks %d" % (len(data["meta"]["config"]["registries"]), len(data["meta"]["config"]["registries"])))
         if key == "wall" and estate[0]["n"] >= 10000:
             axis.plot([estate[0]["n"]], [60], "v", color="#d62728", markersize=9, label="target 60 s (estate no-op, 10,000)")
-        else:
+        if key == "client_cpu":
             axis.plot([0, max(ns)], [0, 0.0025 * max(ns)], ":", color="#d62728", label="target 2.5 ms/image")
+        later = (data.get("after_scrub_fix") or {}).get("runs") or []
+        if later:
+            axis.plot([r["n"] for r in later], [r[key] for r in later], "^", color="#ff7f0e", markersize=8,
+                      label="after the Redactor fix, load ~12 (one registry; 4 registries: the lower point at 2000)")
         axis.set_xlabel("current images")
         axis.set_ylabel(label)
         axis.grid(alpha=0.3)
