@@ -89,10 +89,13 @@ def plot(data, path):
             axis.plot([estate[0]["n"]], [60], "v", color="#d62728", markersize=9, label="target 60 s (estate no-op, 10,000)")
         if key == "client_cpu":
             axis.plot([0, max(ns)], [0, 0.0025 * max(ns)], ":", color="#d62728", label="target 2.5 ms/image")
-        later = (data.get("after_scrub_fix") or {}).get("runs") or []
-        if later:
-            axis.plot([r["n"] for r in later], [r[key] for r in later], "^", color="#ff7f0e", markersize=8,
-                      label="after the Redactor fix, load ~12 (one registry; 4 registries: the lower point at 2000)")
+        earlier = data.get("before_redactor_fix")
+        if earlier:
+            runs = [r for n in earlier["runs"]["curve"] for r in earlier["runs"]["curve"][n]]
+            axis.plot([r["n"] for r in runs], [r[key] for r in runs], "x", color="#7f7f7f", markersize=8,
+                      label="one registry, before the Redactor fix (run of %s)" % earlier["meta"]["started"][:16])
+            axis.plot([r["n"] for r in earlier["runs"]["noop"]], [r[key] for r in earlier["runs"]["noop"]], "s", color="#7f7f7f",
+                      markerfacecolor="none", markersize=8, label="4 registries, before the Redactor fix")
         axis.set_xlabel("current images")
         axis.set_ylabel(label)
         axis.grid(alpha=0.3)
