@@ -29,6 +29,7 @@ for _path in (REPO / "tests", REPO / "tests" / "integration"):
 
 from collection_path import COLLECTIONS_ROOT  # noqa: E402  pylint: disable=wrong-import-position
 import playbook_runner  # noqa: E402  pylint: disable=wrong-import-position
+import proctree  # noqa: E402  pylint: disable=wrong-import-position
 
 BIN = Path(sys.executable).parent
 MIRROR_PLAYBOOK = REPO / "playbooks" / "mirror.yml"
@@ -178,11 +179,12 @@ class Bench:
         path.write_text(yaml.safe_dump(doc, sort_keys=False))
         return path
 
-    def playbook(self, inventory, playbook=MIRROR_PLAYBOOK, extra_vars=None, args=(), label="", check=True, report=False):
+    def playbook(self, inventory, playbook=MIRROR_PLAYBOOK, extra_vars=None, args=(), label="", check=True, report=False, memory=False):
         """One timed ansible-playbook run. Returns a dict: wall, rc, counts (the import task's batch counts), report (the role's
         JSON report, only with report=True: writing it is a task of its own, in-process on the controller since
         acrops.registry.report_file, that users without acr_mirror_report skip), timings (bench_timer callback), counters
-        (delta of the stand-in's counters over the run)."""
+        (delta of the stand-in's counters over the run); with memory=True also the peak memory of ansible-playbook and every
+        process it started (proctree.PeakMemory, sampled from /proc)."""
         self.runs += 1
         run_dir = self.workdir / "runs" / ("%04d-%s" % (self.runs, label or "run"))
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -195,14 +197,20 @@ class Bench:
         env = dict(self.env, BENCH_TIMINGS_FILE=str(timings_path))
         before = self.snapshot()
         launched = time.time()
-        proc = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, cwd=str(run_dir), timeout=3600, check=False)
+        with subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              cwd=str(run_dir)) as proc:
+            sampler = proctree.PeakMemory(proc.pid) if memory else None
+            if sampler:
+                sampler.start()
+            stdout, stderr = proc.communicate(timeout=3600)
         run = self.measured(before, label, proc.returncode, run_dir=str(run_dir),
                             report=json.loads(report_path.read_text()) if report_path.exists() else None,
                             timings=summarize_timings(timings_path, launched))
-        (run_dir / "stdout.txt").write_text(proc.stdout + "\n--- stderr ---\n" + proc.stderr)
+        run["memory"] = sampler.stop() if sampler else None
+        (run_dir / "stdout.txt").write_text(stdout + "\n--- stderr ---\n" + stderr)
         run["counts"] = (run["timings"] or {}).get("counts") or {}
         if check and proc.returncode != 0:
-            raise RuntimeError("ansible-playbook failed (rc=%s, %s):\n%s\n%s" % (proc.returncode, run_dir, proc.stdout[-4000:], proc.stderr[-2000:]))
+            raise RuntimeError("ansible-playbook failed (rc=%s, %s):\n%s\n%s" % (proc.returncode, run_dir, stdout[-4000:], stderr[-2000:]))
         return run
 
     def timed(self, cmd, env=None, label="", check=True, cwd=None):

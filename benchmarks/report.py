@@ -13,7 +13,10 @@ import math
 import sys
 from pathlib import Path
 
-import registry_wide
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import estate_report  # noqa: E402  pylint: disable=wrong-import-position
+import registry_wide  # noqa: E402  pylint: disable=wrong-import-position
 
 SCOPE_BATCH = 20  # scopes per token request (plugins/module_utils/registry_auth.py)
 
@@ -65,6 +68,8 @@ def scenario_correct(name, data):
         return all(v["correct"] for v in data["by_concurrency"].values())
     if name == "bytes":
         return all(v["ours_correct"] for v in data["images"].values())
+    if name == "estate":
+        return data["correct"]
     if name == "peers":
         ours = data["tools"].get("acrops.registry (mirror.yml)", {})
         loops = [data["tools"].get(name, {}) for name in ("per-item acr_import loop", "per-item acr_import loop, in-process")]
@@ -277,7 +282,7 @@ def render(results):
             lines += ["- **%s**:" % name, "", "```", text.strip()[-3000:], "```", ""]
     sc = results["scenarios"]
     order = [("peers", section_peers), ("noop", section_noop), ("scaling", section_scaling), ("latency", section_latency),
-             ("mixed", section_mixed), ("bytes", section_bytes), ("registry", registry_wide.section)]
+             ("mixed", section_mixed), ("bytes", section_bytes), ("registry", registry_wide.section), ("estate", estate_report.section)]
     for name, renderer in order:
         if name in sc:
             lines += renderer(sc[name])
@@ -353,9 +358,13 @@ def write(results, out, png):
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     plot(results, png)
+    estate_png = Path(png).with_name("estate.png")
+    if "estate" in results["scenarios"]:
+        estate_report.plot(results["scenarios"]["estate"], estate_png)
     text = render(results)
     if Path(png).parent != out.parent or Path(png).name != "scaling.png":
         text = text.replace("![scaling](scaling.png)", "![scaling](%s)" % Path(png).resolve())
+        text = text.replace("![estate](estate.png)", "![estate](%s)" % estate_png.resolve())
     out.write_text(text)
 
 

@@ -35,13 +35,15 @@ from standin.fixture import start  # noqa: E402  pylint: disable=wrong-import-po
 ORDER = ["noop", "scaling", "mixed", "bytes", "peers", "latency", "registry"]
 # --quick without --scenarios (CI's smoke) leaves these out: the registry-wide scenario seeds and mirrors a pool of its own.
 NOT_QUICK = {"registry"}
+# On request only (--scenarios estate): hours of seeding and importing on 2 cores; never in the default suite nor in --quick (CI).
+ON_REQUEST = ["estate"]
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="N=5 smoke of every scenario, one repetition (< 2 minutes)")
-    parser.add_argument("--scenarios", help="comma-separated subset of: %s (default: all; with --quick all but %s)" % (
-        ", ".join(ORDER), ", ".join(sorted(NOT_QUICK))))
+    parser.add_argument("--scenarios", help="comma-separated subset of: %s (default: all; with --quick all but %s); on request only: %s" % (
+        ", ".join(ORDER), ", ".join(sorted(NOT_QUICK)), ", ".join(ON_REQUEST)))
     parser.add_argument("--out", help="results table (markdown; default benchmarks/results.md, with --quick benchmarks/quick/results.md, "
                         "git-ignored); results.json and scaling.png go beside it unless --json/--png say otherwise")
     parser.add_argument("--json", help="raw data (default: results.json beside --out)")
@@ -51,16 +53,19 @@ def parse_args(argv=None):
     parser.add_argument("--latency-reps", type=int, help="repetitions of the first-mirror scenario (default: --reps)")
     parser.add_argument("--peer-reps", type=int, help="repetitions of the peers scenario (default: --reps)")
     parser.add_argument("--large-mb", type=int, help="layer size of the large image in MB (default 200, quick 4)")
+    parser.add_argument("--estate-size", type=int, help="images of the estate scenario (default 10000; the no-op curve then "
+                        "takes N/10, N/2, N)")
+    parser.add_argument("--estate-latency", type=float, help="import latency of the estate's first mirror in seconds (default 1)")
     parser.add_argument("--workdir", help="where the stand-in state, inventories and per-run logs go (default: a temporary directory)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (default: removed unless a scenario failed)")
     args = parser.parse_args(argv)
     if args.scenarios is None:
         args.scenarios = ",".join(s for s in ORDER if not (args.quick and s in NOT_QUICK))
     selected = [s.strip() for s in args.scenarios.split(",") if s.strip()]
-    unknown = sorted(set(selected) - set(ORDER))
+    unknown = sorted(set(selected) - set(ORDER + ON_REQUEST))
     if unknown:
-        parser.error("unknown scenario(s): %s (choose from %s)" % (", ".join(unknown), ", ".join(ORDER)))
-    args.selected = [s for s in ORDER if s in selected]
+        parser.error("unknown scenario(s): %s (choose from %s)" % (", ".join(unknown), ", ".join(ORDER + ON_REQUEST)))
+    args.selected = [s for s in ORDER + ON_REQUEST if s in selected]
     out = Path(args.out) if args.out else harness.BENCH_DIR / ("quick" if args.quick else "") / "results.md"
     args.out = out
     args.json = Path(args.json) if args.json else out.with_name("results.json")
@@ -90,7 +95,8 @@ def metadata(args, config):
 def main(argv=None):
     args = parse_args(argv)
     config = scenarios.Config(quick=args.quick, reps=args.reps, latency=args.latency, large_mb=args.large_mb,
-                              latency_reps=args.latency_reps, peer_reps=args.peer_reps)
+                              latency_reps=args.latency_reps, peer_reps=args.peer_reps, estate_size=args.estate_size,
+                              estate_latency=args.estate_latency)
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="acrops-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     log = harness.Log()

@@ -1,7 +1,8 @@
 # Copyright (c) 2026 acrops.registry contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The seven scenarios (the seventh, `registry`, in registry_wide.py). Each takes the shared Suite and returns a JSON-able dict (raw runs + summaries).
+"""The seven scenarios of the default suite (the seventh, `registry`, in registry_wide.py) and `estate`, on request only
+(estate.py). Each takes the shared Suite and returns a JSON-able dict (raw runs + summaries).
 
 Compared things are always measured in the same process run, interleaved repetition by repetition, so that the
 load of a shared machine hits all of them alike; summaries are median / min / max over the repetitions.
@@ -13,6 +14,7 @@ import math
 import time
 
 from harness import REGISTRY, SOURCE_API_HOST, controller_bytes, controller_requests, image_size, stats
+import estate
 import peers
 import registry_wide
 
@@ -24,7 +26,8 @@ SOURCE_TOKEN = "%s GET source:token" % SOURCE_API_HOST
 class Config:
     """What to run: sizes, repetitions, latency. --quick shrinks everything to a smoke run (N=5, one repetition)."""
 
-    def __init__(self, quick=False, reps=None, latency=None, large_mb=None, latency_reps=None, peer_reps=None):
+    def __init__(self, quick=False, reps=None, latency=None, large_mb=None, latency_reps=None, peer_reps=None, estate_size=None,
+                 estate_latency=None):
         self.quick = quick
         self.reps = reps or (1 if quick else 3)
         self.noop_sizes = [5] if quick else [10, 100, 500]
@@ -42,9 +45,10 @@ class Config:
         self.first_mirror_concurrency = 16
         self.registry_repos = 2 if quick else 100      # scenario 7: repositories x tags of the registry-wide no-op
         self.registry_tags = 3 if quick else 10
+        self.estate = estate.EstateConfig(quick=quick, size=estate_size, latency=estate_latency)
 
     def describe(self):
-        return dict(self.__dict__)
+        return dict(self.__dict__, estate=self.estate.describe())
 
 
 class Suite:
@@ -422,4 +426,5 @@ SCENARIOS = {
     "peers": scenario_peers,
     "scaling": scenario_scaling,
     "registry": registry_wide.scenario_registry,
+    "estate": estate.scenario_estate,
 }

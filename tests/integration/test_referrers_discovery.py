@@ -12,6 +12,7 @@ import os
 import pytest
 
 from standin import artifacts, clients, images
+from standin.tagstore import repo_file
 
 from ansible_collections.acrops.registry.plugins.module_utils.errors import Redactor
 from ansible_collections.acrops.registry.plugins.module_utils.referrers import COSIGN_TAG, REFERRERS_API, TAG_SCHEMA, ReferrerDiscovery
@@ -41,9 +42,9 @@ def listed(response):
     return {m["digest"]: m for m in document["manifests"]}
 
 
-def read_index(standin, registry="standinacr"):
-    """The stand-in's referrers index of a registry, as saved (world.ReferrersIndex)."""
-    with open(os.path.join(standin.env["state_dir"], "registries", "%s.referrers.json" % registry), encoding="utf-8") as handle:
+def read_index(standin, repo, registry="standinacr"):
+    """The stand-in's referrers index of one repository, as saved (world.ReferrersIndex)."""
+    with open(repo_file(os.path.join(standin.env["state_dir"], "registries", registry, "referrers"), repo), encoding="utf-8") as handle:
         return json.load(handle)
 
 
@@ -63,7 +64,7 @@ def test_acr_lists_a_notation_signature_pushed_to_it(standin_client, unique_repo
     image = standin.push("standinacr", unique_repo, "1")
     signature = artifacts.sign_notation(standin, "standinacr", unique_repo, image, via="front")
     # The front recorded the PUT at once (the index file names it before any referrers call).
-    assert read_index(standin)[unique_repo][signature]["subject"] == image
+    assert read_index(standin, unique_repo)[signature]["subject"] == image
 
     found = listed(acr_referrers(standin, unique_repo, image))
     assert list(found) == [signature]
@@ -117,7 +118,7 @@ def test_imported_signatures_keep_their_digest_and_are_listed_by_acr(standin_cli
     for digest in (signature, sbom, sbom_signature):
         clients.import_image(standin, registry_uri="docker.io", source_image="%s@%s" % (source_repo, digest), untagged=[unique_repo])
         assert standin.acr_digest("standinacr", unique_repo, digest) == digest
-    recorded = read_index(standin)[unique_repo]   # the copier recorded them as it wrote them (no referrers call since)
+    recorded = read_index(standin, unique_repo)   # the copier recorded them as it wrote them (no referrers call since)
     assert {d: recorded[d]["subject"] for d in (signature, sbom, sbom_signature)} == {signature: image, sbom: image, sbom_signature: sbom}
     on_image = listed(acr_referrers(standin, unique_repo, image))
     assert set(on_image) == {signature, sbom}

@@ -278,7 +278,7 @@ class DataPlane:
                 registry.referrers.record(repo, digest, headers.get("Content-Type", "").split(";")[0].strip(), body, save=False)
                 changed = True
         if changed:
-            registry.referrers.save()
+            registry.referrers.save(repo)
 
     async def _v2_manifest(self, request, registry, client, repo, reference):
         is_tag = not reference.startswith("sha256:")
@@ -476,7 +476,7 @@ class DataPlane:
             changes = json.loads(await request.read() or b"{}")
             registry.tags.observe_manifest(repo, digest)["changeableAttributes"].update(
                 {k: v for k, v in changes.items() if k in ATTRIBUTE_KEYS and isinstance(v, bool)})
-            registry.tags.save()
+            registry.tags.save(repo)
             manifest["changeableAttributes"] = dict(registry.tags.manifest(repo, digest)["changeableAttributes"])
         return json_response({"registry": registry.login_server, "imageName": repo, "manifest": manifest})
 

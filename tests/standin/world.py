@@ -18,7 +18,7 @@ from . import config
 from .controls_state import Clock, Counters, Faults, ImportBehaviour, RequestLog, Settings
 from .images import INDEX_TYPES
 from .registry_policy import RegistryPolicy
-from .tagstore import JsonState, TagStore
+from .tagstore import RepoState, TagStore
 from .tokens import TokenSigner
 
 
@@ -34,7 +34,7 @@ class Principal:
 
 
 class Registry:
-    def __init__(self, name, sub_key, subscription_id, resource_group, location, sku, acr_suffix, storage, tag_path):
+    def __init__(self, name, sub_key, subscription_id, resource_group, location, sku, acr_suffix, storage, state_dir):
         self.name = name
         self.sub_key = sub_key
         self.subscription_id = subscription_id
@@ -45,8 +45,8 @@ class Registry:
         self.id = "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.ContainerRegistry/registries/%s" % (
             subscription_id, resource_group, name)
         self.storage = storage
-        self.tags = TagStore(tag_path)
-        self.referrers = ReferrersIndex(tag_path[:-len(".json")] + ".referrers.json" if tag_path.endswith(".json") else tag_path + ".referrers")
+        self.tags = TagStore(os.path.join(state_dir, "tags"))
+        self.referrers = ReferrersIndex(os.path.join(state_dir, "referrers"))
         self.created = "2024-01-30T04:36:09.3956721Z"
         self.policy = RegistryPolicy(sku)
 
@@ -96,34 +96,31 @@ class Registry:
                 "sku": {"name": self.sku, "tier": self.sku}, "location": self.location, "tags": {}, "systemData": self.system_data()}
 
 
-class ReferrersIndex(JsonState):
+class ReferrersIndex(RepoState):
     """Which manifests of one emulated ACR have a `subject`, per repository: what the OCI 1.1 referrers API lists.
 
     distribution 2.8 keeps no such index and has no API to list a repository's manifests, so the stand-in records every
     manifest that enters ACR storage (the import copier, manifest PUTs through the data plane front) and, before it
     answers, reads the manifests it has not seen yet (pushes straight to storage_url, a restarted stand-in) from the
-    revisions distribution's filesystem holds. Kept in <state-dir>/registries/<name>.referrers.json.
-    data: {repo: {manifest digest: descriptor of that manifest (with "subject": digest) or None (no subject)}}.
+    revisions distribution's filesystem holds. Kept in <state-dir>/registries/<name>/referrers/<repo, quoted>.json.
+    Per repository: {manifest digest: descriptor of that manifest (with "subject": digest) or None (no subject)}.
     """
 
-    def __init__(self, path):
-        super().__init__(path, {})
-
     def known(self, repo, digest):
-        return digest in self.data.get(repo, {})
+        return digest in self.repos.get(repo, {})
 
     def record(self, repo, digest, media_type, body, save=True):
         """Remember one manifest (its exact bytes): a descriptor if it names a subject, else None. Returns the descriptor."""
         descriptor = describe_referrer(digest, media_type, body)
-        self.data.setdefault(repo, {})[digest] = descriptor
+        self.repos.setdefault(repo, {})[digest] = descriptor
         if save:
-            self.save()
+            self.save(repo)
         return descriptor
 
     def referrers(self, repo, subject, present=None):
         """Descriptors of the manifests of `repo` whose subject is `subject` (only those in `present`, when given), by digest."""
         found = []
-        for digest, descriptor in sorted(self.data.get(repo, {}).items()):
+        for digest, descriptor in sorted(self.repos.get(repo, {}).items()):
             if descriptor and descriptor.get("subject") == subject and (present is None or digest in present):
                 found.append({k: v for k, v in descriptor.items() if k != "subject"})
         return found
@@ -223,7 +220,7 @@ class World:
         self.registries = {}
         for name, (sub_key, group, location, sku) in config.REGISTRIES.items():
             self.registries[name] = Registry(name, sub_key, self.subscriptions[sub_key], group, location, sku, config.ACR_SUFFIX,
-                                             registry_storage[name], os.path.join(tag_dir, "%s.json" % name))
+                                             registry_storage[name], os.path.join(tag_dir, name))
         self.sources = {}
         dockerhub_password = secrets.token_urlsafe(18)
         for key, spec in config.SOURCES.items():

@@ -25,6 +25,23 @@ def test_redactor_scrubs_nested_results():
     assert redactor.scrub_data({"a": ["x topsecret", {"b": "topsecret"}], "n": 1}) == {"a": ["x ********", {"b": "********"}], "n": 1}
 
 
+def test_redactor_scrubs_secrets_added_after_it_scrubbed_and_overlapping_ones_longest_first():
+    redactor = Redactor(["first-secret"])
+    assert redactor.scrub("a first-secret b") == "a ******** b"
+    redactor.add("later-token-value")                   # after a scrub: its cached plan must not miss the new secret
+    redactor.add("zz-later")                            # another first 4 characters than every secret before it
+    assert redactor.scrub("x later-token-value y zz-later") == "x ******** y ********"
+    redactor.add("later-token")                         # a prefix of a longer secret: the longer one is replaced whole
+    assert redactor.scrub("later-token-value|later-token") == "********|********"
+
+
+def test_redactor_leaves_strings_without_secrets_alone_with_many_secrets():
+    tokens = ["tok%04d-%s" % (i, "x" * 40) for i in range(500)]
+    redactor = Redactor(tokens)
+    assert redactor.scrub("library/app:1 sha256:" + "a" * 64) == "library/app:1 sha256:" + "a" * 64
+    assert redactor.scrub("seen %s and %s" % (tokens[0], tokens[499])) == "seen ******** and ********"
+
+
 @pytest.mark.parametrize("value, expected", [
     (None, "AzureCloud"), ("AzureCloud", "AzureCloud"), ("azurechinacloud", "AzureChinaCloud"),
     ("AzureUSGovernment", "AzureUSGovernment"), ("https://arm.example.test/", "https://arm.example.test"),
