@@ -266,7 +266,7 @@ def test_more_than_fifty_manifests_fail(standin_clean, unique_repo):
     response, token = post_import(standin, {"source": {"registryUri": "docker.io", "sourceImage": "library/%s:wide" % unique_repo},
                                             "targetTags": ["%s:wide" % unique_repo], "mode": "NoForce"})
     status, body = poll(standin, response.headers["Location"], token)[-1]
-    assert status == 400 and "has 51 manifests" in body["error"]["message"]
+    assert status == 400 and "The maximum number of manifests for an imported image is 50." in body["error"]["message"]
 
 
 # -- faults -----------------------------------------------------------------------------------------------------------

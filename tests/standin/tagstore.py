@@ -46,6 +46,13 @@ class RepoState:
             handle.write(json.dumps(self.repos.get(repo, {}), sort_keys=True, separators=(",", ":")))
         os.replace(tmp, path)
 
+    def clear(self):
+        """Forget every repository (a reset): the in-memory state and its files."""
+        self.repos = {}
+        for name in os.listdir(self.directory):
+            if name.endswith(".json"):
+                os.remove(os.path.join(self.directory, name))
+
 
 class TagStore(RepoState):
     """Per repository: {"tags": {tag: entry}, "manifests": {digest: entry}}."""

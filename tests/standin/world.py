@@ -61,10 +61,8 @@ class Registry:
             os.rename(repositories, trash)
             threading.Thread(target=shutil.rmtree, args=(trash,), kwargs={"ignore_errors": True}, daemon=True,
                              name="standin-clear").start()
-        self.tags.data = {"tags": {}, "manifests": {}}
-        self.tags.save()
-        self.referrers.data = {}
-        self.referrers.save()
+        self.tags.clear()
+        self.referrers.clear()
 
     def resource(self):
         """The registry as ARM returns it (shape of rest-examples/stable-2025-11-01/RegistryGet.json)."""
