@@ -90,6 +90,8 @@ def test_an_entry_of_twenty_images_keeps_its_lines_per_image():
     assert "  repositories ns: 2 of 2 in reg.example.com/team selected" in lines
     assert sum(1 for line in lines if line.startswith("  would import  m/team/")) == 20
     assert sum(1 for line in lines if line.startswith("  policy ns team/")) == 2
+
+
 def test_untagged_all_rides_on_namespace_and_policy_entries_and_is_refused_on_listed_tags():
     out = mirror.mirror_requests([{"source": "team", "source_registry": "oldacr", "repositories": {"regex": ".*"}, "tags": "all",
                                    "untagged": "all"},
