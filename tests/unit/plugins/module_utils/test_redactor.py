@@ -39,6 +39,7 @@ def test_known_secrets_are_removed_longest_first_and_short_values_are_not_secret
     redactor = Redactor(["abcd", "abcdefgh", "xyz", "", None, 12345])
     # "abcd" first would leave "********efgh": the longer secret goes first, whole.
     assert redactor.scrub("key abcdefgh and abcd") == "key ******** and ********"
+    assert Redactor(["bcde", "abcdef"]).scrub("key abcdef") == "key ********", "by length, not by name"
     assert redactor.scrub("xyz and 12345 stay") == "xyz and 12345 stay", "under 4 characters or not text: never registered"
     redactor.add("late-secret")
     assert redactor.scrub("a late-secret") == "a " + REDACTED
@@ -62,6 +63,8 @@ def test_an_error_says_what_failed_with_the_services_code_and_the_hint():
         "Import failed", "InvalidParameters", "check the tag", "https://op", True)
     assert str(AcrOpsError("Import failed (InvalidParameters)", code="InvalidParameters")) == "Import failed (InvalidParameters)"
     assert str(AcrOpsError("Tag missing.", hint="run again")) == "Tag missing. Hint: run again"
+    assert str(AcrOpsError("no tag matches 1.X", hint="widen it")) == "no tag matches 1.X. Hint: widen it"
+    assert repr(error) == "AcrOpsError('Import failed')", "tracebacks and debug logs show the message"
     plain = AcrOpsError("plain")
     assert (str(plain), plain.code, plain.hint, plain.operation_url, plain.transient) == ("plain", None, None, None, False)
 
