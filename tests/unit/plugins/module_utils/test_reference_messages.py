@@ -125,3 +125,19 @@ def test_inside_a_registry_hosts_are_refused_with_the_path_to_write():
 def test_parse_canonical_says_what_the_canonical_form_is():
     assert message(parse_canonical, "nginx") == ("repository name must be canonical: 'nginx' is not in canonical form: write "
                                                  "'docker.io/library/nginx'")
+
+
+def test_the_first_problem_of_a_tag_or_digest_is_the_one_named():
+    # A 128-character tag is not too long: what is wrong with it is its first character.
+    assert message(parse, "nginx:." + "a" * 127).endswith("has an invalid tag '.%s': a tag cannot start with '.' or '-'" % ("a" * 127))
+    assert message(parse, "nginx:X+1").endswith("has an invalid tag 'X+1': tags hold only letters, digits, '_', '.' and '-'")
+    # A long malformed digest is quoted up to its 80th character.
+    assert "has an invalid digest %s: write" % ascii("sha256:" + "g" * 73) in message(parse, "nginx@sha256:" + "g" * 100)
+
+
+def test_docker_hub_official_names_are_checked_with_library_and_shown_as_written():
+    assert message(ImageReference, "docker.io", "Nginx") == "repository name must be lowercase: 'Nginx' has 'Nginx': write 'nginx' instead"
+    # library/ counts towards the 255 characters: 250 written are 258 stored.
+    assert message(ImageReference, "docker.io", "a" * 250).startswith("repository name too long: %s... (250 characters) has a "
+                                                                      "repository path of 258 characters" % ascii("a" * 72))
+    assert ImageReference("docker.io", "a" * 247).repository == "library/" + "a" * 247
