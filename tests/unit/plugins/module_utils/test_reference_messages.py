@@ -141,3 +141,17 @@ def test_docker_hub_official_names_are_checked_with_library_and_shown_as_written
     assert message(ImageReference, "docker.io", "a" * 250).startswith("repository name too long: %s... (250 characters) has a "
                                                                       "repository path of 258 characters" % ascii("a" * 72))
     assert ImageReference("docker.io", "a" * 247).repository == "library/" + "a" * 247
+
+
+def test_a_colon_before_the_last_slash_is_part_of_the_path_not_a_tag():
+    assert message(parse, "ghcr.io/a:b/c") == "invalid reference format: 'ghcr.io/a:b/c' has the path component 'a:b', " + PATH_CHARS
+
+
+def test_uppercase_is_blamed_only_when_lowercase_would_parse():
+    assert message(parse, "ghcr.io/org/app:-Bad") == ("invalid reference format: 'ghcr.io/org/app:-Bad' has an invalid tag '-Bad': "
+                                                      "a tag cannot start with '.' or '-'")
+
+
+def test_a_login_server_before_a_nested_path_is_refused():
+    assert message(parse_target, "myacr.azurecr.io/org/app:1", None).endswith(
+        "starts with the registry host 'myacr.azurecr.io': a target is a path inside the registry, write 'org/app:1'")
