@@ -172,7 +172,7 @@ def test_the_import_body_names_the_source_exactly_as_planned():
         "source": {"sourceImage": "org/app@" + DIGEST, "registryUri": "ghcr.io"}, "mode": "NoForce", "targetTags": ["app:x"]}
     source_acr = types.SimpleNamespace(id="/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerRegistry/registries/src",
                                        login_server="src.azurecr.io")
-    from_acr = tagged.resolved(source_acr, tagged.source)
-    assert from_acr.source_host == "src.azurecr.io"
+    from_acr = tagged.resolved(source_acr, tagged.source.__class__("src.azurecr.io", "org/app", "v2"))
+    assert from_acr.source_host == "src.azurecr.io" and str(from_acr.source) == "src.azurecr.io/org/app:v2"
     expected = {"sourceImage": "org/app@" + planned, "resourceId": source_acr.id}
     assert from_acr.import_body(planned, ("app:v2",), (), "NoForce")["source"] == expected
