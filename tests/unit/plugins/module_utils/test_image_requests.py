@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import types
+
 import pytest
 
 from ansible_collections.acrops.registry.plugins.module_utils import image_requests
@@ -154,3 +156,23 @@ def test_platform_defaults_from_the_module_level():
 def test_one_target_from_two_platforms_of_one_source_is_a_conflict():
     with pytest.raises(AcrOpsError, match="two sources"):
         image_requests.validate_batch([{"source": "nginx:1", "platform": "linux/amd64"}, {"source": "nginx:1", "platform": "linux/arm64"}], {})
+
+
+def test_the_import_body_names_the_source_exactly_as_planned():
+    # issue 21, mutation testing: the whole importImage body, field by field (ARM's contract, ../shared/reference/FACTS.md).
+    planned = "sha256:" + "d" * 64
+    tagged = validate(source="ghcr.io/org/app:v2", source_username="u", source_password="p")
+    assert tagged.import_body(planned, ("app:v2", "app:stable"), ("app",), "Force") == {
+        "source": {"sourceImage": "org/app@" + planned, "registryUri": "ghcr.io", "credentials": {"username": "u", "password": "p"}},
+        "mode": "Force", "targetTags": ["app:v2", "app:stable"], "untaggedTargetRepositories": ["app"]}
+    assert validate(source="nginx:1.25", source_password="tok").import_body(None, (), (), "NoForce") == {
+        "source": {"sourceImage": "library/nginx:1.25", "registryUri": "docker.io", "credentials": {"password": "tok"}},
+        "mode": "NoForce"}
+    assert validate(source="ghcr.io/org/app@" + DIGEST, targets=["app:x"]).import_body(None, ("app:x",), (), "NoForce") == {
+        "source": {"sourceImage": "org/app@" + DIGEST, "registryUri": "ghcr.io"}, "mode": "NoForce", "targetTags": ["app:x"]}
+    source_acr = types.SimpleNamespace(id="/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerRegistry/registries/src",
+                                       login_server="src.azurecr.io")
+    from_acr = tagged.resolved(source_acr, tagged.source.__class__("src.azurecr.io", "org/app", "v2"))
+    assert from_acr.source_host == "src.azurecr.io" and str(from_acr.source) == "src.azurecr.io/org/app:v2"
+    expected = {"sourceImage": "org/app@" + planned, "resourceId": source_acr.id}
+    assert from_acr.import_body(planned, ("app:v2",), (), "NoForce")["source"] == expected

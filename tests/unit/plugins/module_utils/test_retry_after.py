@@ -69,3 +69,37 @@ def test_resource_manager_hints_are_bounded_before_azure_core_reads_them():
     kept = {"Retry-After": "10", "x-ms-retry-after-ms": "50"}
     retries.bound_retry_after(kept, 202, "Resource Manager")
     assert kept == {"Retry-After": "10", "x-ms-retry-after-ms": "50"}
+
+
+def test_too_long_names_who_asked_when_to_come_back_and_the_limit(monkeypatch):
+    monkeypatch.setattr(retries.time, "time", lambda: 1796385600.0)  # 2026-12-04T12:00:00Z
+    error = RetryAfterTooLong(90.2, "registry-1.docker.io", 20)
+    assert error.message == ("registry-1.docker.io asked to be retried after 91 s (at 2026-12-04T12:01:30Z), longer than the 20 s"
+                             " a run waits (retry_max_wait): not waiting")
+    assert error.code == "TOOMANYREQUESTS" and error.hint == "run again after 2026-12-04T12:01:30Z"
+    assert (error.seconds, error.limit) == (90.2, 20)
+    assert RetryAfterTooLong(3600).message.startswith("the service asked to be retried after 3600 s (at 2026-12-04T13:00:00Z), "
+                                                      "longer than the %d s" % BACKOFF_MAX)
+    named = error.naming("mcr.microsoft.com")
+    assert isinstance(named, RetryAfterTooLong) and (named.seconds, named.limit) == (90.2, 20)
+    assert named.message.startswith("mcr.microsoft.com asked to be retried after 91 s (at 2026-12-04T12:01:30Z), longer than the 20 s")
+
+
+def test_retry_after_in_milliseconds_and_dates_without_a_zone_or_in_the_past():
+    assert retries.retry_after_seconds("1500", milliseconds=True) == 1.5
+    assert retries.retry_after_seconds("soon", milliseconds=True) is None, "no HTTP date in a milliseconds header"
+    assert retries.retry_after_seconds("Fri, 04 Dec 2026 12:00:00 -0000") is None, "a date in no known zone is no hint"
+    assert retries.retry_after_seconds(email.utils.formatdate(time.time() - 600, usegmt=True)) == 0.0, "past: at once"
+
+
+def test_urllib3_retry_fails_with_the_policys_own_limit(monkeypatch):
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+    retry = retries.RetryPolicy(3, 5).urllib3_retry().increment("GET", "/v2/", response=response(429, **{"Retry-After": "6"}))
+    with pytest.raises(RetryAfterTooLong, match="longer than the 5 s a run waits"):
+        retry.sleep(response(429, **{"Retry-After": "6"}))
+
+
+def test_resource_manager_millisecond_hints_are_lowered_in_milliseconds():
+    poll = {"Retry-After": "600", "retry-after-ms": "600000", "x-ms-retry-after-ms": "90000"}
+    retries.RetryPolicy(3, 7).bound_retry_after(poll, 202, "Resource Manager")
+    assert poll == {"Retry-After": "7", "retry-after-ms": "7000", "x-ms-retry-after-ms": "7000"}

@@ -241,3 +241,74 @@ def test_describe_echoes_the_policy():
 def test_bad_policies_say_what_to_write(spec, fragment):
     with pytest.raises(PolicyError, match=fragment):
         parse_policy(spec)
+
+
+def _inside(range_text, *tags):
+    found = Range(range_text)
+    return [tag for tag in tags if found.contains(parse_tag(tag))]
+
+
+def test_wildcards_in_either_case_and_comparisons_with_any_version():
+    assert _inside("1.X", "1.0.0", "1.9.3", "2.0.0", "0.9.0") == ["1.0.0", "1.9.3"]
+    assert _inside("1.25.X", "1.25.0", "1.25.7", "1.26.0") == ["1.25.0", "1.25.7"]
+    for text in ("<*", ">*", "<x", ">X"):  # npm: nothing is below or above every version
+        assert _inside(text, "0.0.0", "1.0.0", "99.0.0") == [], text
+    assert _inside(">=*", "0.0.0", "99.0.0") == ["0.0.0", "99.0.0"]
+    with pytest.raises(PolicyError, match="number after a wildcard"):
+        Range("1.X.3")
+
+
+def test_tilde_arrow_is_tilde():
+    assert _inside("~>1.25.3", "1.25.2", "1.25.3", "1.25.9", "1.26.0") == ["1.25.3", "1.25.9"]
+
+
+def test_a_partial_version_with_a_prerelease_is_the_patch_zero_prerelease():
+    # '1.25-rc.1' is 1.25.0-rc.1 exactly, and names that pre-release (npm's rule lets 1.25.0 pre-releases in).
+    assert _inside("1.25-rc.1", "1.25.0-rc.1", "1.25.0-rc.2", "1.25.0", "1.25.1-rc.1") == ["1.25.0-rc.1"]
+    assert _inside(">=1.25-rc.1 <1.26", "1.24.9", "1.25.0-rc.0", "1.25.0-rc.2", "1.25.0", "1.25.4") == ["1.25.0-rc.2", "1.25.0", "1.25.4"]
+    assert _inside(">=2-beta", "1.9.0", "2.0.0-alpha", "2.0.0-beta", "2.0.0") == ["2.0.0-beta", "2.0.0"]
+
+
+def test_the_prerelease_note_only_when_variants_are_all_that_was_in_range():
+    assert select(parse_policy({"semver": ">=9"}), NGINX).notes == (), "nothing in range, no variant left out: nothing to say"
+    assert select(parse_policy({"semver": "~1.25"}), NGINX).notes == (), "releases were kept: the variants are not the point"
+    variants = ["1.25.0-alpine", "1.25.1-alpine", "1.25.2-alpine", "1.25.3-alpine", "latest"]
+    assert select(parse_policy({"semver": "~1.25"}), variants).notes == (
+        "the range '~1.25' names no pre-release, so 4 tag(s) with a '-suffix' in it were left out (e.g. 1.25.0-alpine, 1.25.1-alpine, "
+        "1.25.2-alpine): semver reads '-alpine' or '-rc.1' as a pre-release; to mirror variants use regex and latest without semver",)
+
+
+def test_latest_lists_five_unranked_tags_then_an_ellipsis():
+    six = ["a", "b", "c", "d", "e", "f", "1.0.0"]
+    assert select(parse_policy({"latest": 1}), six).notes == (
+        "latest ranks versions only: 6 tag(s) that are not versions were left out (a, b, c, d, e, ...)",)
+
+
+def test_ranges_that_name_no_prerelease_keep_pre_releases_out_at_every_bound():
+    assert _inside("*", "0.0.0-alpha", "0.0.0", "3.1.0-rc.1", "3.1.0") == ["0.0.0", "3.1.0"]
+    for text in ("1.25", "^1.25", ">=1.25", "~1.25"):
+        assert _inside(text, "1.25.0-rc.1", "1.25.0", "1.25.2") == ["1.25.0", "1.25.2"], text
+    assert _inside(">1.25", "1.26.0-rc.1", "1.26.0") == ["1.26.0"]
+    assert _inside("~1.25.3-rc.1", "1.25.3-rc.2", "1.25.3", "1.25.9", "1.26.0") == ["1.25.3-rc.2", "1.25.3", "1.25.9"]
+
+
+def test_caret_and_equals_on_partial_versions():
+    assert _inside("^1.25", "1.24.9", "1.25.0", "1.30.0", "2.0.0") == ["1.25.0", "1.30.0"]
+    assert _inside("^0", "0.0.1", "0.5.0", "1.0.0") == ["0.0.1", "0.5.0"]
+    assert _inside("=1.25", "1.24.0", "1.25.0", "1.25.8", "1.26.0") == ["1.25.0", "1.25.8"]
+
+
+@pytest.mark.parametrize("text, outside", [
+    ("~1.25.3 >=1.26.0-rc.1", "1.26.0-rc.1"), ("^1.2.3 >=2.0.0-rc.1", "2.0.0-rc.1"), ("^0.2.3 >=0.3.0-rc.1", "0.3.0-rc.1"),
+    ("^0.0.3 >=0.0.4-rc.1", "0.0.4-rc.1"), ("1 >=2.0.0-rc.1", "2.0.0-rc.1"), ("1.25 >=1.26.0-rc.1", "1.26.0-rc.1"),
+    ("^1.25 >=2.0.0-rc.1", "2.0.0-rc.1"), ("^0.25 >=0.26.0-rc.1", "0.26.0-rc.1"), ("<1.25 >=1.25.0-rc.1", "1.25.0-rc.1"),
+])
+def test_an_upper_bound_excludes_the_next_lines_pre_releases_even_when_named(text, outside):
+    # npm: '~1.25.3' ends at <1.26.0-0, below every 1.26.0 pre-release; a comparator naming one does not reopen it.
+    assert _inside(text, outside) == []
+
+
+def test_a_range_must_be_text():
+    for value in (None, 5, ["1"]):
+        with pytest.raises(PolicyError, match="semver range is empty"):
+            Range(value)
