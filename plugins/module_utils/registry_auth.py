@@ -36,6 +36,7 @@ from ansible_collections.acrops.registry.plugins.module_utils.oci import error_t
 TOKEN_MARGIN = 30  # seconds: renew tokens this long before they expire
 ACR_ANONYMOUS_USER = "00000000-0000-0000-0000-000000000000"
 SCOPE_BATCH = 20  # scopes per token request: keeps the token's query/form (and the JWT it returns) small
+RENEWAL_WINDOW = 10 * SCOPE_BATCH  # announced scopes looked at after an expired one for others to renew with it
 # Request headers stay under HEADER_BOUND bytes whatever the repository names: ACR's front end refuses larger ones with
 # "400 Request Header Or Cookie Too Large" (Azure/acr#797: at about 6 KB of token). A token names every scope it grants
 # (a JWT's access claim, base64: 4/3 of the JSON, ~40 bytes of JSON around each name), so a batch's scopes are bounded by
@@ -104,6 +105,8 @@ class RegistryAuth:
         self._tokens = {}           # (host, scope, identity) -> CachedToken
         self._refresh_tokens = {}   # ACR host -> RefreshToken
         self._expected = {}         # (host, identity) -> {scope: None}, in announcement order: scopes to batch
+        self._announced = {}        # (host, identity) -> [scope, ...], every scope ever announced, in order: renewals batch along it
+        self._announced_at = {}     # (host, scope, identity) -> its index in self._announced
         self._single = set()        # token keys refused with a batched token: asked for alone from then on
         self._pending = {}          # token key -> Event set when the read-ahead request covering it has ended
         self._batch_used = {}       # token key -> Event set when a token fetched for its batch is first used
@@ -136,8 +139,13 @@ class RegistryAuth:
     def expect(self, host, repository, credentials=None):
         """Announce that this run will read `repository` on `host` with these credentials: its token scope rides along
         with another repository's token request (see SCOPE_BATCH) instead of costing a request of its own."""
+        identity, scope = identity_of(credentials), self.scope(host, repository)
         with self._lock:
-            self._expected.setdefault((host, identity_of(credentials)), {})[self.scope(host, repository)] = None
+            self._expected.setdefault((host, identity), {})[scope] = None
+            if (host, scope, identity) not in self._announced_at:
+                announced = self._announced.setdefault((host, identity), [])
+                self._announced_at[(host, scope, identity)] = len(announced)
+                announced.append(scope)
 
     def knows(self, host):
         """Whether the host's challenge is known (learned from a 401, given for an ACR, or 'none needed')."""
@@ -257,7 +265,30 @@ class RegistryAuth:
             return [scope]
         with self._lock:
             self._expected.get((host, identity), {}).pop(scope, None)
-            return [scope] + self._take_announced(host, identity, SCOPE_BATCH - 1, len(scope) + SCOPE_OVERHEAD)
+            taken = [scope] + self._take_announced(host, identity, SCOPE_BATCH - 1, len(scope) + SCOPE_OVERHEAD)
+            if len(taken) < SCOPE_BATCH and (host, scope, identity) in self._tokens:
+                taken += self._take_renewals(host, identity, scope, taken)
+            return taken
+
+    def _take_renewals(self, host, identity, scope, taken):
+        """A token that expired during a long run (a first mirror outlasting the tokens' lifetime): the scopes announced
+        after this one whose tokens expired too, up to the batch size. Images run roughly in announcement order, so these
+        are the ones about to need a new token; without this each image renewed alone (0.8 token requests per image in a
+        2,000-image first mirror). A bounded window after the scope keeps a renewal's cost flat in a 10,000-image run."""
+        announced = self._announced.get((host, identity), [])
+        start = self._announced_at.get((host, scope, identity))
+        if start is None:
+            return []
+        used = sum(len(each) + SCOPE_OVERHEAD for each in taken)
+        renewals = []
+        for each in announced[start + 1:start + 1 + RENEWAL_WINDOW]:
+            if len(taken) + len(renewals) >= SCOPE_BATCH or used + len(each) + SCOPE_OVERHEAD > SCOPE_TEXT_BUDGET:
+                break
+            key = (host, each, identity)
+            if key in self._tokens and not self._fresh(key) and key not in self._single and each not in taken:
+                renewals.append(each)
+                used += len(each) + SCOPE_OVERHEAD
+        return renewals
 
     def _take_announced(self, host, identity, limit, used=0):
         """Up to `limit` announced scopes without a token (nor a refusal), removed from the announced ones, within

@@ -451,3 +451,20 @@ def test_batched_tokens_over_long_repository_names_keep_the_headers_under_the_bo
     for scopes in batches:
         header = "Authorization: Bearer %s\r\n" % acr_like_token(scopes)
         assert len(header) + 1024 < registry_auth.HEADER_BOUND, (len(scopes), len(header))  # 1 KB left for the other headers
+
+
+def test_tokens_that_expire_during_a_long_run_are_renewed_in_batches():
+    """A first mirror that outlasts the tokens: the images' second reads (verification) after expiry renew their scopes
+    together, along the announcement order, not one token request per image."""
+    clock, transport = Clock(), FakeTransport(lifetime=300)
+    auth = learned(RegistryAuth(transport, Redactor(), clock=clock))
+    repositories = ["app%02d" % n for n in range(40)]
+    for repository in repositories:
+        auth.expect(HUB, repository)
+    first = [auth.authorization(HUB, scope(r), None)[1] for r in repositories]
+    assert len(set(first)) == 2 and len(transport.token_requests()) == 2, "40 scopes in batches of 20"
+    clock.now += 300
+    renewed = [auth.authorization(HUB, scope(r), None)[1] for r in repositories]
+    assert not set(renewed) & set(first)
+    assert len(transport.token_requests()) == 4, [c[2]["params"]["scope"] for c in transport.token_requests()[2:]]
+    assert list(transport.token_requests()[2][2]["params"]["scope"]) == [scope(r) for r in repositories[:20]]
