@@ -30,9 +30,10 @@ def section(data):
     meta, cfg, runs = data["meta"], data["meta"]["config"], data["runs"]
     fit = data["fit"]
     n_estate = runs["first_mirror"]["n"]
-    lines = ["## 7. Estate: %d images over %d registries (on request: `run.py --scenarios estate`)" % (n_estate, len(cfg["registries"])), "",
-             "Run on %s at commit %s, %s CPUs shared with other jobs: the load averages (1, 5, 15 min) before and after every run "
-             "are in the table, and they were high, so wall times are noisy; CPU times are less sensitive to load. %s" % (
+    lines = ["## 8. Estate: %d images over %d registries (on request: `run.py --scenarios estate`)" % (n_estate, len(cfg["registries"])), "",
+             "Run on %s at commit %s, %s CPUs: the load averages (1, 5, 15 min) before and after every run are in the table "
+             "(the stand-in, its registries and Ansible's workers share the CPUs; CPU times are less sensitive to load than "
+             "wall times). %s" % (
                  meta["started"], meta["commit"], meta["cpus"],
                  "Seeding the pool took %.0f s (not measured)." % meta["seed_seconds"] if meta.get("seed_seconds", 0) >= 1 else
                  "The pool was seeded before, in the same work directory."), "",
