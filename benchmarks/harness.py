@@ -113,18 +113,7 @@ class Bench:
         except (OSError, KeyError, ValueError):
             return None
         ticks = os.sysconf("SC_CLK_TCK")
-        total = 0.0
-        for name in os.listdir("/proc"):
-            if not name.isdigit():
-                continue
-            try:
-                with open("/proc/%s/stat" % name, encoding="ascii", errors="replace") as handle:
-                    fields = handle.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[2]) == pgid:
-                total += (int(fields[11]) + int(fields[12])) / ticks
-        return total
+        return sum((int(fields[11]) + int(fields[12])) / ticks for dummy, fields in proctree.processes() if int(fields[2]) == pgid)
 
     def snapshot(self):
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)

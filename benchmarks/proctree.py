@@ -17,18 +17,23 @@ import threading
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def _children_map():
-    """{ppid: [pid, ...]} of every process now."""
-    children = {}
+def processes():
+    """(pid, fields) of every process now: fields are /proc/PID/stat after the command name (state, ppid, pgrp, ...)."""
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
         try:
             with open("/proc/%s/stat" % name, encoding="ascii", errors="replace") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
+                yield int(name), handle.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        children.setdefault(int(fields[1]), []).append(int(name))
+
+
+def _children_map():
+    """{ppid: [pid, ...]} of every process now."""
+    children = {}
+    for pid, fields in processes():
+        children.setdefault(int(fields[1]), []).append(pid)
     return children
 
 
