@@ -34,12 +34,7 @@ class RepositoryFilter(namedtuple("RepositoryFilter", "regex exclude")):
         return (not self.regex or any(p.fullmatch(path) for p in self.regex)) and not any(p.fullmatch(path) for p in self.exclude)
 
     def describe(self):
-        out = {}
-        if self.regex:
-            out["regex"] = [p.pattern for p in self.regex]
-        if self.exclude:
-            out["exclude"] = [p.pattern for p in self.exclude]
-        return out
+        return tag_policy.describe_patterns(self.regex, self.exclude)
 
 
 # One catalog entry, validated: host (None with source_registry until resolved), namespace ('' for the whole registry),

@@ -245,16 +245,22 @@ class TagPolicy(namedtuple("TagPolicy", "regex exclude semver latest")):
 
     def describe(self):
         """The policy as written (for results and messages)."""
-        out = {}
-        if self.regex:
-            out["regex"] = [p.pattern for p in self.regex]
-        if self.exclude:
-            out["exclude"] = [p.pattern for p in self.exclude]
+        out = describe_patterns(self.regex, self.exclude)
         if self.semver is not None:
             out["semver"] = self.semver.text
         if self.latest is not None:
             out["latest"] = self.latest
         return out
+
+
+def describe_patterns(regex, exclude):
+    """regex/exclude filters as written: {'regex': [...], 'exclude': [...]}, each key only when it has patterns."""
+    out = {}
+    if regex:
+        out["regex"] = [p.pattern for p in regex]
+    if exclude:
+        out["exclude"] = [p.pattern for p in exclude]
+    return out
 
 
 def _patterns(value, key):

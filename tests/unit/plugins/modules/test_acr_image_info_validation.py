@@ -8,16 +8,11 @@ The real entry point runs with the client factory replaced by a trap and sockets
 
 from __future__ import annotations
 
-import contextlib
-import io
-import json
-
 import pytest
-
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.acrops.registry.plugins.module_utils import acr_image_info_task
 from ansible_collections.acrops.registry.plugins.modules import acr_image_info
+from ansible_collections.acrops.registry.tests.unit.plugins.modules.module_main import run_main
 
 SUBSCRIPTION = "00000000-1111-2222-3333-444444444444"
 
@@ -29,11 +24,7 @@ def offline(network_trap):
 
 
 def run_module(params):
-    out = io.StringIO()
-    with patch_module_args(params), contextlib.redirect_stdout(out):
-        with pytest.raises(SystemExit):
-            acr_image_info.main()
-    return json.loads(out.getvalue())
+    return run_main(acr_image_info.main, params)
 
 
 BASE = dict(registry="myregistry", repository="mirror/nginx", subscription_id=SUBSCRIPTION)

@@ -11,16 +11,14 @@ names the option and never echoes a secret.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.acrops.registry.plugins.module_utils import acr_import_task
 from ansible_collections.acrops.registry.plugins.modules import acr_import
+from ansible_collections.acrops.registry.tests.unit.plugins.modules.module_main import run_main
 
 DIGEST = "sha256:" + "a" * 64
 SUBSCRIPTION = "00000000-1111-2222-3333-444444444444"
@@ -41,12 +39,7 @@ def offline(network_trap):
 
 
 def run_module(params):
-    """main() with these module arguments -> its result dict. fail_json/exit_json end with SystemExit."""
-    out = io.StringIO()
-    with patch_module_args(params), contextlib.redirect_stdout(out):
-        with pytest.raises(SystemExit):
-            acr_import.main()
-    return json.loads(out.getvalue())
+    return run_main(acr_import.main, params)
 
 
 def refused(params, option):

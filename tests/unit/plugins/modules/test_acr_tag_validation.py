@@ -5,16 +5,11 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
-import json
-
 import pytest
-
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.acrops.registry.plugins.module_utils import acr_tag_task
 from ansible_collections.acrops.registry.plugins.modules import acr_tag
+from ansible_collections.acrops.registry.tests.unit.plugins.modules.module_main import run_main
 
 BASE = dict(registry="myregistry", repository="mirror/nginx", tags=["1.25"], write_enabled=False,
             subscription_id="00000000-1111-2222-3333-444444444444")
@@ -26,11 +21,7 @@ def offline(network_trap):
 
 
 def run_module(params):
-    out = io.StringIO()
-    with patch_module_args(params), contextlib.redirect_stdout(out):
-        with pytest.raises(SystemExit):
-            acr_tag.main()
-    return json.loads(out.getvalue())
+    return run_main(acr_tag.main, params)
 
 
 BAD = [
