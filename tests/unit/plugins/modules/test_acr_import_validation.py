@@ -11,7 +11,6 @@ names the option and never echoes a secret.
 
 from __future__ import annotations
 
-import io
 import json
 
 import pytest
