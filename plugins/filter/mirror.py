@@ -309,7 +309,7 @@ def mirror_report(result, registry, check_mode=False):
               "counts": result.get("counts") or {}, "error": None if results or result.get("policies") else result.get("msg"),
               "images": images}
     if result.get("policies"):
-        keys = ("label", "source", "policy", "targets", "platform", "listed", "selected", "notes", "warnings", "failed", "msg")
+        keys = ("label", "source", "policy", "targets", "platform", "platforms", "listed", "selected", "notes", "warnings", "failed", "msg")
         report["policies"] = [dict([(k, p.get(k)) for k in keys] + ([("prune", p["prune"])] if p.get("prune") else [])) for p in result["policies"]]
         report["tag_list_requests"] = result.get("tag_list_requests")
     if result.get("repository_selections"):

@@ -825,7 +825,12 @@ policies:
     source: {description: The source repository., type: str, returned: always}
     policy: {description: "The policy as given (regex, exclude, semver, latest).", type: dict, returned: always}
     targets: {description: Target repositories., type: list, elements: str, returned: always}
-    platform: {description: "The platform imported, or null for whole indexes.", type: str, returned: always}
+    platform: {description: "The platform imported (O(images[].platform)), or null.", type: str, returned: always}
+    platforms:
+      description: The platforms kept (O(images[].platforms)), or null when the entry keeps whole indexes or one O(images[].platform).
+      type: list
+      elements: str
+      returned: always
     listed: {description: How many tags the source has (null when listing failed)., type: int, returned: always}
     selected:
       description: The selected tags, newest version first (tags that are not versions follow, by name).
@@ -843,7 +848,7 @@ policies:
       type: dict
       returned: when the entry prunes
   sample: [{label: "images[0] (docker.io/library/nginx)", source: docker.io/library/nginx, listed: 31, selected: ["1.26.2", "1.26.1", "1.25.3"],
-            policy: {semver: ">=1.25 <1.27", latest: 3}, targets: [nginx], platform: null, notes: [], warnings: [], failed: false}]
+            policy: {semver: ">=1.25 <1.27", latest: 3}, targets: [nginx], platform: null, platforms: null, notes: [], warnings: [], failed: false}]
 tag_list_requests:
   description: Requests spent listing source tags and catalogs in this run (counted against O(tag_list_budget)).
   returned: when a tag policy or O(images[].repositories) was given

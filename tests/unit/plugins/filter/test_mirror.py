@@ -179,12 +179,14 @@ def test_report_and_summary_show_what_policies_selected():
               "policies": [{"label": "p", "source": "docker.io/library/nginx", "listed": 12, "selected": ["1.26.1"], "notes": [], "warnings": [],
                             "failed": False, "policy": {"latest": 1}},
                            {"label": "q", "source": "docker.io/library/redis", "listed": 3, "selected": [], "notes": [],
-                            "warnings": ["the tag policy of q selected no tag"], "failed": False, "policy": {"regex": "x"}},
+                            "warnings": ["the tag policy of q selected no tag"], "failed": False, "policy": {"regex": "x"},
+                            "platforms": ["linux/amd64", "linux/arm64"]},
                            {"label": "z", "source": "docker.io/library/x", "listed": 80, "selected": [], "failed": True,
                             "msg": "selects 80 tags, more than max_tags (50)", "policy": {"regex": ".*"}}]}
     report = mirror.mirror_report(result, "r")
     assert report["images"][0]["selected_by"] == "p" and report["images"][0]["platform"] == "linux/amd64"
     assert [p["selected"] for p in report["policies"]] == [["1.26.1"], [], []] and report["tag_list_requests"] == 2
+    assert [p["platforms"] for p in report["policies"]] == [None, ["linux/amd64", "linux/arm64"], None], report["policies"]
     lines = mirror.mirror_summary(report)
     assert "  policy p: 1 of 12 tags of docker.io/library/nginx selected: 1.26.1" in lines
     assert any(line.startswith("  policy q: selected nothing") and "selected no tag" in line for line in lines)

@@ -39,6 +39,17 @@ def test_each_selected_tag_becomes_one_request_into_every_target_repository():
     assert client.listed == [("registry-1.docker.io", "library/nginx", ("u", "s3cret"))]
 
 
+def test_the_policy_report_names_the_platforms_the_entry_keeps():
+    client = FakeRegistryClient(listings=TAGS)
+    kept = request("docker.io/library/redis", {"latest": 1}, ("redis",), label="p")._replace(platforms=("linux/amd64", "linux/arm64"))
+    one = request("docker.io/library/nginx", {"latest": 1}, ("nginx",), label="q", platform="linux/arm64")
+    whole = request("docker.io/library/redis", {"latest": 1}, ("redis2",), label="r")
+    out, reports, failures = policy_expansion.expand_policies(ctx(client), [kept, one, whole], max_tags=10)
+    assert [(r["label"], r["platform"], r["platforms"]) for r in reports] == [
+        ("p", None, ["linux/amd64", "linux/arm64"]), ("q", "linux/arm64", None), ("r", None, None)], reports
+    assert [r.platforms for r in out] == [("linux/amd64", "linux/arm64"), (), ()] and failures == []
+
+
 def test_requests_without_policy_pass_through_untouched_and_in_order():
     plain = [request("nginx:1.25.0", tags=[("nginx", "1.25.0")]), request("redis:7", tags=[("redis", "7")])]
     out, reports, failures = policy_expansion.expand_policies(ctx(FakeRegistryClient(listings=TAGS)), plain, max_tags=10)
