@@ -59,9 +59,14 @@ def task(source, check=False, **params):
     return entry
 
 
-def test_three_platforms_mirrored_for_two_with_a_filtered_index(standin, ansible, repo):
+def test_three_platforms_mirrored_for_two_with_a_filtered_index(standin, ansible, repo, tmp_path):
     source_repo, many_repo, whole_repo = "library/" + repo, "library/%s-many" % repo, "library/%s-whole" % repo
     pushed = standin.push("dockerhub", source_repo, "1", platforms=THREE, size=SIZE)
+    by_role = standin.push("dockerhub", "library/%s-role" % repo, "1", platforms=THREE, size=SIZE)
+    role_filtered, _ = expected_filtered(source_index("library/%s-role" % repo, "1", THREE),
+                                         [m["digest"] for m in source_index("library/%s-role" % repo, "1", THREE)["manifests"]
+                                          if m["platform"]["architecture"] in ("amd64", "arm64")])
+    report = tmp_path / "role.json"
     many = standin.push("dockerhub", many_repo, "1", platforms=MANY, size=SIZE)
     whole = standin.push("dockerhub", whole_repo, "1", platforms=WANTED, size=SIZE, attestation=True)
     single_repo = "library/%s-single" % repo
@@ -76,9 +81,10 @@ def test_three_platforms_mirrored_for_two_with_a_filtered_index(standin, ansible
     child_signature = artifacts.cosign_sign(standin, "dockerhub", source_repo, keep[0])
     index_signature = artifacts.cosign_sign(standin, "dockerhub", source_repo, pushed)
 
-    # One run: check mode predicts the children and the push; the 60-manifest index and a missing platform fail; nothing is written.
+    # One run: check mode predicts the children and the push (diff mode shows the tag's digest to come: the filtered index's); the
+    # 60-manifest index and a missing platform fail; nothing is written.
     run = ansible.tasks([
-        task("%s:1" % repo, check=True, platforms=WANTED, referrers=True),
+        dict(task("%s:1" % repo, check=True, platforms=WANTED, referrers=True), diff=True),
         task("%s-many:1" % repo),
         task("%s:1" % repo, platforms=["linux/amd64", "linux/s390x"]),
         task("%s-single:v7" % repo, platforms=WANTED),
@@ -91,6 +97,7 @@ def test_three_platforms_mirrored_for_two_with_a_filtered_index(standin, ansible
     assert [(c["digest"], c["platform"], c["repository"], c["action"]) for c in predicted["filtered_index"]["children"]] == [
         (keep[0], "linux/amd64", repo, "would_import"), (keep[1], "linux/arm64", repo, "would_import")]
     assert predicted["filtered_index"]["would_push"] == ["%s:1" % repo]
+    assert predicted["diff"] == {"before": {"targets": {"%s:1" % repo: None}}, "after": {"targets": {"%s:1" % repo: filtered_digest}}}
     assert "Would push filtered index %s (linux/amd64, linux/arm64 of %s) under %s:1" % (filtered_digest[:19], pushed[:19], repo) in predicted["actions"]
     assert any("do not verify" in w and pushed in w and filtered_digest in w for w in predicted["warnings"]), predicted["warnings"]
     assert refused["failed"] is True and refused["error_code"] == "TOO_MANY_MANIFESTS", refused
@@ -105,12 +112,16 @@ def test_three_platforms_mirrored_for_two_with_a_filtered_index(standin, ansible
     assert manifest_puts(standin) == 0
     assert standin.acr_digest("standinacr", repo, "1") is None and standin.acr_digest("standinacr", repo, keep[0]) is None
 
-    # Another run: the real mirror, the same again, and an index of only the wanted platforms (plus attestations) imported whole.
+    # Another run: the real mirror, the same again, and an index of only the wanted platforms (plus attestations) imported whole;
+    # the acr_mirror role with acr_mirror_platforms, its report saying what it pushed.
     run = ansible.tasks([
         task("%s:1" % repo, platforms=WANTED, referrers=True),
         task("%s:1" % repo, platforms=WANTED, referrers=True),
         task("%s-whole:1" % repo, platforms=WANTED),
         task("%s-single:1" % repo, platforms=WANTED),
+        {"ansible.builtin.include_role": {"name": "acrops.registry.acr_mirror"},
+         "vars": {"acr_mirror_registry": "standinacr", "acr_mirror_report": str(report), "acr_mirror_platforms": WANTED,
+                  "acr_mirror_images": ["docker.io/library/%s-role:1" % repo]}},
     ])
     first, second, whole_result, single_result = run.results["r0"], run.results["r1"], run.results["r2"], run.results["r3"]
     assert not first.get("failed") and not second.get("failed") and not whole_result.get("failed"), run
@@ -126,9 +137,14 @@ def test_three_platforms_mirrored_for_two_with_a_filtered_index(standin, ansible
     assert [(t["action"], t["after"]) for t in single_result["targets"]] == [("imported", single)], single_result
     assert [(r["digest"], r["action"]) for r in first["referrers"]] == [(child_signature, "imported")]
     assert [(r["digest"], r["action"]) for r in second["referrers"]] == [(child_signature, "unchanged")]
-    assert import_calls(standin) == 2 + 1 + 1 + 1, ("one import per wanted child and one for its signature, one for the whole index, one "
-                                                    "for the single manifest; none for the second run")
-    assert manifest_puts(standin) == 1, "one push of the filtered index; none for the second run"
+    role = json.loads(report.read_text())["images"]
+    assert [(i["source"], i["filtered_index"]["digest"], i["filtered_index"]["pushed"]) for i in role] == [
+        ("docker.io/library/%s-role:1" % repo, role_filtered, ["%s-role:1" % repo])], role
+    assert [(t["name"], t["action"], t["after"]) for t in role[0]["targets"]] == [("%s-role:1" % repo, "imported", role_filtered)]
+    assert standin.acr_digest("standinacr", repo + "-role", "1") == role_filtered != by_role
+    assert import_calls(standin) == 2 + 1 + 1 + 1 + 2, ("one import per wanted child and one for its signature, one for the whole index, one "
+                                                        "for the single manifest, the role's two children; none for the second run")
+    assert manifest_puts(standin) == 2, "one push of each filtered index; none for the second run"
 
     # The target: the tag holds the filtered index, which lists exactly the wanted children, present by digest; the third is not.
     assert standin.acr_digest("standinacr", repo, "1") == filtered_digest
