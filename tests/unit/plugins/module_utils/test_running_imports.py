@@ -155,10 +155,26 @@ def test_an_abandoned_run_stops_waiting_for_its_imports_and_starts_none():
     assert failure.value.code == "Abandoned" and "not started" in str(failure.value)
 
 
+class SlicedPoller(HeldPoller):
+    """Finishes during its third wait: the run's wait must go on, slice after slice, while nobody abandons it."""
+
+    def __init__(self):
+        super().__init__()
+        self.waits = []
+
+    def wait(self, timeout=None):
+        self.waits.append(timeout)
+        if len(self.waits) == 3:
+            self.release.set()
+
+
 def test_a_poller_that_finishes_ends_the_wait_without_an_abandonment():
-    poller = HeldPoller()
-    poller.release.set()
-    arm.ArmClient._wait(poller, 5, running_imports.RunningImports(None))  # pylint: disable=protected-access
+    poller = SlicedPoller()
+    assert arm.ArmClient._wait(poller, 3600, running_imports.RunningImports(None)) is None  # pylint: disable=protected-access
+    assert poller.waits == [0.5, 0.5, 0.5] and poller.done()
+    alone = SlicedPoller()  # no run to watch: one wait for the whole time
+    arm.ArmClient._wait(alone, 3600, None)  # pylint: disable=protected-access
+    assert len(alone.waits) == 3 and all(w > 3000 for w in alone.waits), alone.waits
 
 
 def test_the_source_label_names_a_source_acr_by_name():
