@@ -70,14 +70,18 @@ def test_check_mode_and_real_run_never_overwrite_a_drifted_or_locked_tag(standin
 def test_a_tag_written_by_someone_else_during_the_import_is_not_overwritten(standin, ansible, repo, wait_for):
     name = "%s-race" % repo
     source = standin.push("dockerhub", "library/" + name, "1", seed=name + "-src", **SMALL)
-    # Our import is held on its way to ARM; meanwhile someone else pushes the tag with another image.
-    standin.control.faults([{"host": ARM_HOST, "method": "POST", "path_regex": r"(?i)/importImage$", "action": "delay", "delay": 4.0,
+    # Our import is held on its way to ARM (unserved until the rule goes); meanwhile someone else pushes the tag with another
+    # image, then lets the import through: an order of events, not a race with a timer.
+    standin.control.faults([{"host": ARM_HOST, "method": "POST", "path_regex": r"(?i)/importImage$", "action": "hold-request",
                              "times": 1}])
     intruder = {}
 
     def intrude():
-        wait_for(lambda: standin.control.get("faults")["rules"][0]["hits"] >= 1)
-        intruder["digest"] = standin.push("standinacr", name, "1", seed=name + "-other", **SMALL)
+        try:
+            wait_for(lambda: standin.control.get("faults")["rules"][0]["hits"] >= 1, timeout=120)
+            intruder["digest"] = standin.push("standinacr", name, "1", seed=name + "-other", **SMALL)
+        finally:
+            standin.control.faults([])  # the held request goes on
 
     thread = in_background(intrude)
     result, run = ansible.module("acr_import", registry="standinacr", source="%s:1" % name)
@@ -93,12 +97,15 @@ def test_a_tag_written_by_someone_else_during_the_import_is_not_overwritten(stan
 def test_a_source_tag_moving_during_the_import_is_detected_and_the_planned_digest_lands(standin, ansible, repo, wait_for):
     name = "%s-moving" % repo
     old = standin.push("dockerhub", "library/" + name, "1", seed=name + "-1", **SMALL)
-    standin.control.import_behaviour(delay=3.0)
+    standin.control.import_behaviour(stuck=True)  # held until the tag has moved: an order of events, not a race with a timer
     moved = {}
 
     def move():  # once the import is running, the tag moves upstream
-        wait_for(lambda: import_calls(standin) >= 1)
-        moved["digest"] = standin.push("dockerhub", "library/" + name, "1", seed=name + "-2", **SMALL)
+        try:
+            wait_for(lambda: import_calls(standin) >= 1, timeout=120)
+            moved["digest"] = standin.push("dockerhub", "library/" + name, "1", seed=name + "-2", **SMALL)
+        finally:
+            standin.control.import_behaviour(stuck=False)
 
     thread = in_background(move)
     task = {"acrops.registry.acr_import": {"registry": "standinacr", "source": "%s:1" % name}}

@@ -167,33 +167,75 @@ def test_keep_going_false_stops_and_wait_false_returns_while_the_import_is_held(
     wait_for(lambda: [op["status"] for op in operations(standin, repo)] == ["Succeeded", "Succeeded"])
 
 
-def test_keep_going_false_with_concurrency_starts_nothing_after_a_failure(standin, ansible, tmp_path, repo, wait_for):
-    """concurrency 2: the first two images are imported side by side and held by the stand-in, so the three behind them
-    are queued, not started; both held imports then fail. Whichever failure the batch sees first, no queued image may
-    start, and each says it was skipped."""
+def test_keep_going_false_at_concurrency_two_through_the_role_and_after_a_failed_tag_policy_listing(standin, ansible, tmp_path, repo, wait_for):
+    """One run, concurrency 2 and keep_going false throughout.
+
+    The role (acr_mirror_concurrency, acr_mirror_keep_going): its first two images are imported side by side and held by
+    the stand-in, so the three behind them are queued, not started; both held imports then fail. Whichever failure the
+    batch sees first, no queued image may start: the module's results and the role's report say each was skipped.
+    Then the module, and the role, with a tag policy whose source cannot be listed beside one that lists fine (the
+    listings run side by side) and ordinary images before and after: no import starts at all, and each is reported skipped."""
     names = ["%s-k%d" % (repo, n) for n in range(5)]
     for name in names:
         standin.push("dockerhub", "library/" + name, "1")
+    for name in ("a", "p", "c", "q", "e"):
+        standin.push("dockerhub", "library/%s-%s" % (repo, name), "1.0" if name in ("p", "q") else "1")
+    report, policy_report = tmp_path / "report.json", tmp_path / "policy-report.json"
     standin.control.import_behaviour(stuck=True)
     outcome = []
     runner = threading.Thread(target=lambda: outcome.append(run(ansible, tmp_path, [
-        acr_import(images=[{"source": name + ":1"} for name in names], concurrency=2, keep_going=False, timeout=120)])))
+        {"ansible.builtin.set_fact": {"held_module": "{{ _acr_mirror_result }}"}},  # the role's acr_import result, as the module returned it
+        acr_import(images=[{"source": "%s-a:1" % repo}, {"source": "%s-nolist" % repo, "tag_policy": {"latest": 1}},
+                           {"source": "%s-p" % repo, "tag_policy": {"latest": 1}}, {"source": "%s-c:1" % repo}],
+                   concurrency=2, keep_going=False, timeout=120),
+        {"ansible.builtin.include_role": {"name": ROLE, "apply": {"ignore_errors": True}},
+         "vars": {"acr_mirror_registry": "standinacr", "acr_mirror_report": str(policy_report), "acr_mirror_concurrency": 2,
+                  "acr_mirror_keep_going": False, "acr_mirror_timeout": 120,
+                  "acr_mirror_images": [{"source": "%s-nolist2" % repo, "tags": {"latest": 1}}, {"source": "%s-q" % repo, "tags": {"latest": 1}},
+                                        "%s-e:1" % repo]}},
+    ], role_vars={"acr_mirror_registry": "standinacr", "acr_mirror_report": str(report), "acr_mirror_concurrency": 2,
+                  "acr_mirror_keep_going": False, "acr_mirror_timeout": 120, "acr_mirror_images": [name + ":1" for name in names]})))
     runner.start()
     try:
-        held = wait_for(lambda: sorted(op["source"].split("/")[-1].split("@")[0] for op in operations(standin, repo)
-                                       if op["status"] == "Accepted") == names[:2], timeout=120)
-        assert held and standin.control.counters()["import_calls"] == 2
+        # The event the rest hangs on: imports held by the stand-in. Two of them, side by side, and nothing else started.
+        def accepted():
+            return sorted(op["source"].split("/")[-1].split("@")[0] for op in operations(standin, repo) if op["status"] == "Accepted")
+        held = wait_for(lambda: len(accepted()) >= 2 and accepted(), timeout=120)
+        assert held == names[:2] and standin.control.counters()["import_calls"] == 2, held
     finally:
         standin.control.import_behaviour(permanent_failure="Failed to import: refused for this test.", stuck=False)
         runner.join(timeout=300)
     assert outcome, "the run did not end"
     results, run_output = outcome[0]
-    batch = results["r0"]["results"]
     skipped = "not attempted: an earlier image failed and keep_going is false"
+    policy_skipped = "not attempted: a tag policy failed and keep_going is false"
+
+    batch = results["r0"]["ansible_facts"]["held_module"]["results"]
     assert [(r["failed"], r.get("skipped", False)) for r in batch] == [(True, False)] * 2 + [(True, True)] * 3, (batch, run_output)
     assert [r["source"] for r in batch if r.get("skipped")] == ["docker.io/library/%s:1" % n for n in names[2:]]
     assert all(r["msg"] == skipped for r in batch[2:]) and not any(r["msg"] == skipped for r in batch[:2]), batch
-    assert standin.control.counters()["import_calls"] == 2, "an image queued behind the failure was started"
+    role = json.loads(report.read_text())
+    assert [(i["source"], i["failed"], i["error"] == skipped) for i in role["images"]] == [
+        ("docker.io/library/%s:1" % n, True, n in names[2:]) for n in names], role
+    assert role["counts"]["failed"] == 5, role["counts"]
+
+    policy = results["r1"]
+    assert policy["failed"] and [(r["source"], r.get("skipped", False)) for r in policy["results"]] == [
+        ("docker.io/library/%s-nolist" % repo, False),
+        ("docker.io/library/%s-a:1" % repo, True), ("docker.io/library/%s-p:1.0" % repo, True), ("docker.io/library/%s-c:1" % repo, True)], policy
+    assert [r["msg"] for r in policy["results"][1:]] == [policy_skipped] * 3, policy["results"]
+    assert [(p["source"], p["failed"]) for p in policy["policies"]] == [("docker.io/library/%s-nolist" % repo, True),
+                                                                        ("docker.io/library/%s-p" % repo, False)], policy["policies"]
+
+    by_role = json.loads(policy_report.read_text())
+    assert [(i["source"], i["failed"], i["error"] == policy_skipped) for i in by_role["images"]] == [
+        ("docker.io/library/%s-nolist2" % repo, True, False), ("docker.io/library/%s-q:1.0" % repo, True, True),
+        ("docker.io/library/%s-e:1" % repo, True, True)], by_role
+    assert [p["failed"] for p in by_role["policies"]] == [True, False], by_role["policies"]
+    assert by_role == results["role"]
+
+    # Nothing after a failure was started: the two held imports are the only ones the stand-in ever saw.
+    assert standin.control.counters()["import_calls"] == 2, "an image queued behind a failure was started"
     assert sorted(op["source"].split("/")[-1].split("@")[0] for op in operations(standin, repo)) == names[:2]
 
 

@@ -89,23 +89,36 @@ def test_a_token_service_that_refuses_a_batched_request_falls_back_to_single_sco
     assert routes["%s GET source:token" % DOCKERHUB] == 2, routes  # the first image's scope alone, then the other three at once
 
 
-def test_import_polls_keep_a_floor_under_a_tiny_retry_hint(standin, ansible, repo):
+def test_import_polls_keep_a_floor_under_a_tiny_retry_hint(standin, ansible, repo, wait_for):
     """A service hint of 20 ms (x-ms-retry-after-ms) would mean ~50 polls per import held for a second; the poller waits at
     least retries.ARM_MIN_WAIT (0.25 s) between polls, and still sees each import end. Checked on the gaps between one
-    operation's polls in the stand-in's log: a loaded machine can only make them longer."""
+    operation's polls in the stand-in's log: a loaded machine can only make them longer. The imports are held until each
+    has been polled three times (counted, not timed: no import can end before the poller has shown its pace)."""
     images = push(standin, repo, 2)
     standin.control.settings(retry_after_ms=20)
-    standin.control.import_behaviour(delay=1.0)
-    result = mirror(ansible, images, concurrency=2)
+    standin.control.import_behaviour(stuck=True)
+
+    def polls():
+        found = {}
+        for entry in standin.control.log(0):
+            if entry["client"] == "controller" and entry["route"] == "arm:operation":
+                found.setdefault(entry["path"].rsplit("/", 1)[-1], []).append(entry["time"] - entry["ms"] / 1000.0)
+        return found
+
+    outcome = []
+    runner = threading.Thread(target=lambda: outcome.append(mirror(ansible, images, concurrency=2)))
+    runner.start()
+    try:
+        wait_for(lambda: len(polls()) == 2 and all(len(times) >= 3 for times in polls().values()), timeout=120)
+    finally:
+        standin.control.import_behaviour(stuck=False)
+        runner.join(timeout=300)
+    assert outcome, "the run failed or did not end"
+    result = outcome[0]
     assert result["counts"]["imported"] == 2
     for (dummy, digest), image in zip(images, result["results"]):
         assert image["targets"][0]["after"] == digest, image
-    polls = {}
-    for entry in standin.control.log(0):
-        if entry["client"] == "controller" and entry["route"] == "arm:operation":
-            polls.setdefault(entry["path"].rsplit("/", 1)[-1], []).append(entry["time"] - entry["ms"] / 1000.0)
-    assert len(polls) == 2 and all(len(times) >= 2 for times in polls.values()), polls
-    gaps = [later - earlier for times in polls.values() for earlier, later in zip(times, times[1:])]
+    gaps = [later - earlier for times in polls().values() for earlier, later in zip(times, times[1:])]
     assert min(gaps) >= 0.25 * 0.9, sorted(gaps)   # without the floor: 20 ms; 10 % for the log's two clocks
 
 

@@ -27,6 +27,7 @@ from standin.images import MANIFEST_ACCEPT
 
 requests = pytest.importorskip("requests")
 ZERO_DIGEST = "sha256:" + "0" * 64
+HANG_GUARD = 120  # seconds: bounds only what would otherwise never end (an import, a process)
 
 
 def arm(standin, method, path, token=None, **kwargs):
@@ -50,16 +51,19 @@ def import_path(standin, registry="standinacr", version="2025-11-01"):
     return "%s/importImage?api-version=%s" % (standin.env["registries"][registry]["id"], version)
 
 
-def poll(standin, location, token, limit=200):
-    answers = []
-    for _attempt in range(limit):
+def poll(standin, location, token, limit=None):
+    """The operation's answers until it ends (or `limit` answers): polled to its end however slow the machine, the deadline
+    only ends an import that never finishes."""
+    answers, deadline = [], time.monotonic() + HANG_GUARD
+    while limit is None or len(answers) < limit:
         with standin.proxied_session() as session:
             response = session.get(location, headers={"Authorization": "Bearer " + token}, timeout=30)
         answers.append((response.status_code, response.json()))
         if response.status_code != 202:
             return answers
+        assert time.monotonic() < deadline, "still running after %d s: %s" % (HANG_GUARD, answers[-1])
         location = response.headers["Location"]
-        time.sleep(0.02)
+        time.sleep(0.02)  # pacing only
     return answers
 
 
@@ -549,15 +553,12 @@ def standin_processes(state_dir):
     return found
 
 
-def test_starts_fast_and_leaves_no_process_behind(tmp_path):
+def test_starts_every_process_and_leaves_none_behind(tmp_path):
+    # No timing here: start() has its own hang guard (fixture.START_TIMEOUT) and speed lives in benchmarks/.
     state_dir = str(tmp_path / "second")
-    started = time.monotonic()
     with start(state_dir, page_size=1) as second:
-        elapsed = time.monotonic() - started
         assert len(standin_processes(state_dir)) == 10  # the stand-in + 9 docker-registry processes
         assert second.control.settings()["page_size"] == 1
-    # A hang guard, not a speed target (speed lives in benchmarks/): a loaded 2-core CI machine took 3.3 s once.
-    assert elapsed < 30.0, "start-up took %.2f s" % elapsed
     assert not standin_processes(state_dir)
     assert not os.path.exists(os.path.join(state_dir, "env.json"))
 
@@ -573,7 +574,9 @@ def test_the_stand_in_dies_with_its_parent(tmp_path):
             assert standin_processes(state_dir)
         finally:
             parent.send_signal(signal.SIGKILL)
-    deadline = time.monotonic() + 10
+    # They go on their own (PR_SET_PDEATHSIG, then the stand-in stops its registries one by one, up to 3 s each): the
+    # deadline is a hang guard for processes that never go, not a bound on how fast they do.
+    deadline = time.monotonic() + HANG_GUARD
     while standin_processes(state_dir) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not standin_processes(state_dir)

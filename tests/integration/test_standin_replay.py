@@ -29,6 +29,7 @@ pytestmark = pytest.mark.skipif(RECORDINGS is None, reason="../shared/reference/
 LOCATION_RE = re.compile(r"^https://(?P<host>[^/]+)/subscriptions/(?P<sub>[^/]+)/providers/Microsoft\.ContainerRegistry/locations/"
                          r"(?P<region>[A-Z0-9]+)/operationResults/registries-(?P<id>[^?]+)\?api-version=(?P<version>[^&]+)&t=\d+")
 OP_ID_RE = re.compile(r"operationResults/registries-([^?/]+)")
+POLL_HANG_GUARD = 120  # seconds: ends a replay whose import never finishes, nothing else
 
 
 class Exchange:
@@ -210,17 +211,19 @@ def test_recorded_import_replays_with_the_recorded_shapes(standin_clean, exchang
 
         answers = []
         next_url = posted.headers["Location"]
-        for _attempt in range(200):
+        deadline = time.monotonic() + POLL_HANG_GUARD
+        while True:  # until the operation ends, however slow the machine: no count of polls to run out
             polled = session.get(next_url, timeout=30)
             answers.append((polled.status_code, polled.json()))
             if polled.status_code != 202:
                 break
+            assert time.monotonic() < deadline, "still running after %d s: %s" % (POLL_HANG_GUARD, answers[-1])
             next_url = polled.headers["Location"]
             assert LOCATION_RE.match(next_url).group("id") == exchange.request_id
             if len(answers) == 1:
                 standin.control.import_behaviour(stuck=False)  # seen running: let it finish
             else:
-                time.sleep(0.02)
+                time.sleep(0.02)  # pacing only
     assert answers[-1] == (200, {"status": "Succeeded"}), answers
     assert answers[0][0] == 202
     running = answers[0][1]

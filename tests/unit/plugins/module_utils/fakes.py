@@ -14,6 +14,7 @@ from ansible_collections.acrops.registry.plugins.module_utils.registry_client im
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+GATE_HANG_GUARD = 60  # seconds: long enough that no machine is slow enough to open a gate before its test does
 
 
 def tag_state(digest, locked=False):
@@ -25,7 +26,8 @@ class FakeRegistryClient:
     tags: (repository, tag) -> TagState of the target ACR. present: (repository, digest) manifests in the target.
     listings: repository -> the source's tags (list_tags; an unknown repository answers 401). index: the document manifest()
     returns (an index), else a plain manifest. platform_choice: what platform_digest() answers. gate: an Event manifest_info
-    waits for (up to 5 s). Calls are recorded: reads (manifest_info), expected (expect), listed (list_tags), calls (the rest)."""
+    waits for (the test opens it; GATE_HANG_GUARD only ends a test that never does). Calls are recorded: reads
+    (manifest_info), expected (expect), listed (list_tags), calls (the rest)."""
 
     def __init__(self, sources=None, tags=None, present=(), listings=None, index=None, platform_choice=None, gate=None):
         self.sources = dict(sources or {})
@@ -43,7 +45,7 @@ class FakeRegistryClient:
 
     def manifest_info(self, host, repository, reference, credentials=None):
         if self.gate is not None:
-            self.gate.wait(5)
+            self.gate.wait(GATE_HANG_GUARD)
         self.reads.append((host, repository, reference, credentials))
         answer = self.sources["%s/%s:%s" % (host, repository, reference)]
         if isinstance(answer, Exception):

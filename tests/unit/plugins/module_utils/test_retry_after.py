@@ -28,9 +28,10 @@ def test_retry_after_values(value, seconds):
     assert retries.retry_after_seconds(value) == seconds
 
 
-def test_retry_after_as_an_http_date():
-    in_a_minute = email.utils.formatdate(time.time() + 60, usegmt=True)
-    assert 55 <= retries.retry_after_seconds(in_a_minute) <= 61
+def test_retry_after_as_an_http_date(monkeypatch):
+    now = 1796385600.0  # a whole second (HTTP dates have no fractions): a stopped clock, so the machine's speed cannot show
+    monkeypatch.setattr(retries.time, "time", lambda: now)
+    assert retries.retry_after_seconds(email.utils.formatdate(now + 60, usegmt=True)) == 60.0
     assert retries.retry_after_seconds("Mon, 32 Foo 2026 99:00:00") is None
 
 

@@ -7,11 +7,12 @@ read-ahead result (errors included) instead of reading again, and that a failed 
 from __future__ import annotations
 
 import threading
+import time
 
 from ansible_collections.acrops.registry.plugins.module_utils import image_requests, importer
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError, Redactor
 from ansible_collections.acrops.registry.plugins.module_utils.source_prefetch import SourcePrefetch
-from ansible_collections.acrops.registry.tests.unit.plugins.module_utils.fakes import FakeRegistryClient as Registry, FakeTarget as Target
+from ansible_collections.acrops.registry.tests.unit.plugins.module_utils.fakes import GATE_HANG_GUARD, FakeRegistryClient as Registry, FakeTarget as Target
 
 DIGEST = "sha256:" + "1" * 64
 OTHER = "sha256:" + "2" * 64
@@ -78,10 +79,10 @@ def test_closing_a_failed_run_cancels_reads_nobody_will_take():
     futures = [prefetch.take(item) for item in items]
     closing = threading.Thread(target=prefetch.close)  # e.g. Entra refused the credentials: the batch never runs
     closing.start()
-    # The two running reads wait at the gate; it opens once close() has cancelled the queued ones (or gave up on them).
-    for dummy in range(400):
-        if sum(future.cancelled() for future in futures) == 18:
-            break
+    # The two running reads wait at the gate; it opens once close() has cancelled the 18 queued ones (counted, not timed:
+    # the deadline only ends a run whose close() never cancels them, which then fails below).
+    deadline = time.monotonic() + GATE_HANG_GUARD / 2
+    while sum(future.cancelled() for future in futures) < 18 and time.monotonic() < deadline:
         closing.join(0.01)
     gate.set()
     closing.join()
