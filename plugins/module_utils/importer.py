@@ -58,6 +58,7 @@ class ImageImport:
         self.chosen_platform = None
         self.media_type = None     # with referrers (and no platform): the source manifest's media type, from its HEAD
         self.landed = set()        # targets an importImage of this image completed for: whatever fails later, they changed
+        self.children_copied = set()  # with a filtered index: (repository, digest) of the children this run imported, any attempt
         self.quota_asked = False   # the source quota was asked about this image (once, whatever the retries)
 
     # ---- read ---------------------------------------------------------------------------------------
@@ -124,7 +125,7 @@ class ImageImport:
             return self._checked(ref, digest)
         self._checked(ref, self.filtered.source_digest)
         self.index_digest = self.filtered.source_digest
-        self.warnings.append(platform_import.SIGNATURE_WARNING % (ref, self.filtered.digest, ", ".join(p for d, p in self.filtered.children),
+        self.warnings.append(platform_import.SIGNATURE_WARNING % (self.filtered.digest, ", ".join(p for d, p in self.filtered.children),
                                                                   self.filtered.source_digest))
         return digest
 
@@ -172,7 +173,7 @@ class ImageImport:
                 for target in self.planned["targets"] + self.planned["untagged"]:
                     if target["action"] in planner.CHANGING_ACTIONS and target["name"] not in self.landed:
                         target.update(action=planner.FAILED, after=target["before"])
-                result.update(self.planned, changed=bool(self.landed))
+                result.update(self.planned, changed=bool(self.landed or self.children_copied))
             result.update(failed=True, msg=self.ctx.redactor.scrub(msg), error_code=code)
             if getattr(exc, "operation_url", None):
                 result["operation_url"] = self.ctx.redactor.scrub(exc.operation_url)
@@ -320,7 +321,7 @@ class ImageImport:
     def _filtered_attempt(self, result, plan, importing):
         """platforms with a filtered index: the missing children imported by digest (untagged) into the repositories of the tags
         that change, then the index pushed under those tags, then verified like an import."""
-        children = platform_import.children_plan(self.ctx, self.filtered, plan)
+        children = platform_import.children_plan(self.ctx, self.filtered, plan, self.children_copied)
         result["filtered_index"] = platform_import.describe(self.filtered, children, plan, self.ctx.check_mode)
         if any(c["action"] != platform_import.CHILD_UNCHANGED for c in children):
             result["changed"] = True
@@ -334,8 +335,8 @@ class ImageImport:
             return result
         changing = [dict(t) for t in result["targets"] if t["action"] in planner.CHANGING_ACTIONS]
         importing.append((plan, changing))
-        platform_import.copy_children(self.ctx, self.request, children)
-        platform_import.push_index(self.ctx, self.filtered, plan)
+        platform_import.copy_children(self.ctx, self.request, children, self.children_copied)
+        platform_import.push_index(self.ctx, self.filtered, plan, result["filtered_index"]["pushed"])
         self.landed.update(t["name"] for t in changing)
         del importing[:]
         return self._verify(result, self.filtered.digest, plan)

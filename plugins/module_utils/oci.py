@@ -22,6 +22,10 @@ INDEX_TYPES = frozenset((OCI_INDEX, DOCKER_MANIFEST_LIST))
 # Every manifest type we read, indexes first: a registry answers a multi-platform tag with its index.
 MANIFEST_ACCEPT = ", ".join((OCI_INDEX, OCI_MANIFEST, DOCKER_MANIFEST_LIST, DOCKER_MANIFEST))
 ERROR_TEXT_LIMIT = 300  # characters of a registry's error body kept in a message
+PROXY_HINT = "a proxy or gateway may be answering for the registry: check HTTPS_PROXY/NO_PROXY"
+_HTML_START = re.compile(r"\s*<(!doctype\s+html|html)\b", re.I)
+_HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
+_HTML_TAG = re.compile(r"<[^>]*>")
 
 # The manifest chosen for a platform: digest (what to import), index_digest (the index it came from, None for a plain
 # manifest), platform (the child's platform as os/arch[/variant], None for a plain manifest).
@@ -76,12 +80,24 @@ def _errors(response):
     return [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
 
 
+def is_html(response):
+    """Whether an answer is a web page (a proxy's or gateway's error page), not a registry's: its Content-Type or its start."""
+    content_type = ((getattr(response, "headers", None) or {}).get("Content-Type") or "").lower()
+    return "text/html" in content_type or bool(_HTML_START.match(getattr(response, "text", "") or ""))
+
+
 def error_text(response):
-    """A registry's error in its own words: 'CODE message; ...' from the errors body, else the start of the body or reason."""
+    """A registry's error in its own words: 'CODE message; ...' from the errors body; for a web page its title (or its text)
+    without markup; else the start of the body or reason."""
     errors = _errors(response)
     if errors:
         return "; ".join("%s %s" % (e.get("code", ""), e.get("message", "")) for e in errors)[:ERROR_TEXT_LIMIT]
-    return (getattr(response, "text", "") or getattr(response, "reason", "") or "")[:ERROR_TEXT_LIMIT]
+    text = getattr(response, "text", "") or ""
+    if is_html(response):
+        title = _HTML_TITLE.search(text)
+        words = " ".join(_HTML_TAG.sub(" ", title.group(1) if title else text).split())
+        return ("a web page, not a registry's answer: %s" % (words or "(no text)"))[:ERROR_TEXT_LIMIT]
+    return (text or getattr(response, "reason", "") or "")[:ERROR_TEXT_LIMIT]
 
 
 def error_code(response):
@@ -105,7 +121,7 @@ def json_object(response, host, what, redactor):
     start = show(redactor.scrub((getattr(response, "text", "") or "")[:200]))
     raise AcrOpsError("%s answered %s with something that is %s (HTTP %s, Content-Type %s): %s"
                       % (host, what, kind, response.status_code, response.headers.get("Content-Type") or "none", start),
-                      hint="a proxy or gateway may be answering for the registry: check HTTPS_PROXY/NO_PROXY")
+                      hint=PROXY_HINT)
 
 
 # ---- platforms -----------------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrO
 CHILD_UNCHANGED = "unchanged"
 CHILD_WOULD_IMPORT = "would_import"
 CHILD_IMPORTED = "imported"
-SIGNATURE_WARNING = ("%s: the target tags hold a filtered index (%s) that lists only %s, not the source's index (%s): signatures and "
+SIGNATURE_WARNING = ("the target tags hold a filtered index (%s) that lists only %s, not the source's index (%s): signatures and "
                      "attestations made over the source index do not verify against them; those over each platform's image do "
                      "(referrers: true copies them)")
 
@@ -73,43 +73,50 @@ def changing_repositories(plan):
     return out
 
 
-def children_plan(ctx, filtered, plan):
+def children_plan(ctx, filtered, plan, copied=()):
     """One entry per child and repository the plan writes a tag in: {digest, platform, repository, action}. Only those
-    repositories are read (a HEAD by digest each); nothing is read when no tag changes."""
+    repositories are read (a HEAD by digest each); nothing is read when no tag changes. copied: (repository, digest) this run
+    imported in an earlier attempt (the push failed transiently after them): found in place, they are still this run's imports."""
     entries = []
     for repository in changing_repositories(plan):
         for digest, platform in filtered.children:
             present = ctx.registry_client.manifest_digest(ctx.target.login_server, repository, digest) == digest
-            action = CHILD_UNCHANGED if present else CHILD_WOULD_IMPORT if ctx.check_mode else CHILD_IMPORTED
+            action = CHILD_WOULD_IMPORT if ctx.check_mode and not present else (
+                CHILD_IMPORTED if not present or (repository, digest) in copied else CHILD_UNCHANGED)
             entries.append({"digest": digest, "platform": platform, "repository": repository, "action": action})
     return entries
 
 
 def describe(filtered, children, plan, check_mode):
-    """The result's filtered_index."""
+    """The result's filtered_index: in check mode the tags it would be pushed under; in a real run `pushed` starts empty and
+    push_index() adds each tag once its push is answered with the index's digest (a failed push is not reported pushed)."""
     return {"source_digest": filtered.source_digest, "digest": filtered.digest, "media_type": filtered.media_type,
             "platforms": list(filtered.platforms), "children": children,
-            ("would_push" if check_mode else "pushed"): list(plan.import_tags)}
+            ("would_push" if check_mode else "pushed"): list(plan.import_tags) if check_mode else []}
 
 
-def copy_children(ctx, request, children):
+def copy_children(ctx, request, children, copied):
     """One importImage per child missing somewhere (NoForce, untaggedTargetRepositories = where it is missing), waited for: the
-    index pushed next must find its children. Returns how many imports were submitted."""
+    index pushed next must find its children. Each completed import adds its (repository, digest) pairs to `copied`, so a
+    failure later in the run still reports them. Returns how many imports were submitted."""
     missing = {}
     for entry in children:
-        if entry["action"] == CHILD_IMPORTED:
+        if entry["action"] == CHILD_IMPORTED and (entry["repository"], entry["digest"]) not in copied:
             missing.setdefault(entry["digest"], []).append(entry["repository"])
     for digest, repositories in missing.items():
         body = request.import_body(digest, (), repositories, "NoForce")
         ctx.arm.import_image(ctx.target, body, True, ctx.timeout)
+        copied.update((repository, digest) for repository in repositories)
     return len(missing)
 
 
-def push_index(ctx, filtered, plan):
-    """PUT the filtered index under each target tag the plan writes; each answer must name the planned digest."""
+def push_index(ctx, filtered, plan, pushed):
+    """PUT the filtered index under each target tag the plan writes; each answer must name the planned digest. `pushed` (the
+    result's list) gets each tag whose push was answered so."""
     for name in plan.import_tags:
         repository, tag = name.rsplit(":", 1)
-        pushed = ctx.registry_client.put_manifest(ctx.target.login_server, repository, tag, filtered.media_type, filtered.body)
-        if pushed != filtered.digest:
+        answered = ctx.registry_client.put_manifest(ctx.target.login_server, repository, tag, filtered.media_type, filtered.body)
+        if answered != filtered.digest:
             raise AcrOpsError("%s answered the push of the filtered index to %s with digest %s, expected %s"
-                              % (ctx.target.login_server, name, pushed, filtered.digest))
+                              % (ctx.target.login_server, name, answered, filtered.digest))
+        pushed.append(name)

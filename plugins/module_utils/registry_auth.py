@@ -31,7 +31,7 @@ import time
 from collections import namedtuple
 
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
-from ansible_collections.acrops.registry.plugins.module_utils.oci import error_text, json_object
+from ansible_collections.acrops.registry.plugins.module_utils.oci import PROXY_HINT, error_text, is_html, json_object
 
 TOKEN_MARGIN = 30  # seconds: renew tokens this long before they expire
 ACR_ANONYMOUS_USER = "00000000-0000-0000-0000-000000000000"
@@ -384,7 +384,8 @@ class RegistryAuth:
             raise AcrOpsError("%s refused the credentials for %s (HTTP %s)" % (host, scope, response.status_code), code="UNAUTHORIZED",
                               hint="check source_username/source_password" if auth else "this image needs credentials: set source_username/source_password")
         if response.status_code != 200:
-            raise AcrOpsError("token request to %s failed with HTTP %s" % (host, response.status_code))
+            raise AcrOpsError("token request to %s failed with HTTP %s: %s" % (host, response.status_code, self.redactor.scrub(error_text(response))),
+                              hint=PROXY_HINT if is_html(response) else None)
         body = json_object(response, host, "a token request (%s)" % realm.split("?", 1)[0], self.redactor)
         token = _token_field(body, host, "token", "access_token")
         self.redactor.add(token)

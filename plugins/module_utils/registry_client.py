@@ -412,7 +412,8 @@ class RegistryClient:
                                hint="pass registry credentials (source_username/source_password) to raise the limit", transient=True)
         if response.status_code == 403:
             return AcrOpsError("%s refused access to %s (HTTP 403): %s" % (host, what, text), code="DENIED")
-        return AcrOpsError("%s answered HTTP %s for %s: %s" % (host, response.status_code, what, text), transient=response.status_code >= 500)
+        return AcrOpsError("%s answered HTTP %s for %s: %s" % (host, response.status_code, what, text), transient=response.status_code >= 500,
+                           hint=oci.PROXY_HINT if oci.is_html(response) else None)
 
 
 def _retries_of(response):

@@ -95,6 +95,7 @@ FIRST_LANE_ONLY = frozenset((
     "test_reliability.py", "test_referrers_discovery.py", "test_auth_transport.py", "test_image_results.py", "test_nothing_lost.py",
     "test_tag_policy_standin.py", "test_source_quota.py", "test_retry_options.py", "test_standin_catalog.py",
     "test_standin_deletes.py", "test_import_backup.py", "test_untagged_all_one_repository.py",
+    "test_platforms_hostile.py",
     # the role's lifecycle variables reaching the module (the role itself runs on every lane in test_playbooks)
     "test_role_lifecycle.py",
 ))

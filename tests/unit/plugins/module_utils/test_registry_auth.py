@@ -307,6 +307,22 @@ def test_a_token_service_answer_without_a_token_is_a_clear_error(answer, message
     assert message in str(caught.value)
 
 
+@pytest.mark.parametrize("answer, message, hint", [
+    (FakeResponse(502, "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>", {"Content-Type": "text/html"}),
+     "token request to registry.test failed with HTTP 502: a web page, not a registry's answer: 502 Bad Gateway", "HTTPS_PROXY/NO_PROXY"),
+    (FakeResponse(500, {"errors": [{"code": "UNKNOWN", "message": "token service down"}]}),
+     "token request to registry.test failed with HTTP 500: UNKNOWN token service down", None),
+])
+def test_a_token_service_failure_says_what_answered(answer, message, hint):
+    transport = FakeTransport()
+    transport.answers["/token"] = answer
+    auth = learned(RegistryAuth(transport, Redactor()))
+    with pytest.raises(AcrOpsError) as caught:
+        auth.authorization(HUB, scope("a"), None)
+    assert caught.value.message == message
+    assert (hint in caught.value.hint) if hint else caught.value.hint is None, caught.value.hint
+
+
 @pytest.mark.parametrize("path, field", [("/oauth2/exchange", "refresh_token"), ("/oauth2/token", "access_token")])
 def test_acr_answers_without_their_token_are_clear_errors(path, field):
     transport = FakeTransport()
