@@ -94,7 +94,7 @@ ImageRequest.__new__.__defaults__ = (None, None, None, None, (), (), False, None
 
 
 # An artifact type is a media type (RFC 6838: type/subtype, restricted name characters, at most 127 each).
-_MEDIA_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$")
+_MEDIA_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\Z")  # \Z: "$" would pass a trailing newline
 
 # Stands in for the source ACR's login server until ARM has told us the real one: the grammar needs a domain.
 _SOURCE_ACR_PLACEHOLDER = "source-registry.invalid"

@@ -84,7 +84,7 @@ def over_limit(plans, max_deletes, label, untagged=()):
 # ---- prune_untagged ------------------------------------------------------------------------------------------------
 # One repository's untagged prune: delete [digest] (indexes first), locked [digest], young (inside the grace period) count.
 UntaggedPlan = namedtuple("UntaggedPlan", "repository delete locked young")
-_ACR_TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$")
+_ACR_TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z\Z")  # \Z, not $ (which also matches before a trailing newline)
 
 
 def created_epoch(text):

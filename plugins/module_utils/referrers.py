@@ -54,7 +54,7 @@ COSIGN_TYPES = (
 # empty index for a digest nothing refers to). 404 NAME_UNKNOWN means an unknown repository instead (see _api_missing).
 NO_API_STATUSES = (400, 404, 405, 406, 501)
 MAX_API_PAGES = 20
-DIGEST_RE = re.compile(r"^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$")
+DIGEST_RE = re.compile(r"^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+\Z")  # \Z, not $: a digest with a trailing newline must not pass
 
 # One referrer of a subject.
 #   digest, media_type, size: the referrer manifest's descriptor (size None when the registry did not say).

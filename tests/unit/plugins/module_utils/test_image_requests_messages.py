@@ -360,6 +360,8 @@ MEDIA_SIDE = "a" * 127
      "'application/vnd.cncf.notary.signature' or 'application/spdx+json'" % (MEDIA_SIDE + "a/b")),
     (["b/" + MEDIA_SIDE + "a"], "L: referrers_types entry %r is not an artifact type: write a media type such as "
      "'application/vnd.cncf.notary.signature' or 'application/spdx+json'" % ("b/" + MEDIA_SIDE + "a")),
+    (["application/spdx+json\n"], "L: referrers_types entry 'application/spdx+json\\n' is not an artifact type: write a media type such as "
+     "'application/vnd.cncf.notary.signature' or 'application/spdx+json'"),
 ])
 def test_parse_referrers_types_refusals(types_, expected):
     assert refusal(image_requests.parse_referrers_types, types_, "L") == expected

@@ -95,7 +95,7 @@ def test_untagged_keeps_tagged_images_their_children_and_referrers_to_any_depth(
 
 
 @pytest.mark.parametrize("text, epoch", [("2021-12-31T00:09:05.5439999Z", 1640909345.5439999), ("2021-12-31T00:09:05Z", 1640909345.0),
-                                         ("yesterday", None), (None, None)])
+                                         ("yesterday", None), (None, None), ("2021-12-31T00:09:05Z\n", None)])
 def test_acr_times(text, epoch):
     assert created_epoch(text) == (pytest.approx(epoch) if epoch else None)
 

@@ -164,6 +164,7 @@ def test_parse_index_keeps_valid_descriptors_once():
         {"mediaType": OCI_MANIFEST, "digest": good, "size": 10, "artifactType": SPDX},   # duplicate: first kept
         {"mediaType": OCI_MANIFEST, "digest": subject},                                     # the subject itself
         {"mediaType": OCI_MANIFEST, "digest": "latest"},                                    # not a digest
+        {"mediaType": OCI_MANIFEST, "digest": "sha256:" + "4" * 64 + "\n"},              # a digest and a newline: not one
         {"mediaType": OCI_MANIFEST, "digest": "sha256:" + "3" * 64, "size": "big"},        # no artifactType, odd size
         "junk",
     ]}
