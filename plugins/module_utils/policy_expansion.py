@@ -46,7 +46,8 @@ def expand_policy(ctx, request, max_tags, budget):
     """List the source's tags and apply the request's policy -> (concrete ImageRequests, policy report dict)."""
     ref = request.source
     report = {"label": request.label, "source": str(ref), "policy": request.policy.describe(), "targets": list(request.repositories),
-              "platform": request.platform, "platforms": list(request.platforms) if request.platforms else None, "listed": None, "selected": [], "notes": [], "warnings": [], "failed": False}
+              "platform": request.platform, "platforms": list(request.platforms) if request.platforms else None, "listed": None, "selected": [],
+              "notes": [], "warnings": [], "failed": False}
     try:
         tags = ctx.registry_client.list_tags(request.source_host, ref.repository, request.credentials, budget=budget)
     except AcrOpsError as exc:
@@ -83,7 +84,8 @@ def guarded_expansion(ctx, request, max_tags, budget):
     except Exception as exc:  # pylint: disable=broad-exception-caught
         msg = "unexpected error (a bug, please report it) expanding the tag policy of %s: %s: %s" % (request.label, exc.__class__.__name__, exc)
         return [], {"label": request.label, "source": str(request.source), "policy": request.policy.describe(), "targets": list(request.repositories),
-                    "platform": request.platform, "platforms": list(request.platforms) if request.platforms else None, "listed": None, "selected": [], "notes": [], "warnings": [], "failed": True,
+                    "platform": request.platform, "platforms": list(request.platforms) if request.platforms else None, "listed": None, "selected": [],
+                    "notes": [], "warnings": [], "failed": True,
                     "msg": ctx.redactor.scrub(msg), "error_code": "INTERNAL"}
 
 
