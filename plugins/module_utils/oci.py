@@ -70,6 +70,16 @@ def next_link(header):
     return target
 
 
+def next_page(header, visited):
+    """next_link(header), or None when it names a page already read (`visited`, the paths read so far, which it extends): a
+    registry or proxy that pages in a circle, A -> B -> A, ends the listing instead of looping until the run's time is up."""
+    following = next_link(header)
+    if following is None or following in visited:
+        return None
+    visited.add(following)
+    return following
+
+
 # ---- error bodies --------------------------------------------------------------------------------------------------
 def _errors(response):
     """The distribution spec's `errors` list of a response, [] when the body is not one."""

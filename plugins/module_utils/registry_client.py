@@ -318,7 +318,7 @@ class RegistryClient:
                 return list(cache[key])
             scope = self.scope(host, repository)
             path = "/v2/%s/tags/list?n=%d" % (repository, page_size)
-            tags, seen = [], set()
+            tags, seen, visited = [], set(), {path}
             while path:
                 if budget is not None:
                     budget.take(host, repository)
@@ -338,10 +338,8 @@ class RegistryClient:
                                       % (host, repository, show(self.redactor.scrub(response.text[:200]))))
                 tags.extend(t for t in page if isinstance(t, str) and t not in seen)
                 seen.update(t for t in page if isinstance(t, str))
-                following = oci.next_link(response.headers.get("Link"))
-                if following is not None and (following == path or not page):
-                    break  # a registry that points at the same page again, or pages without tags: stop rather than loop
-                path = following
+                # A page without tags, or a link back to a page already read, ends the listing rather than looping.
+                path = oci.next_page(response.headers.get("Link"), visited) if page else None
             cache[key] = tuple(tags)
             return tags
 
@@ -375,9 +373,10 @@ class RegistryClient:
 
     def acr_listing(self, login_server, path, repository, key, what, refused, budget=None):
         """The items under `key` of a paged ACR listing (/acr/v1/{repo}/_tags or _manifests, followed by its Link rel=next),
-        page after page; none for an unknown repository (404). refused(response) is raised for any other answer but 200; a
-        body that is not a JSON object (a proxy's HTML page) fails in oci.json_object's words. budget: a RequestBudget every
-        page is counted against, or None."""
+        page after page (a link back to a page already read ends it); none for an unknown repository (404). refused(response)
+        is raised for any other answer but 200; a body that is not a JSON object (a proxy's HTML page) fails in
+        oci.json_object's words. budget: a RequestBudget every page is counted against, or None."""
+        visited = {path}
         while path:
             if budget is not None:
                 budget.take(login_server, repository)
@@ -392,8 +391,7 @@ class RegistryClient:
             for item in page:
                 if isinstance(item, dict):
                     yield item
-            following = oci.next_link(response.headers.get("Link"))
-            path = None if following == path else following
+            path = oci.next_page(response.headers.get("Link"), visited)
 
     def _error(self, response, host, what, credentials):
         text = oci.error_text(response)

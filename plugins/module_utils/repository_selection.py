@@ -129,7 +129,7 @@ class Catalogs:
 
     def _list(self, host, credentials, budget, acr):
         path = "%s?n=%d" % ("/acr/v1/_catalog" if acr else "/v2/_catalog", CATALOG_PAGE)
-        names, seen = [], set()
+        names, seen, visited = [], set(), {path}
         while path:
             if budget is not None:
                 budget.take(host, "_catalog")
@@ -148,10 +148,7 @@ class Catalogs:
                                   % (host, show(self.client.redactor.scrub(response.text[:200]))))
             names.extend(n for n in page if isinstance(n, str) and n not in seen)
             seen.update(n for n in page if isinstance(n, str))
-            following = oci.next_link(response.headers.get("Link"))
-            if following is not None and (following == path or not page):
-                break
-            path = following
+            path = oci.next_page(response.headers.get("Link"), visited) if page else None  # a link back to a page read ends it
         return tuple(names)
 
 
