@@ -776,10 +776,13 @@ filtered_index:
     platforms: {description: The platforms asked for., type: list, elements: str}
     children:
       description: One entry per kept child and target repository, with its digest, platform, repository and action (unchanged, imported,
-        would_import).
+        would_import); a child this run imported stays imported when the push after it failed.
       type: list
       elements: dict
-    pushed: {description: The target tags the index was pushed under (not in check mode)., type: list, elements: str}
+    pushed:
+      description: The target tags the index was pushed under, each push answered with its digest (not in check mode; empty when the push failed).
+      type: list
+      elements: str
     would_push: {description: "In check mode, the target tags it would be pushed under.", type: list, elements: str}
 referrers:
   description:
