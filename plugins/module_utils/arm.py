@@ -16,6 +16,7 @@ import time
 from collections import namedtuple
 from urllib.parse import urlsplit
 
+from ansible_collections.acrops.registry.plugins.module_utils import oci
 from ansible_collections.acrops.registry.plugins.module_utils.errors import AcrOpsError
 from ansible_collections.acrops.registry.plugins.module_utils.retries import (
     ARM_MIN_WAIT, DEFAULT_POLICY, RETRY_STATUSES, TRANSIENT_SERVICE_CODES)
@@ -62,8 +63,42 @@ TLS_HINT = "TLS verification failed: trust the endpoint's CA with ca_bundle or R
 CONNECTION_ERRORS = frozenset(("ServiceRequestError", "ServiceResponseError", "ServiceRequestTimeoutError", "ServiceResponseTimeoutError"))
 
 
+ARM_PROXY_HINT = "a proxy or gateway may be answering for Resource Manager: check HTTPS_PROXY/NO_PROXY"
+# Per thread, the last Resource Manager answer whose body was not JSON, as (status, what it was): the SDK raises a bare
+# JSONDecodeError for one (a proxy's sign-in page with 200, a gateway's 502 page), which keeps neither the status nor the body.
+_not_json = threading.local()
+
+
+def record_answer(response):
+    """Remember (or forget) this thread's last answer that was not JSON; called by the transport for every answer."""
+    content_type = (response.headers.get("Content-Type") or "").lower()
+    if not content_type or "json" in content_type:
+        _not_json.answer = None
+        return
+    try:
+        response.read()  # a streamed answer (an LRO's first) is read here, and kept: the SDK's own read() then finds it read
+        body = response.text() or ""
+    except Exception:  # pylint: disable=broad-exception-caught  # what answered is only for the message: never fail the call
+        body = ""
+    if "html" in content_type:
+        _not_json.answer = (response.status_code, "a web page, not JSON: %s" % oci.web_page_words(body))
+    else:
+        _not_json.answer = (response.status_code, "%s, not JSON: %s" % (content_type.split(";")[0], " ".join(body.split())[:200] or "(empty)"))
+
+
+def not_json_answer():
+    """(status, description) of this thread's last answer that was not JSON, or None when the last answer was JSON."""
+    return getattr(_not_json, "answer", None)
+
+
 def error_from(exc, redactor, what):
-    """An AcrOpsError in the service's words from any azure-core exception."""
+    """An AcrOpsError in the service's words from any azure-core exception (or the SDK's JSONDecodeError for an answer that
+    was not JSON: then in the words of what answered)."""
+    answer = not_json_answer()
+    undecodable = (isinstance(exc, ValueError) and getattr(exc, "status_code", None) is None) or exc.__class__.__name__ == "DecodeError"
+    if answer is not None and undecodable:
+        return AcrOpsError(redactor.scrub("%s failed: Resource Manager answered HTTP %s with %s" % (what, answer[0], answer[1])),
+                           hint=ARM_PROXY_HINT)
     error = getattr(exc, "error", None)
     code = getattr(error, "code", None)
     message = getattr(error, "message", None) or getattr(exc, "message", None) or str(exc)
@@ -109,6 +144,7 @@ def paced(transport_class, retry_policy=DEFAULT_POLICY):
     class PacedTransport(transport_class):
         def send(self, request, **kwargs):
             response = super().send(request, **kwargs)
+            record_answer(response)
             retry_policy.bound_retry_after(response.headers, response.status_code, "Resource Manager (%s)" % urlsplit(request.url).netloc)
             return response
 
@@ -269,7 +305,7 @@ class ArmClient:
         except Exception as exc:  # azure-core exceptions, with the service's code and message
             self._finished(seen, False)
             status = seen.get("status") or 0
-            if isinstance(exc, ValueError) and getattr(exc, "status_code", None) is None and status >= 400:
+            if isinstance(exc, ValueError) and getattr(exc, "status_code", None) is None and status >= 400 and not_json_answer() is None:
                 # azure-mgmt-containerregistry 15 raises a bare JSONDecodeError for an error answer without a JSON body
                 # (a gateway's 429 or 502): report the HTTP status instead of the decoder's complaint.
                 error = AcrOpsError("%s failed: HTTP %s, without an error body" % (what, status))

@@ -96,6 +96,12 @@ def is_html(response):
     return "text/html" in content_type or bool(_HTML_START.match(getattr(response, "text", "") or ""))
 
 
+def web_page_words(text):
+    """A web page's title (or its text) without markup, for a message: what a proxy's sign-in or error page says."""
+    title = _HTML_TITLE.search(text or "")
+    return (" ".join(_HTML_TAG.sub(" ", title.group(1) if title else text or "").split()) or "(no text)")[:ERROR_TEXT_LIMIT]
+
+
 def error_text(response):
     """A registry's error in its own words: 'CODE message; ...' from the errors body; for a web page its title (or its text)
     without markup; else the start of the body or reason."""
@@ -104,9 +110,7 @@ def error_text(response):
         return "; ".join("%s %s" % (e.get("code", ""), e.get("message", "")) for e in errors)[:ERROR_TEXT_LIMIT]
     text = getattr(response, "text", "") or ""
     if is_html(response):
-        title = _HTML_TITLE.search(text)
-        words = " ".join(_HTML_TAG.sub(" ", title.group(1) if title else text).split())
-        return ("a web page, not a registry's answer: %s" % (words or "(no text)"))[:ERROR_TEXT_LIMIT]
+        return ("a web page, not a registry's answer: %s" % web_page_words(text))[:ERROR_TEXT_LIMIT]
     return (text or getattr(response, "reason", "") or "")[:ERROR_TEXT_LIMIT]
 
 

@@ -101,7 +101,7 @@ FIRST_LANE_ONLY = frozenset((
 ))
 SECOND_LANE_ONLY = frozenset((
     "test_locked_down.py", "test_prune.py", "test_prune_backups.py", "test_option_paths.py", "test_referrers_import.py", "test_request_economy.py",
-    "test_source_quota_pulls.py", "test_platforms.py", "test_migrate.py",
+    "test_source_quota_pulls.py", "test_platforms.py", "test_migrate.py", "test_arm_web_pages.py",
 ))
 
 
