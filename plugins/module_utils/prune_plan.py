@@ -129,6 +129,30 @@ def plan_untagged(repository, manifests, removed_tags, subject_of, now, grace_se
             locked.append(digest)
         else:
             delete.append(digest)
-    # A referrer goes before its subject, an index before its children: never a dangling reference in between.
-    delete.sort(key=lambda d: (0 if subject_of(d) else 1 if by_digest[d].get("references") else 2, d))
-    return UntaggedPlan(repository, delete, locked, young)
+    return UntaggedPlan(repository, _referring_first(delete, by_digest, subject_of), locked, young)
+
+
+def _referring_first(delete, by_digest, subject_of):
+    """The deletions ordered so that whatever refers to a manifest (a referrer by its subject, an index by its references)
+    is deleted before it, to any depth (a signature of an SBOM before the SBOM, an index before an index it lists): never a
+    dangling reference in between. Otherwise by digest."""
+    pending = set(delete)
+    subjects = dict((d, subject_of(d)) for d in delete)
+    referring = dict((d, []) for d in delete)  # digest -> the pending manifests that refer to it
+    for digest in delete:
+        listed = [c.get("digest") for c in by_digest[digest].get("references") or [] if isinstance(c, dict)]
+        for target in set([subjects[digest]] + listed) & pending - {digest}:
+            referring[target].append(digest)
+    ordered, done = [], set()
+
+    def emit(digest, path):
+        if digest in done or digest in path:  # done, or a cycle: content addressing makes none, but a listing is not trusted
+            return
+        for referrer in sorted(referring[digest]):
+            emit(referrer, path | {digest})
+        done.add(digest)
+        ordered.append(digest)
+
+    for digest in sorted(delete):
+        emit(digest, frozenset())
+    return ordered

@@ -94,6 +94,27 @@ def test_untagged_keeps_tagged_images_their_children_and_referrers_to_any_depth(
     assert kept_tag.delete == ["orphan"]
 
 
+def test_untagged_chains_are_deleted_from_the_outside_in():
+    """A signature of an SBOM goes before the SBOM, an index before the index it lists, whatever their digests: the old order
+    (referrers, indexes, the rest, each by digest) deleted the inner one first and left a dangling reference."""
+    manifests = [manifest("a-sbom"), manifest("b-sig-of-sbom"), manifest("c-sig-of-sig"), manifest("gone-image"),
+                 manifest("a-inner", children=["m-child"]), manifest("z-outer", children=["a-inner"]), manifest("m-child")]
+    subjects = {"a-sbom": "gone-image", "b-sig-of-sbom": "a-sbom", "c-sig-of-sig": "b-sig-of-sbom"}
+    plan = plan_untagged("app", manifests, [], subjects.get, NOW, 24 * 3600)
+    assert plan.delete == ["z-outer", "a-inner", "c-sig-of-sig", "b-sig-of-sbom", "a-sbom", "gone-image", "m-child"]
+    for position, digest in enumerate(plan.delete):
+        refers_to = [subjects.get(digest)] + [c["digest"] for m in manifests if m["digest"] == digest for c in m["references"]]
+        assert not set(refers_to) & set(plan.delete[:position]), "%s is deleted after what it refers to" % digest
+
+
+def test_a_listing_that_claims_a_cycle_is_planned_once_each():
+    """A registry's listing is not trusted: an index listing a manifest whose subject is that index (impossible with content
+    digests) must neither recurse forever nor plan a manifest twice."""
+    manifests = [manifest("x-idx", children=["y-sig"]), manifest("y-sig"), manifest("q")]
+    plan = plan_untagged("app", manifests, [], {"y-sig": "x-idx"}.get, NOW, 24 * 3600)
+    assert sorted(plan.delete) == ["q", "x-idx", "y-sig"] and len(plan.delete) == 3
+
+
 @pytest.mark.parametrize("text, epoch", [("2021-12-31T00:09:05.5439999Z", 1640909345.5439999), ("2021-12-31T00:09:05Z", 1640909345.0),
                                          ("yesterday", None), (None, None), ("2021-12-31T00:09:05Z\n", None)])
 def test_acr_times(text, epoch):
