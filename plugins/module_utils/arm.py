@@ -63,14 +63,17 @@ TLS_HINT = "TLS verification failed: trust the endpoint's CA with ca_bundle or R
 CONNECTION_ERRORS = frozenset(("ServiceRequestError", "ServiceResponseError", "ServiceRequestTimeoutError", "ServiceResponseTimeoutError"))
 
 
-ARM_PROXY_HINT = "a proxy or gateway may be answering for Resource Manager: check HTTPS_PROXY/NO_PROXY"
-# Per thread, the last Resource Manager answer whose body was not JSON, as (status, what it was): the SDK raises a bare
-# JSONDecodeError for one (a proxy's sign-in page with 200, a gateway's 502 page), which keeps neither the status nor the body.
+RESOURCE_MANAGER, IDENTITY_PROVIDER = "Resource Manager", "the identity provider"
+PROXY_HINT = "a proxy or gateway may be answering for %s (%s): check HTTPS_PROXY/NO_PROXY"
+# Per thread, the last answer of Resource Manager or the identity provider whose body was not JSON, as NotJson: the SDKs
+# raise a bare JSONDecodeError (ARM) or "Authentication failed: Expecting value" / "HTTP Error: 502" (azure-identity) for one
+# (a proxy's sign-in page with 200, a gateway's 502 page), which keeps neither the status nor what answered.
+NotJson = namedtuple("NotJson", "service host status description")
 _not_json = threading.local()
 
 
-def record_answer(response):
-    """Remember (or forget) this thread's last answer that was not JSON; called by the transport for every answer."""
+def record_answer(response, service, host):
+    """Remember (or forget) this thread's last answer that was not JSON; called by the transports for every answer."""
     content_type = (response.headers.get("Content-Type") or "").lower()
     if not content_type or "json" in content_type:
         _not_json.answer = None
@@ -81,13 +84,14 @@ def record_answer(response):
     except Exception:  # pylint: disable=broad-exception-caught  # what answered is only for the message: never fail the call
         body = ""
     if "html" in content_type:
-        _not_json.answer = (response.status_code, "a web page, not JSON: %s" % oci.web_page_words(body))
+        description = "a web page, not JSON: %s" % oci.web_page_words(body)
     else:
-        _not_json.answer = (response.status_code, "%s, not JSON: %s" % (content_type.split(";")[0], " ".join(body.split())[:200] or "(empty)"))
+        description = "%s, not JSON: %s" % (content_type.split(";")[0], " ".join(body.split())[:200] or "(empty)")
+    _not_json.answer = NotJson(service, host, response.status_code, description)
 
 
 def not_json_answer():
-    """(status, description) of this thread's last answer that was not JSON, or None when the last answer was JSON."""
+    """This thread's last answer (a NotJson) if it was not JSON, else None."""
     return getattr(_not_json, "answer", None)
 
 
@@ -96,9 +100,9 @@ def error_from(exc, redactor, what):
     was not JSON: then in the words of what answered)."""
     answer = not_json_answer()
     undecodable = (isinstance(exc, ValueError) and getattr(exc, "status_code", None) is None) or exc.__class__.__name__ == "DecodeError"
-    if answer is not None and undecodable:
-        return AcrOpsError(redactor.scrub("%s failed: Resource Manager answered HTTP %s with %s" % (what, answer[0], answer[1])),
-                           hint=ARM_PROXY_HINT)
+    if answer is not None and (undecodable if answer.service == RESOURCE_MANAGER else exc.__class__.__name__ == "ClientAuthenticationError"):
+        return AcrOpsError(redactor.scrub("%s failed: %s answered HTTP %s with %s" % (what, answer.service, answer.status, answer.description)),
+                           hint=PROXY_HINT % (answer.service, answer.host))
     error = getattr(exc, "error", None)
     code = getattr(error, "code", None)
     message = getattr(error, "message", None) or getattr(exc, "message", None) or str(exc)
@@ -134,6 +138,18 @@ def is_transient(exc, status=None):
     return status in RETRY_STATUSES and not retried
 
 
+def recording(transport_class, service):
+    """The transport remembering each thread's last answer that was not JSON (record_answer), for error_from's words."""
+
+    class RecordingTransport(transport_class):
+        def send(self, request, **kwargs):
+            response = super().send(request, **kwargs)
+            record_answer(response, service, urlsplit(request.url).netloc)
+            return response
+
+    return RecordingTransport
+
+
 def paced(transport_class, retry_policy=DEFAULT_POLICY):
     """The transport with a floor and a ceiling under its waits: azure-core's poller and retry policy sleep through
     transport.sleep() for the service's hint (x-ms-retry-after-ms may be a few milliseconds); never shorter than
@@ -141,10 +157,9 @@ def paced(transport_class, retry_policy=DEFAULT_POLICY):
     answer's hint is checked here first (RetryPolicy.bound_retry_after): a longer one on a 429/503 fails the call at once,
     a malformed one (azure-core raises on "soon") is dropped."""
 
-    class PacedTransport(transport_class):
+    class PacedTransport(recording(transport_class, RESOURCE_MANAGER)):
         def send(self, request, **kwargs):
             response = super().send(request, **kwargs)
-            record_answer(response)
             retry_policy.bound_retry_after(response.headers, response.status_code, "Resource Manager (%s)" % urlsplit(request.url).netloc)
             return response
 
@@ -170,7 +185,7 @@ def requests_transport(transport_kwargs, pool_size, paced_waits=False, retry_pol
                                    max_retries=Retry(total=False, redirect=False, raise_on_status=False))
     session.mount("https://", adapter)
     session.mount("http://", adapter)
-    transport_class = paced(RequestsTransport, retry_policy) if paced_waits else RequestsTransport
+    transport_class = paced(RequestsTransport, retry_policy) if paced_waits else recording(RequestsTransport, IDENTITY_PROVIDER)
     return transport_class(session=session, session_owner=True, **dict(transport_kwargs or {}))
 
 
