@@ -83,7 +83,7 @@ def record_answer(response, service, host):
         body = response.text() or ""
     except Exception:  # pylint: disable=broad-exception-caught  # what answered is only for the message: never fail the call
         body = ""
-    if "html" in content_type:
+    if oci.is_web_page(content_type, body):
         description = "a web page, not JSON: %s" % oci.web_page_words(body)
     else:
         description = "%s, not JSON: %s" % (content_type.split(";")[0], " ".join(body.split())[:200] or "(empty)")

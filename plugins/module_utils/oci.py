@@ -90,10 +90,14 @@ def _errors(response):
     return [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
 
 
+def is_web_page(content_type, text):
+    """Whether an answer is a web page (a proxy's or gateway's error page), not a service's: its Content-Type or its start."""
+    return "text/html" in (content_type or "").lower() or bool(_HTML_START.match(text or ""))
+
+
 def is_html(response):
-    """Whether an answer is a web page (a proxy's or gateway's error page), not a registry's: its Content-Type or its start."""
-    content_type = ((getattr(response, "headers", None) or {}).get("Content-Type") or "").lower()
-    return "text/html" in content_type or bool(_HTML_START.match(getattr(response, "text", "") or ""))
+    """is_web_page() of a requests response."""
+    return is_web_page((getattr(response, "headers", None) or {}).get("Content-Type"), getattr(response, "text", ""))
 
 
 def web_page_words(text):

@@ -90,9 +90,13 @@ def children_plan(ctx, filtered, plan, copied=()):
 def describe(filtered, children, plan, check_mode):
     """The result's filtered_index: in check mode the tags it would be pushed under; in a real run `pushed` starts empty and
     push_index() adds each tag once its push is answered with the index's digest (a failed push is not reported pushed)."""
-    return {"source_digest": filtered.source_digest, "digest": filtered.digest, "media_type": filtered.media_type,
-            "platforms": list(filtered.platforms), "children": children,
-            ("would_push" if check_mode else "pushed"): list(plan.import_tags) if check_mode else []}
+    described = {"source_digest": filtered.source_digest, "digest": filtered.digest, "media_type": filtered.media_type,
+                 "platforms": list(filtered.platforms), "children": children}
+    if check_mode:
+        described["would_push"] = list(plan.import_tags)
+    else:
+        described["pushed"] = []
+    return described
 
 
 def copy_children(ctx, request, children, copied):

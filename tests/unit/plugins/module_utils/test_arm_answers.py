@@ -53,6 +53,8 @@ def test_a_web_page_is_remembered_until_the_next_answer_and_named_for_the_sdks_d
 def test_other_answers_that_are_not_json_and_answers_of_other_threads():
     arm.record_answer(Answer(503, "text/plain", "  upstream\n connect error  "), arm.IDENTITY_PROVIDER, "login.test")
     assert arm.not_json_answer() == (arm.IDENTITY_PROVIDER, "login.test", 503, "text/plain, not JSON: upstream connect error")
+    arm.record_answer(Answer(502, "text/plain", "<!DOCTYPE html><html><title>Gateway</title></html>"), arm.IDENTITY_PROVIDER, "login.test")
+    assert arm.not_json_answer() == (arm.IDENTITY_PROVIDER, "login.test", 502, "a web page, not JSON: Gateway"), "a page by its start too"
     seen = []
     other = threading.Thread(target=lambda: seen.append(arm.not_json_answer()))
     other.start()
